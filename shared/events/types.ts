@@ -1,0 +1,46 @@
+/** CloudEvent types Dendrite consumes and emits, and the data each carries. */
+
+/** ApiServerSource (Resource mode): data is the whole object. */
+export const APISERVER_ADD = 'dev.knative.apiserver.resource.add';
+export const APISERVER_UPDATE = 'dev.knative.apiserver.resource.update';
+export const APISERVER_DELETE = 'dev.knative.apiserver.resource.delete';
+export const APISERVER_TYPES = [APISERVER_ADD, APISERVER_UPDATE, APISERVER_DELETE] as const;
+
+/** Emitted when a Task may launch: its prompt is rendered. Consumed by launcher. */
+export const TASK_READY = 'dev.dendrite.task.ready';
+/** Emitted when a Task reaches a terminal phase, for other systems to follow. */
+export const TASK_SUCCEEDED = 'dev.dendrite.task.succeeded';
+export const TASK_FAILED = 'dev.dendrite.task.failed';
+/** Sent by other systems for work that ran elsewhere; handled like a Job completion. */
+export const JOB_COMPLETED = 'dev.dendrite.job.completed';
+
+export interface TaskReadyData {
+  namespace: string;
+  name: string;
+  uid: string;
+  prompt: string;
+}
+
+export interface TaskSucceededData {
+  namespace: string;
+  name: string;
+  uid: string;
+  outputs: string[];
+  results: Record<string, string>;
+}
+
+export interface TaskFailedData {
+  namespace: string;
+  name: string;
+  uid: string;
+  message: string;
+}
+
+export interface JobCompletedData {
+  namespace: string;
+  task: string;
+  succeeded: boolean;
+  outputs?: string[];
+  results?: Record<string, string>;
+  message?: string;
+}
