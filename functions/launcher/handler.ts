@@ -1,0 +1,74 @@
+/**
+ * launcher: a Task is ready with its rendered prompt. Builds its Job and creates it; an
+ * existing Job is success, so a redelivered `task.ready` never launches twice.
+ */
+import type { CloudEvent } from 'cloudevents';
+import { BadEventError, objectData } from '../../shared/events/receive.js';
+import { PermanentError } from '../../shared/errors.js';
+import type { FlowContext, FlowDeps } from '../../shared/flow/deps.js';
+import { failTask } from '../../shared/flow/fail.js';
+import { patchStatus } from '../../shared/flow/status.js';
+import { recordTaskEvent } from '../../shared/flow/task-events.js';
+import type { HandlerContext } from '../../shared/http/function-app.js';
+import { buildJob, type JobConfig } from '../../shared/job/build.js';
+import type { TaskReadyData } from '../../shared/events/types.js';
+import { validateTask } from '../../shared/task/validate.js';
+
+function readyData(event: CloudEvent<unknown>): TaskReadyData {
+  const data = objectData(event, '{namespace, name, uid, prompt}');
+  for (const field of ['namespace', 'name', 'uid', 'prompt'] as const) {
+    if (typeof data[field] !== 'string' || (field !== 'prompt' && !data[field])) {
+      throw new BadEventError(`dev.dendrite.task.ready needs a string "${field}"`);
+    }
+  }
+  return data as unknown as TaskReadyData;
+}
+
+export function createLauncherHandler(deps: FlowDeps, jobConfig: JobConfig) {
+  return async function handleReady(event: CloudEvent<unknown>, handlerContext: HandlerContext): Promise<void> {
+    const ready = readyData(event);
+    const context: FlowContext = {
+      log: handlerContext.log.child({ task: ready.name, namespace: ready.namespace }),
+      traceparent: typeof event.traceparent === 'string' ? event.traceparent : undefined,
+    };
+    const task = await deps.cluster.getTask(ready.namespace, ready.name);
+    if (!task || task.metadata.uid !== ready.uid) {
+      context.log.info('Task gone or recreated since it became ready; not launched');
+      return;
+    }
+    const phase = task.status?.phase;
+    if (phase === 'Running' || phase === 'Succeeded' || phase === 'Failed') return;
+    const entry = await deps.store.get(ready.namespace, ready.name);
+    if (entry && entry.uid === ready.uid && entry.state !== 'ready') {
+      if (entry.state !== 'launched') context.log.info({ state: entry.state }, 'Task is not ready in the index; not launched');
+      return;
+    }
+    const validation = validateTask(task);
+    if (!validation.ok) return; // task-intake fails invalid Tasks; nothing to launch
+
+    const job = buildJob(validation.task, ready.prompt, jobConfig);
+    // Pending is written before the Job exists: written after, it could land on top of the
+    // Running that job-status writes once the Job starts.
+    if (phase !== 'Pending') {
+      const exists = await patchStatus(deps, context, ready.namespace, ready.name, {
+        phase: 'Pending',
+        jobName: ready.name,
+        message: 'Job created',
+      });
+      if (!exists) return;
+    }
+    try {
+      const created = await deps.cluster.createJob(job);
+      if (created === 'created') {
+        await recordTaskEvent(deps, context, ready, { type: 'Normal', reason: 'JobCreated', message: `created Job ${ready.name}` });
+      }
+    } catch (err) {
+      if (!(err instanceof PermanentError)) throw err;
+      // The API refused the Job itself (e.g. an invalid override): retrying cannot help.
+      await failTask(deps, context, ready, `could not create the Job: ${err.message}`, 'TaskFailed');
+      return;
+    }
+    await deps.store.markLaunched(ready.namespace, ready.name, ready.uid);
+    context.log.info('Job launched');
+  };
+}

@@ -1,0 +1,4 @@
+import { startFunction } from '../../shared/runtime/start.js';
+import { createApp, FUNCTION_NAME } from './app.js';
+
+await startFunction(FUNCTION_NAME, (deps) => createApp(deps));

@@ -1,0 +1,34 @@
+/** What the event-handling flows need, passed in so every handler tests against real parts. */
+import type { Logger } from 'pino';
+import type { Cluster } from '../cluster/cluster.js';
+import type { Emit } from '../events/emit.js';
+import type { Store } from '../store/store.js';
+import type { RenderLimits } from '../template/index.js';
+
+export interface FlowConfig {
+  /** CloudEvent `source` of what this function emits, e.g. `/dendrite/job-status`. */
+  source: string;
+  renderLimits: RenderLimits;
+  /**
+   * Largest rendered prompt that can be handed to the agent: it travels as one program
+   * argument, and Linux refuses a single argument of 128 KiB or more (MAX_ARG_STRLEN).
+   */
+  maxPromptBytes: number;
+}
+
+export const MAX_SINGLE_ARGUMENT_BYTES = 128 * 1024 - 1;
+
+export interface FlowDeps {
+  store: Store;
+  cluster: Cluster;
+  emit: Emit;
+  log: Logger;
+  config: FlowConfig;
+  now: () => Date;
+}
+
+/** Per-event context: the logger bound to the event and the trace to carry on. */
+export interface FlowContext {
+  log: Logger;
+  traceparent?: string;
+}

@@ -1,0 +1,83 @@
+/**
+ * Failing a Task: write `Failed` with a message saying what to fix, tell other systems, and
+ * fail every registered dependent (transitively), each naming the cause.
+ */
+import { newEvent, taskSubject } from '../events/emit.js';
+import { TASK_FAILED, type TaskFailedData } from '../events/types.js';
+import type { FailedTask } from '../store/store.js';
+import type { FlowContext, FlowDeps } from './deps.js';
+import { patchStatus } from './status.js';
+import { recordTaskEvent } from './task-events.js';
+
+export interface TaskIdentity {
+  namespace: string;
+  name: string;
+  uid: string;
+}
+
+/** Reason recorded on the Kubernetes Event, e.g. TaskFailed, TemplateFailed, InvalidTask. */
+export type FailureReason = 'TaskFailed' | 'TemplateFailed' | 'InvalidTask' | 'DependencyFailed' | 'PromptTooLarge';
+
+/** Marks one Task Failed in the cluster and announces it; does not touch the store. */
+export async function markFailed(
+  deps: FlowDeps,
+  context: FlowContext,
+  task: TaskIdentity,
+  message: string,
+  reason: FailureReason,
+): Promise<void> {
+  const exists = await patchStatus(deps, context, task.namespace, task.name, {
+    phase: 'Failed',
+    message,
+    completionTime: deps.now().toISOString(),
+  });
+  if (!exists) return;
+  await recordTaskEvent(deps, context, task, { type: 'Warning', reason, message });
+  const data: TaskFailedData = { ...task, message };
+  await deps.emit(
+    newEvent({
+      type: TASK_FAILED,
+      source: deps.config.source,
+      subject: taskSubject(task.namespace, task.name),
+      id: `${task.uid || `${task.namespace}/${task.name}`}/failed`,
+      data,
+      traceparent: context.traceparent,
+    }),
+  );
+  context.log.info({ task: task.name, namespace: task.namespace, reason }, `Task failed: ${message}`);
+}
+
+export async function failDependents(
+  deps: FlowDeps,
+  context: FlowContext,
+  namespace: string,
+  dependents: FailedTask[],
+): Promise<void> {
+  for (const dependent of dependents) {
+    await markFailed(deps, context, { namespace, name: dependent.name, uid: dependent.uid }, dependent.message, 'DependencyFailed');
+  }
+}
+
+/**
+ * Fails a Task that cannot run (invalid spec, template error, prompt too large): the cluster
+ * first (the record), then the index, whose answer names the dependents that fail with it.
+ */
+export async function failTask(
+  deps: FlowDeps,
+  context: FlowContext,
+  task: TaskIdentity,
+  message: string,
+  reason: FailureReason,
+): Promise<void> {
+  await markFailed(deps, context, task, message, reason);
+  const outcome = await deps.store.recordCompletion({
+    namespace: task.namespace,
+    name: task.name,
+    uid: task.uid,
+    succeeded: false,
+    outputs: null,
+    results: null,
+    message,
+  });
+  if (outcome.status !== 'stale') await failDependents(deps, context, task.namespace, outcome.failed);
+}

@@ -1,0 +1,33 @@
+/** Rendering a ready Task's prompt from its dependencies' recorded outputs. */
+import { PermanentError } from '../errors.js';
+import type { ReadyTask } from '../store/store.js';
+import type { DependencyData } from '../task/model.js';
+import { renderPrompt } from '../template/index.js';
+import type { FlowConfig } from './deps.js';
+
+/** The rendered prompt does not fit where it must go (one program argument). */
+export class PromptTooLargeError extends PermanentError {}
+
+export function templateData(task: ReadyTask): { Deps: Record<string, DependencyData> } {
+  const Deps: Record<string, DependencyData> = {};
+  for (const dep of task.deps) Deps[dep.name] = { Outputs: dep.outputs, Results: dep.results, Name: dep.name };
+  return { Deps };
+}
+
+/**
+ * Like Axon, a prompt is a template only when the Task has dependencies; without them it is
+ * passed through untouched, so plain prompts may contain `{{` freely.
+ * Throws TemplateError or PromptTooLargeError.
+ */
+export function renderReadyPrompt(task: ReadyTask, config: Pick<FlowConfig, 'renderLimits' | 'maxPromptBytes'>): string {
+  const prompt =
+    task.deps.length === 0 ? task.template : renderPrompt(task.template, task.dialect, templateData(task), config.renderLimits);
+  const bytes = Buffer.byteLength(prompt, 'utf8');
+  if (bytes > config.maxPromptBytes) {
+    throw new PromptTooLargeError(
+      `rendered prompt is ${bytes} bytes, more than the ${config.maxPromptBytes} bytes an agent can receive as one ` +
+        'program argument — shorten the prompt or the dependency outputs it includes',
+    );
+  }
+  return prompt;
+}

@@ -1,0 +1,118 @@
+/**
+ * The HTTP shell every function shares: receive one CloudEvent, dispatch it by type to a plain
+ * handler, and turn the outcome into the status codes a Knative broker understands —
+ * 200 + CloudEvent reply, 202 empty, 4xx (never retried) for bad input, 503/429 (retried)
+ * for transient trouble. Handlers never see HTTP.
+ */
+import express, { type NextFunction, type Request, type Response } from 'express';
+import { HTTP, type CloudEvent } from 'cloudevents';
+import type { Logger } from 'pino';
+import { PermanentError, TransientError } from '../errors.js';
+import { BadEventError, receiveCloudEvent } from '../events/receive.js';
+
+export interface HandlerContext {
+  log: Logger;
+}
+
+/** Returns a CloudEvent to reply with, or nothing. */
+export type Handler = (event: CloudEvent<unknown>, context: HandlerContext) => Promise<CloudEvent<unknown> | void>;
+
+export interface FunctionAppOptions {
+  name: string;
+  handlers: Record<string, Handler>;
+  log: Logger;
+  /** Readiness check (e.g. Redis PING); throwing means not ready. */
+  ready?: () => Promise<void>;
+  /** Largest accepted request body (express size string). */
+  bodyLimit?: string;
+}
+
+interface ErrorAnswer {
+  status: number;
+  message: string;
+  retryAfterSeconds?: number;
+}
+
+/** Maps a handler error onto the answer the broker needs. Unknown errors never leak details. */
+export function answerFor(err: unknown): ErrorAnswer {
+  if (err instanceof BadEventError) return { status: err.status, message: err.message };
+  if (err instanceof PermanentError) return { status: 400, message: err.message };
+  if (err instanceof TransientError) {
+    return err.retryAfterSeconds !== undefined
+      ? { status: 429, message: err.message, retryAfterSeconds: err.retryAfterSeconds }
+      : { status: 503, message: err.message };
+  }
+  const bodyError = err as { type?: string; status?: number } | undefined;
+  if (bodyError?.type === 'entity.too.large') return { status: 413, message: 'request body too large' };
+  if (typeof bodyError?.status === 'number' && bodyError.status >= 400 && bodyError.status < 500) {
+    return { status: bodyError.status, message: 'unreadable request body' };
+  }
+  return { status: 500, message: 'internal error' };
+}
+
+function sendError(res: Response, answer: ErrorAnswer): void {
+  if (answer.retryAfterSeconds !== undefined) res.set('Retry-After', String(Math.ceil(answer.retryAfterSeconds)));
+  res.status(answer.status).json({ error: answer.message });
+}
+
+export function createFunctionApp(options: FunctionAppOptions): express.Express {
+  const { name, handlers, log } = options;
+  const accepted = Object.keys(handlers);
+  const app = express();
+  app.disable('x-powered-by');
+
+  app.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok', function: name });
+  });
+  app.get('/readyz', async (_req, res) => {
+    try {
+      await options.ready?.();
+      res.json({ status: 'ready', function: name });
+    } catch (err) {
+      log.warn({ err }, 'not ready');
+      res.status(503).json({ error: 'not ready' });
+    }
+  });
+
+  // Raw text for every content type: structured mode needs the body as a string.
+  app.post('/', express.text({ type: () => true, limit: options.bodyLimit ?? '2mb' }), async (req: Request, res: Response) => {
+    const body = typeof req.body === 'string' ? req.body : '';
+    let event: CloudEvent<unknown>;
+    try {
+      event = receiveCloudEvent(req.headers, body);
+    } catch (err) {
+      const answer = answerFor(err);
+      log.info({ status: answer.status, reason: answer.message }, 'rejected request');
+      return sendError(res, answer);
+    }
+    const eventLog = log.child({ ceId: event.id, ceType: event.type, ceSubject: event.subject });
+    const handler = handlers[event.type];
+    if (!handler) {
+      eventLog.info('unsupported event type');
+      return sendError(res, {
+        status: 400,
+        message: `unsupported event type "${event.type}": ${name} accepts ${accepted.join(', ')}`,
+      });
+    }
+    try {
+      const reply = await handler(event, { log: eventLog });
+      if (!reply) return res.status(202).end();
+      const message = HTTP.binary(reply);
+      res.status(200).set(message.headers as Record<string, string>).send(message.body);
+    } catch (err) {
+      const answer = answerFor(err);
+      const level = answer.status >= 500 || answer.status === 429 ? 'warn' : 'info';
+      if (answer.status === 500) eventLog.error({ err }, 'handler failed');
+      else eventLog[level]({ err: (err as Error).message, status: answer.status }, 'handler refused event');
+      sendError(res, answer);
+    }
+  });
+
+  // Body-parser errors (too large, bad encoding) land here; answer them like any bad input.
+  app.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {
+    const answer = answerFor(err);
+    if (answer.status === 500) log.error({ err }, 'request failed');
+    sendError(res, answer);
+  });
+  return app;
+}

@@ -1,0 +1,67 @@
+/** The only place the environment is read: env → one typed config, checked once at start. */
+import { MAX_SINGLE_ARGUMENT_BYTES } from '../flow/deps.js';
+import { DEFAULT_RENDER_LIMITS, type RenderLimits } from '../template/index.js';
+import { AGENT_TYPES, type AgentType } from '../task/model.js';
+
+export interface RuntimeConfig {
+  functionName: string;
+  port: number;
+  redisUrl: string;
+  /** Where emitted events go (the Broker, injected by a SinkBinding). */
+  sink: string;
+  logLevel: string;
+  renderLimits: RenderLimits;
+  maxPromptBytes: number;
+  logTailBytes: number;
+  /** Per-type agent images that override the defaults. */
+  images: Partial<Record<AgentType, string>>;
+  backoffLimit?: number;
+}
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+type Env = Record<string, string | undefined>;
+
+function integer(env: Env, key: string, fallback: number, min: number): number {
+  const raw = env[key];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min) throw new ConfigError(`${key} must be an integer ≥ ${min}, got "${raw}"`);
+  return value;
+}
+
+function required(env: Env, key: string, why: string): string {
+  const value = env[key];
+  if (!value) throw new ConfigError(`${key} is not set: ${why}`);
+  return value;
+}
+
+/** `DENDRITE_IMAGE_CLAUDE_CODE` etc. */
+export function imageVariable(type: AgentType): string {
+  return `DENDRITE_IMAGE_${type.toUpperCase().replace(/-/g, '_')}`;
+}
+
+export function readConfig(env: Env, functionName: string): RuntimeConfig {
+  const images: Partial<Record<AgentType, string>> = {};
+  for (const type of AGENT_TYPES) {
+    const image = env[imageVariable(type)];
+    if (image) images[type] = image;
+  }
+  return {
+    functionName,
+    port: integer(env, 'PORT', 8080, 1),
+    redisUrl: required(env, 'REDIS_URL', 'point it at the Redis that coordinates Tasks, e.g. redis://redis:6379'),
+    sink: required(env, 'K_SINK', 'bind the function to the Broker with a SinkBinding (or set the Broker URL)'),
+    logLevel: env.LOG_LEVEL || 'info',
+    renderLimits: {
+      timeoutMs: integer(env, 'DENDRITE_RENDER_TIMEOUT_MS', DEFAULT_RENDER_LIMITS.timeoutMs, 1),
+      maxOutputBytes: integer(env, 'DENDRITE_RENDER_MAX_BYTES', DEFAULT_RENDER_LIMITS.maxOutputBytes, 1),
+    },
+    maxPromptBytes: integer(env, 'DENDRITE_MAX_PROMPT_BYTES', MAX_SINGLE_ARGUMENT_BYTES, 1),
+    logTailBytes: integer(env, 'DENDRITE_LOG_TAIL_BYTES', 1024 * 1024, 1024),
+    images,
+    backoffLimit: env.DENDRITE_JOB_BACKOFF_LIMIT ? integer(env, 'DENDRITE_JOB_BACKOFF_LIMIT', 0, 0) : undefined,
+  };
+}
