@@ -1,0 +1,215 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { Ajv, type ValidateFunction } from 'ajv';
+import { parse, parseAllDocuments } from 'yaml';
+import { AGENT_TYPES, CREDENTIAL_TYPES } from '../../shared/task/model.js';
+import { MAX_DEPENDENCIES, validateTask } from '../../shared/task/validate.js';
+
+// Compiled to dist/test/crd/, so the repository root is three levels up.
+const root = new URL('../../../', import.meta.url);
+const read = (path: string): string => readFileSync(new URL(path, root), 'utf8');
+
+// Fixtures are free-form JSON that the cases reshape at will, hence `any`.
+type Json = Record<string, any>;
+
+const crd = parse(read('crds/task.yaml')) as Json;
+const version = (crd.spec.versions as Json[]).find((v) => v.name === 'v1alpha1') as Json;
+const exampleTasks = parseAllDocuments(read('examples/05-orchestrator/tasks.yaml')).map((doc) => doc.toJS() as Json);
+
+function schemaValidator(): ValidateFunction {
+  // strict: false lets the x-kubernetes-* extensions through; the formats the API server
+  // knows are declared so that they are checked, not ignored.
+  const ajv = new Ajv({ strict: false, allErrors: true });
+  ajv.addFormat('int32', { type: 'number', validate: (n: number) => n >= -(2 ** 31) && n < 2 ** 31 });
+  ajv.addFormat('int64', { type: 'number', validate: (n: number) => Number.isSafeInteger(n) });
+  ajv.addFormat('date-time', (s: string) => /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)$/.test(s));
+  return ajv.compile(version.schema.openAPIV3Schema);
+}
+const validate = schemaValidator();
+
+test('the CRD defines tasks.axon.io, namespaced, v1alpha1 served and stored', () => {
+  assert.equal(crd.apiVersion, 'apiextensions.k8s.io/v1');
+  assert.equal(crd.kind, 'CustomResourceDefinition');
+  assert.equal(crd.metadata.name, 'tasks.axon.io');
+  assert.equal(crd.spec.group, 'axon.io');
+  assert.equal(crd.spec.scope, 'Namespaced');
+  assert.deepEqual(crd.spec.names, { kind: 'Task', listKind: 'TaskList', plural: 'tasks', singular: 'task' });
+  assert.equal(crd.spec.versions.length, 1);
+  assert.equal(version.served, true);
+  assert.equal(version.storage, true);
+});
+
+test('the CRD has a status subresource and the printer columns', () => {
+  assert.deepEqual(version.subresources, { status: {} });
+  assert.deepEqual(version.additionalPrinterColumns, [
+    { name: 'Type', type: 'string', jsonPath: '.spec.type' },
+    { name: 'Phase', type: 'string', jsonPath: '.status.phase' },
+    { name: 'Depends On', type: 'string', jsonPath: '.spec.dependsOn', priority: 1 },
+    { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' },
+  ]);
+});
+
+test('the schema enums agree with the model, the dependency cap with the validator', () => {
+  const spec = version.schema.openAPIV3Schema.properties.spec;
+  assert.deepEqual(spec.properties.type.enum, [...AGENT_TYPES]);
+  assert.deepEqual(spec.properties.credentials.properties.type.enum, [...CREDENTIAL_TYPES]);
+  assert.equal(spec.properties.dependsOn.maxItems, MAX_DEPENDENCIES);
+  assert.deepEqual(version.schema.openAPIV3Schema.properties.status.properties.phase.enum, [
+    'Pending',
+    'Waiting',
+    'Running',
+    'Succeeded',
+    'Failed',
+  ]);
+});
+
+test('the free-form fields keep what they are given', () => {
+  const overrides = version.schema.openAPIV3Schema.properties.spec.properties.podOverrides.properties;
+  assert.equal(overrides.resources['x-kubernetes-preserve-unknown-fields'], true);
+  assert.equal(overrides.env.items.properties.valueFrom['x-kubernetes-preserve-unknown-fields'], true);
+});
+
+test('the example holds the seed three Tasks', () => {
+  assert.deepEqual(
+    exampleTasks.map((t) => [t.kind, t.metadata.name, t.spec.dependsOn ?? []]),
+    [
+      ['Task', 'research-api-design', []],
+      ['Task', 'research-data-model', []],
+      ['Task', 'synthesize-design', ['research-api-design', 'research-data-model']],
+    ],
+  );
+  const synthesize = exampleTasks[2] as Json;
+  assert.ok(
+    synthesize.spec.prompt.includes('{{ range (index .Deps "research-api-design" "Outputs") }}- {{ . }}\n{{ end }}'),
+  );
+  assert.ok(synthesize.spec.prompt.includes('Schema: {{ index .Deps "research-data-model" "Results" "schema" }}'));
+  for (const task of exampleTasks) {
+    assert.deepEqual(task.spec.credentials, { type: 'api-key', secretRef: { name: 'orchestrator-api-key' } });
+  }
+});
+
+for (const name of ['research-api-design', 'research-data-model', 'synthesize-design']) {
+  test(`the example Task ${name} validates against the CRD schema and validateTask`, () => {
+    const task = exampleTasks.find((t) => t.metadata.name === name) as Json;
+    assert.equal(validate(task), true, JSON.stringify(validate.errors));
+    // As the API server would deliver it in an event.
+    const stored = { ...task, metadata: { ...task.metadata, namespace: 'default', uid: `uid-${name}` } };
+    assert.deepEqual(validateTask(stored), { ok: true, task: stored });
+  });
+}
+
+test('the example Secret carries the key the claude-code api-key credential reads', () => {
+  const secret = parse(read('examples/05-orchestrator/secret.yaml')) as Json;
+  assert.equal(secret.kind, 'Secret');
+  assert.equal(secret.metadata.name, 'orchestrator-api-key');
+  assert.deepEqual(Object.keys(secret.stringData), ['ANTHROPIC_API_KEY']);
+});
+
+function task(change: (t: Json) => void = () => {}): Json {
+  const t: Json = {
+    apiVersion: 'axon.io/v1alpha1',
+    kind: 'Task',
+    metadata: { name: 't' },
+    spec: { type: 'codex', prompt: 'p', credentials: { type: 'oauth', secretRef: { name: 's' } } },
+  };
+  change(t);
+  return t;
+}
+
+const accepted: Array<[string, Json]> = [
+  ['a minimal Task', task()],
+  [
+    'an Axon pipeline Task with workspaceRef and branch',
+    task((t) => Object.assign(t.spec, { workspaceRef: { name: 'ws' }, branch: 'feature/auth', dependsOn: ['scaffold'] })),
+  ],
+  [
+    'every optional field',
+    task((t) =>
+      Object.assign(t.spec, {
+        model: 'm',
+        image: 'i',
+        agentConfigRef: { name: 'c' },
+        ttlSecondsAfterFinished: 0,
+        podOverrides: {
+          resources: { limits: { cpu: 2, memory: '1Gi' }, claims: [{ name: 'gpu' }] },
+          activeDeadlineSeconds: 1,
+          env: [{ name: 'A', valueFrom: { secretKeyRef: { name: 's', key: 'k' } } }],
+          nodeSelector: { pool: 'agents' },
+        },
+      }),
+    ),
+  ],
+  [
+    'a full status',
+    task((t) => {
+      t.status = {
+        phase: 'Succeeded',
+        jobName: 't',
+        podName: 't-abc',
+        startTime: '2026-01-01T00:00:00Z',
+        completionTime: '2026-01-01T00:05:00Z',
+        message: 'done',
+        outputs: ['schema: x'],
+        results: { schema: 'x' },
+      };
+    }),
+  ],
+];
+
+for (const [name, input] of accepted) {
+  test(`the CRD schema accepts ${name}`, () => {
+    assert.equal(validate(input), true, JSON.stringify(validate.errors));
+  });
+}
+
+const rejected: Array<[string, Json, string]> = [
+  ['a bad type', task((t) => (t.spec.type = 'cursor')), '/spec/type'],
+  ['a missing prompt', task((t) => delete t.spec.prompt), '/spec'],
+  ['an empty prompt', task((t) => (t.spec.prompt = '')), '/spec/prompt'],
+  ['a prompt that is not a string', task((t) => (t.spec.prompt = 1)), '/spec/prompt'],
+  ['missing credentials', task((t) => delete t.spec.credentials), '/spec'],
+  ['a bad credentials type', task((t) => (t.spec.credentials.type = 'token')), '/spec/credentials/type'],
+  ['credentials without secretRef', task((t) => delete t.spec.credentials.secretRef), '/spec/credentials'],
+  ['a secretRef without name', task((t) => (t.spec.credentials.secretRef = {})), '/spec/credentials/secretRef'],
+  ['a negative ttl', task((t) => (t.spec.ttlSecondsAfterFinished = -1)), '/spec/ttlSecondsAfterFinished'],
+  ['a ttl beyond int32', task((t) => (t.spec.ttlSecondsAfterFinished = 2 ** 31)), '/spec/ttlSecondsAfterFinished'],
+  ['a fractional ttl', task((t) => (t.spec.ttlSecondsAfterFinished = 1.5)), '/spec/ttlSecondsAfterFinished'],
+  [
+    'activeDeadlineSeconds 0',
+    task((t) => (t.spec.podOverrides = { activeDeadlineSeconds: 0 })),
+    '/spec/podOverrides/activeDeadlineSeconds',
+  ],
+  ['dependsOn not a list', task((t) => (t.spec.dependsOn = 'a')), '/spec/dependsOn'],
+  ['dependsOn with a number', task((t) => (t.spec.dependsOn = ['a', 1])), '/spec/dependsOn/1'],
+  ['an env entry without name', task((t) => (t.spec.podOverrides = { env: [{ value: 'x' }] })), '/spec/podOverrides/env/0'],
+  ['a nodeSelector number', task((t) => (t.spec.podOverrides = { nodeSelector: { a: 1 } })), '/spec/podOverrides/nodeSelector/a'],
+  ['a workspaceRef without name', task((t) => (t.spec.workspaceRef = {})), '/spec/workspaceRef'],
+  ['an unknown phase', task((t) => (t.status = { phase: 'Done' })), '/status/phase'],
+  ['results that are not strings', task((t) => (t.status = { results: { a: 1 } })), '/status/results/a'],
+  ['outputs that are not strings', task((t) => (t.status = { outputs: [{}] })), '/status/outputs/0'],
+  ['a bad startTime', task((t) => (t.status = { startTime: 'yesterday' })), '/status/startTime'],
+  ['no spec', task((t) => delete t.spec), ''],
+];
+
+for (const [name, input, at] of rejected) {
+  test(`the CRD schema rejects ${name}`, () => {
+    assert.equal(validate(input), false);
+    assert.ok(
+      validate.errors?.some((e) => e.instancePath === at),
+      `expected an error at "${at}", got ${JSON.stringify(validate.errors)}`,
+    );
+  });
+}
+
+test('the schema is structural: every property, item and map value has a type', () => {
+  const missing: string[] = [];
+  const walk = (node: Json, at: string): void => {
+    if (node.type === undefined && node['x-kubernetes-int-or-string'] !== true) missing.push(at);
+    for (const [key, child] of Object.entries((node.properties ?? {}) as Record<string, Json>)) walk(child, `${at}.${key}`);
+    if (node.items !== undefined) walk(node.items, `${at}[]`);
+    if (typeof node.additionalProperties === 'object') walk(node.additionalProperties, `${at}{}`);
+  };
+  walk(version.schema.openAPIV3Schema, '');
+  assert.deepEqual(missing, []);
+});
