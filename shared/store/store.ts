@@ -43,6 +43,8 @@ export interface RegisterInput {
   /**
    * What the cluster already says about this Task (its status), so that re-registering
    * after a Redis wipe restores terminal and launched states instead of re-running.
+   * Only used when the entry is created. Registering never releases or fails dependents
+   * (the outcome could not report them): delivering the completion again does that.
    */
   observed?:
     | { phase: 'Succeeded'; outputs: string[] | null; results: Record<string, string> | null }
@@ -57,11 +59,12 @@ export type RegisterOutcome =
   | { kind: 'waiting'; pending: string[] }
   /**
    * The Task cannot run: a dependency failed, or registering it closed a cycle
-   * (`cycle` lists the names around it, first name repeated at the end).
+   * (`cycle` lists the names around it, each depending on the next, first name repeated at the end).
    * `dependents` are registered Tasks that fail with it (transitively).
+   * Registering the same uid again repeats this (the cluster may not have been told yet).
    */
   | { kind: 'failed'; message: string; cycle?: string[]; dependents: FailedTask[] }
-  /** Already launched, succeeded or failed under this uid: nothing to do. */
+  /** Already launched, succeeded or failed (by its own run) under this uid: nothing to do. */
   | { kind: 'settled'; state: 'launched' | 'succeeded' | 'failed' };
 
 export interface CompletionInput {
@@ -81,6 +84,9 @@ export interface CompletionOutcome {
    * `recorded`: first time; `duplicate`: already recorded with the same result (the lists
    * repeat what is still pending so a redelivery can finish an interrupted handler);
    * `stale`: the uid is not the registered Task's (an old incarnation): nothing changed.
+   * A duplicate also settles waiting dependents that still counted this Task as pending (they
+   * were registered from observed state after a wipe). A conflicting result for a settled Task
+   * is a duplicate too: the first result stands.
    */
   status: 'recorded' | 'duplicate' | 'stale';
   /** Dependents for which this was the last unmet dependency (duplicate: those still `ready`). */
@@ -103,7 +109,11 @@ export interface Store {
   markLaunched(namespace: string, name: string, uid: string): Promise<boolean>;
   /** The Task's entry, or null when unknown. */
   get(namespace: string, name: string): Promise<TaskEntry | null>;
-  /** Forget a deleted Task (only when the uid matches). Its dependents keep waiting for the name. */
+  /**
+   * Forget a deleted Task (only when the uid matches). Its dependents keep waiting for the name;
+   * waiting ones that had counted it as succeeded wait for it again (its outputs are gone),
+   * as they do when the name is registered again under a new uid.
+   */
   remove(namespace: string, name: string, uid: string): Promise<void>;
   /** Health check for readiness probes. */
   ping(): Promise<void>;

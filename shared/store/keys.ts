@@ -1,0 +1,27 @@
+/**
+ * Redis key layout of the store. Every key of a namespace carries the hash tag `{<namespace>}`,
+ * so one Lua step may touch all of them on Redis Cluster (they share a slot).
+ *
+ *   <prefix>{<ns>}:t:<name>  hash — the Task's entry (see lua/common.ts for its fields)
+ *   <prefix>{<ns>}:d:<name>  set  — names of Tasks whose dependsOn lists <name>; it outlives
+ *                                   <name>'s own entry, so Tasks may wait for a name not yet created
+ */
+
+export const DEFAULT_KEY_PREFIX = 'dendrite:';
+
+/** The prefix shared by every key of one namespace; the scripts get it as KEYS[1]. */
+export function namespacePrefix(keyPrefix: string, namespace: string): string {
+  // A brace would move or break the hash tag and scatter a namespace over slots.
+  if (namespace === '' || /[{}]/.test(namespace)) {
+    throw new Error(`invalid namespace ${JSON.stringify(namespace)} for the store`);
+  }
+  return `${keyPrefix}{${namespace}}:`;
+}
+
+export function taskKey(prefix: string, name: string): string {
+  return `${prefix}t:${name}`;
+}
+
+export function dependentsKey(prefix: string, name: string): string {
+  return `${prefix}d:${name}`;
+}

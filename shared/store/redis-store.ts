@@ -1,0 +1,117 @@
+/**
+ * The Store on Redis. `register`, `recordCompletion`, `markLaunched` and `remove` are each one
+ * Lua script (EVALSHA, with ioredis falling back to EVAL once per connection when the script
+ * cache is empty), so each is atomic and one round trip; `get` is one HMGET.
+ * Works on Redis Cluster: every key a script touches shares the namespace's hash tag.
+ */
+import type { Cluster, Redis } from 'ioredis';
+import { PermanentError, TransientError } from '../errors.js';
+import { DEFAULT_KEY_PREFIX, namespacePrefix, taskKey } from './keys.js';
+import { COMPLETE_LUA } from './lua/complete.js';
+import { LAUNCH_LUA } from './lua/launch.js';
+import { REGISTER_LUA } from './lua/register.js';
+import { REMOVE_LUA } from './lua/remove.js';
+import { parseCompletionReply, parseRegisterReply } from './redis-replies.js';
+import type { CompletionInput, RegisterInput, Store, TaskEntry, TaskState } from './store.js';
+
+export interface RedisStoreOptions {
+  /** Put before every key (default `dendrite:`); the client's own keyPrefix, if any, comes first. */
+  keyPrefix?: string;
+}
+
+/** Names under which the scripts are defined on the client (defineCommand adds methods). */
+const SCRIPTS = {
+  register: { name: 'dendriteRegister', lua: REGISTER_LUA },
+  complete: { name: 'dendriteComplete', lua: COMPLETE_LUA },
+  launch: { name: 'dendriteLaunch', lua: LAUNCH_LUA },
+  remove: { name: 'dendriteRemove', lua: REMOVE_LUA },
+} as const;
+
+type ScriptName = keyof typeof SCRIPTS;
+type ScriptMethod = (prefix: string, ...args: string[]) => Promise<unknown>;
+
+/**
+ * The store takes ownership of the client: `close()` quits it.
+ * Redis errors surface as TransientError (the caller answers 5xx and the event is retried).
+ */
+export function createRedisStore(redis: Redis | Cluster, options: RedisStoreOptions = {}): Store {
+  const keyPrefix = options.keyPrefix ?? DEFAULT_KEY_PREFIX;
+  for (const { name, lua } of Object.values(SCRIPTS)) {
+    redis.defineCommand(name, { numberOfKeys: 1, lua });
+  }
+
+  function prefixFor(namespace: string): string {
+    try {
+      return namespacePrefix(keyPrefix, namespace);
+    } catch (err) {
+      throw new PermanentError((err as Error).message, { cause: err });
+    }
+  }
+
+  async function transient<T>(what: string, run: () => Promise<T>): Promise<T> {
+    try {
+      return await run();
+    } catch (err) {
+      throw new TransientError(`redis store: ${what} failed`, { cause: err });
+    }
+  }
+
+  function script(which: ScriptName, prefix: string, args: string[]): Promise<unknown> {
+    const method = (redis as unknown as Record<string, ScriptMethod>)[SCRIPTS[which].name];
+    if (!method) throw new Error(`script ${which} is not defined on the client`);
+    return transient(which, () => method.call(redis, prefix, ...args));
+  }
+
+  return {
+    async register(input: RegisterInput) {
+      const observed = input.observed;
+      const args = [
+        input.name,
+        input.uid,
+        input.template,
+        input.dialect,
+        JSON.stringify(input.dependsOn),
+        observed ? observed.phase.toLowerCase() : '',
+        observed?.phase === 'Succeeded' ? JSON.stringify(observed.outputs) : 'null',
+        observed?.phase === 'Succeeded' ? JSON.stringify(observed.results) : 'null',
+        observed?.phase === 'Failed' ? observed.message : '',
+      ];
+      return parseRegisterReply(await script('register', prefixFor(input.namespace), args));
+    },
+
+    async recordCompletion(input: CompletionInput) {
+      const args = [
+        input.name,
+        input.uid ?? '',
+        input.succeeded ? '1' : '0',
+        JSON.stringify(input.outputs),
+        JSON.stringify(input.results),
+        input.message ?? '',
+      ];
+      return parseCompletionReply(await script('complete', prefixFor(input.namespace), args));
+    },
+
+    async markLaunched(namespace: string, name: string, uid: string) {
+      return (await script('launch', prefixFor(namespace), [name, uid])) === 1;
+    },
+
+    async get(namespace: string, name: string): Promise<TaskEntry | null> {
+      const key = taskKey(prefixFor(namespace), name);
+      const [uid, state] = await transient('get', () => redis.hmget(key, 'uid', 'state'));
+      if (uid == null || state == null) return null;
+      return { uid, state: state as TaskState };
+    },
+
+    async remove(namespace: string, name: string, uid: string) {
+      await script('remove', prefixFor(namespace), [name, uid]);
+    },
+
+    async ping() {
+      await transient('ping', () => redis.ping());
+    },
+
+    async close() {
+      await redis.quit();
+    },
+  };
+}
