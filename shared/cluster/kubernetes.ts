@@ -1,0 +1,179 @@
+/**
+ * The Cluster port on a real API server, through @kubernetes/client-node 1.x.
+ *
+ * Loading the client costs about half a second, so only entry points import this module, and
+ * lazily; everything else sees the port (cluster.ts). Every call carries a timeout, and every
+ * failure leaves as NotFoundError / PermanentError / TransientError (classify.ts).
+ */
+import {
+  BatchV1Api,
+  CoreV1Api,
+  CustomObjectsApi,
+  Observable,
+  PatchStrategy,
+  setHeaderOptions,
+  type ConfigurationOptions,
+  type KubeConfig,
+  type ObservableMiddleware,
+  type RequestContext,
+  type ResponseContext,
+  type V1Job,
+  type V1Pod,
+} from '@kubernetes/client-node';
+import { NotFoundError, PermanentError } from '../errors.js';
+import { TASK_GROUP, TASK_PLURAL, TASK_VERSION, type Task } from '../task/model.js';
+import type { Cluster } from './cluster.js';
+import { classifyError, isApiException, statusOf } from './classify.js';
+import { readLogTail } from './log-tail.js';
+import { buildTaskEvent, REPORTING_COMPONENT } from './task-event.js';
+
+export const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
+
+export interface KubernetesClusterOptions {
+  /** Abort any single API request after this long (TransientError). Default 10 s. */
+  requestTimeoutMs?: number;
+  /** Events' reportingInstance, e.g. the pod name. Default `dendrite`. */
+  reportingInstance?: string;
+}
+
+/**
+ * Exactly the API calls this adapter makes, as RBAC sees them. The deployment's Role is derived
+ * from this list, and a test checks it against the requests the adapter really sends.
+ */
+export const KUBERNETES_API_CALLS: ReadonlyArray<{ apiGroup: string; resource: string; verb: string }> = [
+  { apiGroup: TASK_GROUP, resource: TASK_PLURAL, verb: 'get' },
+  { apiGroup: TASK_GROUP, resource: `${TASK_PLURAL}/status`, verb: 'patch' },
+  { apiGroup: 'batch', resource: 'jobs', verb: 'create' },
+  { apiGroup: 'batch', resource: 'jobs', verb: 'get' },
+  { apiGroup: '', resource: 'pods', verb: 'list' },
+  { apiGroup: '', resource: 'pods/log', verb: 'get' },
+  { apiGroup: '', resource: 'events', verb: 'create' },
+];
+
+function pass<T>(value: T): Observable<T> {
+  return new Observable(Promise.resolve(value));
+}
+
+/** Per-request options that abort the request (headers and body) after `timeoutMs`. */
+function timeoutOptions(timeoutMs: number): ConfigurationOptions<ObservableMiddleware> {
+  const middleware: ObservableMiddleware = {
+    pre: (request: RequestContext) => {
+      request.setSignal(AbortSignal.timeout(timeoutMs));
+      return pass(request);
+    },
+    post: (response: ResponseContext) => pass(response),
+  };
+  return { middleware: [middleware], middlewareMergeStrategy: 'append' };
+}
+
+function time(value: Date | string | undefined): number {
+  if (value === undefined) return 0;
+  const ms = value instanceof Date ? value.getTime() : Date.parse(value);
+  return Number.isNaN(ms) ? 0 : ms;
+}
+
+/** The pod the Job started last: by creation time, then start time, then name. */
+export function newestPod(pods: V1Pod[]): V1Pod | undefined {
+  return [...pods].sort((a, b) => {
+    return (
+      time(b.metadata?.creationTimestamp) - time(a.metadata?.creationTimestamp) ||
+      time(b.status?.startTime) - time(a.status?.startTime) ||
+      (b.metadata?.name ?? '').localeCompare(a.metadata?.name ?? '')
+    );
+  })[0];
+}
+
+export function createKubernetesCluster(kc: KubeConfig, options: KubernetesClusterOptions = {}): Cluster {
+  const timeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+  const reportingInstance = options.reportingInstance ?? REPORTING_COMPONENT;
+  const core = kc.makeApiClient(CoreV1Api);
+  const batch = kc.makeApiClient(BatchV1Api);
+  const custom = kc.makeApiClient(CustomObjectsApi);
+  const withTimeout = timeoutOptions(timeoutMs);
+  // client-node's patch calls default to JSON Patch; a status update is a merge patch.
+  const mergePatch = setHeaderOptions('Content-Type', PatchStrategy.MergePatch, withTimeout);
+
+  async function call<T>(what: string, request: () => Promise<T>): Promise<T> {
+    try {
+      return await request();
+    } catch (err) {
+      throw classifyError(err, what, { timeoutMs });
+    }
+  }
+
+  /** Like `call`, but a missing object is an answer (null), not an error. */
+  async function read<T>(what: string, request: () => Promise<T>): Promise<T | null> {
+    try {
+      return await call(what, request);
+    } catch (err) {
+      if (err instanceof NotFoundError) return null;
+      throw err;
+    }
+  }
+
+  return {
+    async getTask(namespace, name) {
+      const task: unknown = await read(`get Task ${namespace}/${name}`, () =>
+        custom.getNamespacedCustomObject(
+          { group: TASK_GROUP, version: TASK_VERSION, namespace, plural: TASK_PLURAL, name },
+          withTimeout,
+        ),
+      );
+      return task as Task | null;
+    },
+
+    async patchTaskStatus(namespace, name, status) {
+      await call(`patch status of Task ${namespace}/${name}`, () =>
+        custom.patchNamespacedCustomObjectStatus(
+          { group: TASK_GROUP, version: TASK_VERSION, namespace, plural: TASK_PLURAL, name, body: { status } },
+          mergePatch,
+        ),
+      );
+    },
+
+    async createJob(job: V1Job) {
+      const namespace = job.metadata?.namespace;
+      const name = job.metadata?.name;
+      if (!namespace || !name) throw new PermanentError('create Job: the Job needs metadata.name and metadata.namespace');
+      try {
+        await batch.createNamespacedJob({ namespace, body: job }, withTimeout);
+        return 'created';
+      } catch (err) {
+        // 409 AlreadyExists: an earlier delivery (or one whose answer we never saw) created it.
+        if (isApiException(err) && err.code === 409) {
+          const reason = statusOf(err.body).reason;
+          if (reason === undefined || reason === 'AlreadyExists') return 'exists';
+        }
+        throw classifyError(err, `create Job ${namespace}/${name}`, { timeoutMs });
+      }
+    },
+
+    async getJob(namespace, name) {
+      return read(`get Job ${namespace}/${name}`, () => batch.readNamespacedJob({ namespace, name }, withTimeout));
+    },
+
+    async readJobLog(namespace, jobName, container, tailBytes) {
+      const pods = await call(`list pods of Job ${namespace}/${jobName}`, () =>
+        core.listNamespacedPod({ namespace, labelSelector: `job-name=${jobName}` }, withTimeout),
+      );
+      const podName = newestPod(pods.items)?.metadata?.name;
+      if (!podName) throw new NotFoundError(`read log of Job ${namespace}/${jobName}: the Job has no pod`);
+      const what = `read log of container ${container} in pod ${namespace}/${podName}`;
+      const log = await readLogTail(
+        (tailLines, limitBytes) =>
+          call(what, () =>
+            core.readNamespacedPodLog({ namespace, name: podName, container, tailLines, limitBytes }, withTimeout),
+          ),
+        tailBytes,
+      );
+      return { podName, log };
+    },
+
+    async recordTaskEvent(task, event) {
+      const body = buildTaskEvent(task, event, { reportingInstance });
+      await call(`record event ${event.reason} on Task ${task.namespace}/${task.name}`, () =>
+        core.createNamespacedEvent({ namespace: task.namespace, body }, withTimeout),
+      );
+    },
+  };
+}
