@@ -46,7 +46,14 @@ export function createLauncherHandler(deps: FlowDeps, jobConfig: JobConfig) {
     const validation = validateTask(task);
     if (!validation.ok) return; // task-intake fails invalid Tasks; nothing to launch
 
-    const job = buildJob(validation.task, ready.prompt, jobConfig);
+    let job: ReturnType<typeof buildJob>;
+    try {
+      job = buildJob(validation.task, ready.prompt, jobConfig);
+    } catch (err) {
+      if (!(err instanceof PermanentError)) throw err;
+      await failTask(deps, context, ready, err.message, 'PromptTooLarge');
+      return;
+    }
     // Pending is written before the Job exists: written after, it could land on top of the
     // Running that job-status writes once the Job starts.
     if (phase !== 'Pending') {

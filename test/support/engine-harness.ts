@@ -1,0 +1,215 @@
+/**
+ * The whole engine on real parts, in one test process: the three function apps (driven over
+ * HTTP with supertest), a private redis-server, the fake API server through client-node, an
+ * ApiServerSource stand-in, a broker that routes by knative/triggers.yaml, and a "kubelet"
+ * that runs a Job's container as a small agent script and records its log.
+ */
+import { readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { CloudEvent, HTTP } from 'cloudevents';
+import type express from 'express';
+import { Redis } from 'ioredis';
+import pino from 'pino';
+import request from 'supertest';
+import { parseAllDocuments } from 'yaml';
+import { createApp as createJobStatusApp } from '../../functions/job-status/app.js';
+import { createApp as createLauncherApp } from '../../functions/launcher/app.js';
+import { createApp as createTaskIntakeApp } from '../../functions/task-intake/app.js';
+import { createKubernetesCluster } from '../../shared/cluster/kubernetes.js';
+import { MAX_SINGLE_ARGUMENT_BYTES, type FlowDeps } from '../../shared/flow/deps.js';
+import { DEFAULT_JOB_CONFIG } from '../../shared/job/build.js';
+import { createRedisStore } from '../../shared/store/redis-store.js';
+import type { Store } from '../../shared/store/store.js';
+import { DEFAULT_RENDER_LIMITS } from '../../shared/template/index.js';
+import { ApiServerSourceSimulator } from './apiserver-source.js';
+import { startFakeApiServer, type FakeApiServer, type StoredObject } from './fake-apiserver.js';
+import { startRedisServer, type RedisServer } from './redis-server.js';
+
+const REPO = new URL('../../../', import.meta.url);
+const AGENT = new URL('test/fixtures/e2e-agent.mjs', REPO);
+
+export interface Delivery {
+  function: string;
+  event: CloudEvent<unknown>;
+  status: number;
+  error?: string;
+}
+
+interface Route {
+  attributes: Record<string, string>;
+  service: string;
+}
+
+/** The routes of knative/triggers.yaml: exact attribute filters → subscriber Service. */
+export function loadTriggerRoutes(): Route[] {
+  const text = readFileSync(new URL('knative/triggers.yaml', REPO), 'utf8');
+  return parseAllDocuments(text)
+    .map((doc) => doc.toJS() as { kind?: string; spec?: { filter?: { attributes?: Record<string, string> }; subscriber?: { ref?: { name?: string } } } })
+    .filter((doc) => doc?.kind === 'Trigger')
+    .map((doc) => ({ attributes: doc.spec?.filter?.attributes ?? {}, service: doc.spec?.subscriber?.ref?.name ?? '' }));
+}
+
+function matches(route: Route, event: CloudEvent<unknown>): boolean {
+  const attributes = event as unknown as Record<string, unknown>;
+  return Object.entries(route.attributes).every(([key, value]) => attributes[key] === value);
+}
+
+/** A small seeded generator so a shuffled run can be replayed from its seed. */
+export function seededRandom(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export interface DrainOptions {
+  /** Deliver every event twice. */
+  duplicate?: boolean;
+  /** Shuffle each batch and deliver it concurrently. */
+  random?: () => number;
+}
+
+export class EngineHarness {
+  readonly emitted: CloudEvent<unknown>[] = [];
+  readonly deliveries: Delivery[] = [];
+  private readonly queue: CloudEvent<unknown>[] = [];
+  private readonly source: ApiServerSourceSimulator;
+  private readonly routes = loadTriggerRoutes();
+  private readonly apps: Record<string, express.Express>;
+
+  private constructor(
+    readonly api: FakeApiServer,
+    readonly redisServer: RedisServer,
+    readonly store: Store,
+  ) {
+    this.source = new ApiServerSourceSimulator(api);
+    const cluster = createKubernetesCluster(api.kubeConfig());
+    const log = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
+    const deps = (name: string): FlowDeps => ({
+      store,
+      cluster,
+      log: log.child({ function: name }),
+      emit: async (event) => {
+        this.emitted.push(event);
+        this.queue.push(event);
+      },
+      config: { source: `/dendrite/${name}`, renderLimits: DEFAULT_RENDER_LIMITS, maxPromptBytes: MAX_SINGLE_ARGUMENT_BYTES },
+      now: () => new Date(),
+    });
+    this.apps = {
+      'task-intake': createTaskIntakeApp(deps('task-intake')),
+      'job-status': createJobStatusApp(deps('job-status'), { logTailBytes: 64 * 1024 }),
+      launcher: createLauncherApp(deps('launcher'), DEFAULT_JOB_CONFIG),
+    };
+  }
+
+  static async start(): Promise<EngineHarness> {
+    const [api, redisServer] = await Promise.all([startFakeApiServer(), startRedisServer()]);
+    const store = createRedisStore(new Redis(redisServer.url, { maxRetriesPerRequest: 1 }));
+    return new EngineHarness(api, redisServer, store);
+  }
+
+  async close(): Promise<void> {
+    await this.store.close();
+    await Promise.all([this.api.close(), this.redisServer.stop()]);
+  }
+
+  /** `kubectl apply` for Tasks: they appear in the API server (with uids) for the source to see. */
+  applyTasks(tasks: object[], namespace = 'default'): void {
+    for (const task of tasks) {
+      const copy = structuredClone(task) as { metadata: Record<string, unknown> };
+      copy.metadata.namespace = namespace;
+      this.api.put('tasks', copy);
+    }
+  }
+
+  task(name: string, namespace = 'default'): StoredObject & { status?: Record<string, unknown> } {
+    const task = this.api.get('tasks', namespace, name);
+    if (!task) throw new Error(`no Task ${namespace}/${name}`);
+    return task;
+  }
+
+  /** Sends one event to one function over HTTP; a 200 reply goes back to the broker. */
+  async deliverTo(service: string, event: CloudEvent<unknown>): Promise<Delivery> {
+    const app = this.apps[service];
+    if (!app) throw new Error(`no app ${service}`);
+    const message = HTTP.binary(event);
+    const res = await request(app).post('/').set(message.headers as Record<string, string>).send(message.body as string);
+    const delivery: Delivery = { function: service, event, status: res.status, error: res.body?.error };
+    this.deliveries.push(delivery);
+    if (res.status === 200) this.queue.push(HTTP.toEvent({ headers: res.headers, body: res.text }) as CloudEvent<unknown>);
+    return delivery;
+  }
+
+  /** The broker: route one event by the Triggers (events no Trigger matches are dropped, as a Broker does). */
+  async publish(event: CloudEvent<unknown>): Promise<void> {
+    for (const route of this.routes) {
+      if (matches(route, event)) await this.deliverTo(route.service, event);
+    }
+  }
+
+  /** Delivers everything queued and everything the source sees, until the system is quiet. */
+  async drain(options: DrainOptions = {}): Promise<void> {
+    for (let round = 0; ; round++) {
+      if (round > 500) throw new Error('the system did not settle after 500 rounds');
+      let batch = [...this.queue.splice(0), ...this.source.poll()];
+      if (batch.length === 0) return;
+      if (options.duplicate) batch = batch.flatMap((event) => [event, event]);
+      if (options.random) {
+        const random = options.random;
+        for (let i = batch.length - 1; i > 0; i--) {
+          const j = Math.floor(random() * (i + 1));
+          [batch[i], batch[j]] = [batch[j]!, batch[i]!];
+        }
+        await Promise.all(batch.map((event) => this.publish(event)));
+      } else {
+        for (const event of batch) await this.publish(event);
+      }
+    }
+  }
+
+  /** The kubelet and Job controller: the Job becomes active. */
+  startJob(name: string, namespace = 'default'): void {
+    const job = this.api.get('jobs', namespace, name);
+    if (!job) throw new Error(`no Job ${namespace}/${name}`);
+    this.api.put('jobs', { ...job, status: { active: 1, startTime: new Date().toISOString() } });
+  }
+
+  /**
+   * Runs the Job's container — the agent script with the Job's own args — records its output
+   * as the pod log, and sets the terminal condition from its exit code.
+   */
+  finishJob(name: string, namespace = 'default'): { exitCode: number; log: string } {
+    const job = this.api.get('jobs', namespace, name) as StoredObject & {
+      spec: { template: { spec: { containers: Array<{ name: string; args?: string[] }> } } };
+      status?: Record<string, unknown>;
+    };
+    if (!job) throw new Error(`no Job ${namespace}/${name}`);
+    const container = job.spec.template.spec.containers[0]!;
+    const run = spawnSync(process.execPath, [AGENT.pathname, ...(container.args ?? [])], { encoding: 'utf8' });
+    const log = `${run.stdout}${run.stderr}`;
+    this.api.addJobPod(namespace, name, { logs: { [container.name]: log } });
+    const at = new Date().toISOString();
+    const succeeded = run.status === 0;
+    this.api.put('jobs', {
+      ...job,
+      status: succeeded
+        ? { ...job.status, active: 0, succeeded: 1, completionTime: at, conditions: [{ type: 'Complete', status: 'True', lastTransitionTime: at }] }
+        : {
+            ...job.status,
+            active: 0,
+            failed: 1,
+            conditions: [{ type: 'Failed', status: 'True', reason: 'BackoffLimitExceeded', message: 'Job has reached the specified backoff limit', lastTransitionTime: at }],
+          },
+    });
+    return { exitCode: run.status ?? -1, log };
+  }
+
+  jobNames(namespace = 'default'): string[] {
+    return this.api.list('jobs', namespace).map((job) => String(job.metadata.name)).sort();
+  }
+}
