@@ -70,7 +70,9 @@ export function createTaskIntakeHandler(deps: FlowDeps) {
     const validation = validateTask(data);
     if (!validation.ok) {
       const message = `invalid Task: ${validation.errors.join('; ')}`;
-      if (!alreadyFailedWith(data, message)) await failTask(deps, context, identity, message, 'InvalidTask');
+      // Our own Failed patch comes back as an update: already answered, nothing more to say.
+      if (alreadyFailedWith(data, message)) return;
+      await failTask(deps, context, identity, message, 'InvalidTask');
       // The Task is marked Failed; the 4xx tells the sender the event carried an unusable Task.
       throw new PermanentError(message);
     }
@@ -100,12 +102,14 @@ export function createTaskIntakeHandler(deps: FlowDeps) {
       dialect,
       observed,
     });
+    // A Task the cluster already records as launched or finished only refreshes the index
+    // (after a Redis wipe); acting again would echo our own status patches back forever.
+    if (observed) return;
 
     switch (outcome.kind) {
       case 'settled':
         return;
       case 'ready':
-        if (observed) return;
         return (await readyEvent(deps, context, identity.namespace, outcome.task)) ?? undefined;
       case 'waiting': {
         const message = `Waiting for dependencies: ${outcome.pending.join(', ')}`;
