@@ -1,0 +1,200 @@
+/**
+ * The local mode's Broker: takes CloudEvents in, and delivers each to every subscriber whose
+ * Trigger matches, over HTTP, as a Knative Broker does — binary mode with `Prefer: reply`; a
+ * 200 must carry a CloudEvent, which is routed in turn; 404/408/409/429/5xx and network errors
+ * are retried with exponential backoff (at least once); other 4xx go to the dead letters.
+ *
+ * One difference on purpose: deliveries to one subscriber about one subject are made in the
+ * order published (as Knative's Kafka broker does per partition key); different subjects go
+ * concurrently. The functions must not and do not rely on it; it keeps a local run's
+ * transitions in the order a person watching expects.
+ */
+import { HTTP, type CloudEvent } from 'cloudevents';
+import type { Logger } from 'pino';
+import type { Emit } from '../events/emit.js';
+import { receiveCloudEvent } from '../events/receive.js';
+import { TransientError } from '../errors.js';
+import { matches, type Trigger } from './triggers.js';
+
+export interface RetryPolicy {
+  /** Retries after the first attempt (Knative `delivery.retry`). */
+  retries: number;
+  /** First backoff; doubles each retry (Knative `backoffPolicy: exponential`). */
+  backoffMs: number;
+  maxBackoffMs: number;
+}
+
+export const DEFAULT_RETRY: RetryPolicy = { retries: 5, backoffMs: 50, maxBackoffMs: 2000 };
+
+export interface DeadLetter {
+  event: CloudEvent<unknown>;
+  trigger: string;
+  subscriber: string;
+  /** The last HTTP status, when there was an answer. */
+  status?: number;
+  reason: string;
+}
+
+export interface LocalBrokerOptions {
+  triggers: readonly Trigger[];
+  /** Subscriber name (the Trigger's `subscriber.ref.name`) → URL to POST events to. */
+  subscribers: Readonly<Record<string, string>>;
+  log: Logger;
+  retry?: RetryPolicy;
+  /** Per-request timeout (Knative's default request timeout is 300 s). */
+  timeoutMs?: number;
+  /** Sees every event the ingress accepts, routed or not. */
+  onEvent?: (event: CloudEvent<unknown>) => void;
+  onDeadLetter?: (letter: DeadLetter) => void;
+}
+
+export interface LocalBroker {
+  /** The ingress: accepts the event for delivery and returns (delivery is asynchronous). */
+  publish: Emit;
+  /** Resolves once nothing is queued, in flight or waiting to be retried. */
+  whenIdle(): Promise<void>;
+  pending(): number;
+  readonly deadLetters: readonly DeadLetter[];
+  /** Stops accepting; queued deliveries are dropped and in-flight ones aborted. */
+  close(): void;
+}
+
+/** Statuses a Knative Broker retries; every other non-2xx is final. */
+export function isRetryable(status: number): boolean {
+  return status === 404 || status === 408 || status === 409 || status === 429 || status >= 500;
+}
+
+type Outcome = { done: true; reply?: CloudEvent<unknown> } | { done: false; retry: boolean; status?: number; reason: string; retryAfterMs?: number };
+
+function retryAfterMs(header: string | null): number | undefined {
+  if (!header) return undefined;
+  const seconds = Number(header);
+  return Number.isFinite(seconds) && seconds >= 0 ? seconds * 1000 : undefined;
+}
+
+export function createLocalBroker(options: LocalBrokerOptions): LocalBroker {
+  const retry = options.retry ?? DEFAULT_RETRY;
+  const timeoutMs = options.timeoutMs ?? 300_000;
+  const log = options.log;
+  const deadLetters: DeadLetter[] = [];
+  const queues = new Map<string, Promise<void>>();
+  const abort = new AbortController();
+  let inFlight = 0;
+  let closed = false;
+  let idleWaiters: Array<() => void> = [];
+
+  const triggers = options.triggers.filter((trigger) => {
+    if (options.subscribers[trigger.subscriber]) return true;
+    log.warn({ trigger: trigger.name, subscriber: trigger.subscriber }, 'no local subscriber for this Trigger; its events are not delivered');
+    return false;
+  });
+
+  function settle(): void {
+    if (inFlight > 0) return;
+    const waiters = idleWaiters;
+    idleWaiters = [];
+    for (const wake of waiters) wake();
+  }
+
+  async function attempt(url: string, event: CloudEvent<unknown>): Promise<Outcome> {
+    const message = HTTP.binary(event);
+    let response: Response;
+    try {
+      response = await fetch(url, {
+        method: 'POST',
+        headers: { ...(message.headers as Record<string, string>), prefer: 'reply' },
+        body: message.body as string,
+        signal: AbortSignal.any([abort.signal, AbortSignal.timeout(timeoutMs)]),
+      });
+    } catch (err) {
+      return { done: false, retry: true, reason: `could not deliver: ${(err as Error).message}` };
+    }
+    const body = await response.text().catch(() => '');
+    if (response.status === 200) {
+      try {
+        const headers: Record<string, string> = {};
+        response.headers.forEach((value, name) => (headers[name] = value));
+        return { done: true, reply: receiveCloudEvent(headers, body) };
+      } catch (err) {
+        // A 200 without a CloudEvent is a failed delivery to a Knative broker (it answers 502).
+        return { done: false, retry: true, status: 502, reason: `200 reply is not a CloudEvent: ${(err as Error).message}` };
+      }
+    }
+    if (response.status >= 200 && response.status < 300) return { done: true };
+    const reason = `${response.status} ${body.slice(0, 300)}`.trim();
+    return {
+      done: false,
+      retry: isRetryable(response.status),
+      status: response.status,
+      reason,
+      retryAfterMs: retryAfterMs(response.headers.get('retry-after')),
+    };
+  }
+
+  async function deliver(trigger: Trigger, event: CloudEvent<unknown>): Promise<void> {
+    const url = options.subscribers[trigger.subscriber] as string;
+    for (let tried = 0; ; tried++) {
+      if (closed) return;
+      const outcome = await attempt(url, event);
+      if (closed) return;
+      if (outcome.done) {
+        if (outcome.reply) await publish(outcome.reply);
+        return;
+      }
+      if (!outcome.retry || tried >= retry.retries) {
+        const letter: DeadLetter = {
+          event,
+          trigger: trigger.name,
+          subscriber: trigger.subscriber,
+          reason: outcome.reason,
+          ...(outcome.status !== undefined ? { status: outcome.status } : {}),
+        };
+        deadLetters.push(letter);
+        log.error(
+          { trigger: trigger.name, subscriber: trigger.subscriber, ceType: event.type, ceSubject: event.subject, status: outcome.status, reason: outcome.reason },
+          'event dead-lettered',
+        );
+        options.onDeadLetter?.(letter);
+        return;
+      }
+      const backoff = Math.min(retry.backoffMs * 2 ** tried, retry.maxBackoffMs);
+      const wait = Math.min(Math.max(backoff, outcome.retryAfterMs ?? 0), retry.maxBackoffMs * 4);
+      log.debug({ trigger: trigger.name, status: outcome.status, wait }, 'delivery failed; retrying');
+      await new Promise((resolve) => setTimeout(resolve, wait));
+    }
+  }
+
+  function enqueue(trigger: Trigger, event: CloudEvent<unknown>): void {
+    const key = `${trigger.name}\u0000${event.subject ?? event.id}`;
+    inFlight++;
+    const previous = queues.get(key) ?? Promise.resolve();
+    const next = previous
+      .then(() => deliver(trigger, event))
+      .catch((err: unknown) => log.error({ err, trigger: trigger.name }, 'delivery crashed'))
+      .finally(() => {
+        if (queues.get(key) === next) queues.delete(key);
+        inFlight--;
+        settle();
+      });
+    queues.set(key, next);
+  }
+
+  async function publish(event: CloudEvent<unknown>): Promise<void> {
+    if (closed) throw new TransientError('the local broker is closed');
+    options.onEvent?.(event);
+    const routes = triggers.filter((trigger) => matches(trigger, event));
+    if (routes.length === 0) log.debug({ ceType: event.type, ceSubject: event.subject }, 'no Trigger matches; event dropped');
+    for (const trigger of routes) enqueue(trigger, event);
+  }
+
+  return {
+    publish,
+    deadLetters,
+    pending: () => inFlight,
+    whenIdle: () => (inFlight === 0 ? Promise.resolve() : new Promise<void>((resolve) => idleWaiters.push(resolve))),
+    close() {
+      closed = true;
+      abort.abort();
+    },
+  };
+}
