@@ -2,6 +2,7 @@
 import type { Logger } from 'pino';
 import type { Cluster } from '../cluster/cluster.js';
 import type { Emit } from '../events/emit.js';
+import type { Metrics } from '../metrics/metrics.js';
 import type { Store } from '../store/store.js';
 import type { RenderLimits } from '../template/index.js';
 
@@ -16,7 +17,8 @@ export interface FlowConfig {
   maxPromptBytes: number;
 }
 
-export const MAX_SINGLE_ARGUMENT_BYTES = 128 * 1024 - 1;
+/** The Job builder's own limit (one program argument), the default for maxPromptBytes. */
+export { MAX_PROMPT_BYTES as MAX_SINGLE_ARGUMENT_BYTES } from '../job/build.js';
 
 export interface FlowDeps {
   store: Store;
@@ -25,6 +27,8 @@ export interface FlowDeps {
   log: Logger;
   config: FlowConfig;
   now: () => Date;
+  /** Prometheus series; absent where nobody scrapes (tests, the local mode). */
+  metrics?: Metrics;
 }
 
 /** Per-event context: the logger bound to the event and the trace to carry on. */
