@@ -1,44 +1,48 @@
 /**
  * Prompt rendering — the one entry point the functions use.
- * PLACEHOLDER SIGNATURES: the template work fills these in (Go text/template compiled onto nunjucks).
+ *
+ * Two dialects: Go text/template exactly as Axon renders it (the default), compiled onto
+ * nunjucks; and native nunjucks, sandboxed. Both see the same data, `Deps.<name>.{Outputs,
+ * Results, Name}`, and both are bounded by RenderLimits.
  */
-import { PermanentError } from '../errors.js';
 import type { DependencyData, TemplateDialect } from '../task/model.js';
+import { TemplateError } from './errors.js';
+import { GoEngine } from './go/engine.js';
+import { DEFAULT_RENDER_LIMITS, RenderLimits, resolveLimits } from './limits.js';
+import { NunjucksEngine } from './nunjucks/engine.js';
 
-export interface RenderLimits {
-  /** Wall-clock budget for one render. */
-  timeoutMs: number;
-  /** Largest rendered prompt, in UTF-8 bytes. */
-  maxOutputBytes: number;
-}
-
-export const DEFAULT_RENDER_LIMITS: RenderLimits = { timeoutMs: 1000, maxOutputBytes: 256 * 1024 };
-
-/** A template that does not parse, fails while executing, or breaches a limit. */
-export class TemplateError extends PermanentError {
-  constructor(
-    message: string,
-    readonly stage: 'parse' | 'execute' | 'limit',
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-  }
-}
+export { TemplateError, DEFAULT_RENDER_LIMITS };
+export type { RenderLimits };
+export type { TemplateStage } from './errors.js';
 
 export interface TemplateData {
   Deps: Record<string, DependencyData>;
 }
 
-/** Throws TemplateError (stage `parse`, message with line:col) when the template does not parse. */
-export declare function checkTemplate(template: string, dialect: TemplateDialect): void;
+// Engines hold only caches of compiled templates (bounded LRUs); sharing them is what makes
+// "compiled once" true across renders.
+const goEngine = new GoEngine();
+const nunjucksEngine = new NunjucksEngine();
+
+/** Throws TemplateError (stage `parse`, message with the position) when the template does not parse. */
+export function checkTemplate(template: string, dialect: TemplateDialect): void {
+  if (dialect === 'nunjucks') nunjucksEngine.prepare(template);
+  else goEngine.prepare(template);
+}
 
 /** Render a prompt in the given dialect; throws TemplateError. Compiled templates are cached. */
-export declare function renderPrompt(
+export function renderPrompt(
   template: string,
   dialect: TemplateDialect,
   data: TemplateData,
   limits?: Partial<RenderLimits>,
-): string;
+): string {
+  const l = resolveLimits(limits);
+  if (dialect === 'nunjucks') return nunjucksEngine.render(template, data, l);
+  return goEngine.render(template, data, l);
+}
 
 /** Go text/template as Axon runs it (missingkey=error); throws Error carrying the position. */
-export declare function renderGoTemplate(template: string, data: TemplateData): string;
+export function renderGoTemplate(template: string, data: TemplateData): string {
+  return renderPrompt(template, 'go', data);
+}

@@ -1,0 +1,221 @@
+/**
+ * Translates a parsed Go template into nunjucks source. Text becomes nunjucks template data,
+ * `if`/`with`/`range` become nunjucks `if`/`for` blocks, and every pipeline becomes a call into
+ * the Go runtime (runtime.ts) by node id. Go variables are resolved here, at compile time, to
+ * slots: without `template`/`define` Go's variable stack has a static shape, so a slot per
+ * declaration reproduces Go's scoping (including assignment from inside a range).
+ */
+import type { BranchNode, ListNode, Node, PipeNode, ArgNode } from './ast.js';
+import type { ParsedTemplate } from './parser.js';
+import type { VarInfo } from './exec.js';
+
+export interface RangeMeta {
+  /** Slot set to the element each iteration (-1: none). */
+  elemSlot: number;
+  /** Slot set to the index/key each iteration (-1: none). */
+  keySlot: number;
+  /** UTF-16 length of the body's literal text: a lower bound of one iteration's output. */
+  bodyText: number;
+  /** Body can break: the runtime hands out a private copy of the items it may cut short. */
+  breaks: boolean;
+}
+
+export interface CompiledGo {
+  source: string;
+  slotCount: number;
+  info: VarInfo;
+  ranges: Map<number, RangeMeta>;
+}
+
+interface Scope {
+  stack: { name: string; slot: number }[];
+}
+
+class Compiler {
+  private out: string[] = [];
+  private slotCount = 1;
+  readonly info: VarInfo = { slotOf: new Map() };
+  readonly ranges = new Map<number, RangeMeta>();
+  private scope: Scope = { stack: [{ name: '$', slot: 0 }] };
+
+  constructor(private readonly t: ParsedTemplate) {}
+
+  compile(): CompiledGo {
+    this.list(this.t.root, '__d0', null);
+    return { source: this.out.join(''), slotCount: this.slotCount, info: this.info, ranges: this.ranges };
+  }
+
+  private emit(s: string): void {
+    this.out.push(s);
+  }
+
+  /** Resolve every variable use inside a pipeline against the current stack. */
+  private resolveUses(n: ArgNode | PipeNode): void {
+    switch (n.kind) {
+      case 'pipe':
+        for (const c of n.cmds) for (const a of c.args) this.resolveUses(a);
+        return;
+      case 'variable':
+        this.info.slotOf.set(n.id, this.lookup(n.ident[0]!));
+        return;
+      case 'chain':
+        this.resolveUses(n.node);
+        return;
+    }
+  }
+
+  private lookup(name: string): number {
+    const st = this.scope.stack;
+    for (let i = st.length - 1; i >= 0; i--) if (st[i]!.name === name) return st[i]!.slot;
+    return -1;
+  }
+
+  /** Resolve a pipeline, then declare (:=) or bind (=) its variables, as Go's evalPipeline does. */
+  private pipeline(p: PipeNode): void {
+    this.resolveUses(p);
+    for (const d of p.decl) {
+      const name = d.ident[0]!;
+      if (p.isAssign) this.info.slotOf.set(d.id, this.lookup(name));
+      else {
+        const slot = this.slotCount++;
+        this.scope.stack.push({ name, slot });
+        this.info.slotOf.set(d.id, slot);
+      }
+    }
+  }
+
+  private list(l: ListNode, dot: string, loop: number | null): void {
+    const nodes = l.nodes;
+    let guards = 0;
+    for (let i = 0; i < nodes.length; i++) {
+      const n = nodes[i]!;
+      this.node(n, dot, loop);
+      if (loop !== null && i + 1 < nodes.length && interrupts(n)) {
+        // After a break/continue the rest of this list must not run.
+        this.emit(`{% if __on(${loop}) %}`);
+        guards++;
+      }
+    }
+    for (let g = 0; g < guards; g++) this.emit('{% endif %}');
+  }
+
+  private node(n: Node, dot: string, loop: number | null): void {
+    switch (n.kind) {
+      case 'text':
+        this.emit(escapeText(n.text));
+        return;
+      case 'comment':
+        return;
+      case 'action': {
+        const p = n.pipe;
+        this.pipeline(p);
+        if (p.decl.length === 0 && p.cmds.length === 1 && p.cmds[0]!.args.length === 1 && p.cmds[0]!.args[0]!.kind === 'dot') {
+          this.emit(`{{ __pd(${dot}) }}`);
+        } else {
+          this.emit(`{{ __a(${n.id}, ${dot}) }}`);
+        }
+        return;
+      }
+      case 'if':
+      case 'with':
+        return this.ifOrWith(n, dot, loop);
+      case 'range':
+        return this.range(n, dot);
+      case 'break':
+        this.emit(`{{ __brk(${loop}) }}`);
+        return;
+      case 'continue':
+        this.emit(`{{ __cnt(${loop}) }}`);
+        return;
+      default:
+        throw new Error(`unexpected node ${n.kind}`);
+    }
+  }
+
+  private ifOrWith(n: BranchNode, dot: string, loop: number | null): void {
+    const mark = this.scope.stack.length;
+    this.pipeline(n.pipe);
+    const afterDecl = this.scope.stack.length;
+    let inner = dot;
+    if (n.kind === 'if') this.emit(`{% if __if(${n.id}, ${dot}) %}`);
+    else {
+      inner = `__d${n.id}`;
+      this.emit(`{% set ${inner} = __with(${n.id}, ${dot}) %}{% if __t(${inner}) %}`);
+    }
+    this.list(n.list, inner, loop);
+    this.scope.stack.length = afterDecl;
+    if (n.elseList) {
+      this.emit('{% else %}');
+      this.list(n.elseList, dot, loop);
+    }
+    this.emit('{% endif %}');
+    this.scope.stack.length = mark;
+  }
+
+  private range(n: BranchNode, dot: string): void {
+    const mark = this.scope.stack.length;
+    this.pipeline(n.pipe);
+    const st = this.scope.stack;
+    const top = (k: number): number => (st.length - k >= 0 ? st[st.length - k]!.slot : -2);
+    const meta: RangeMeta = {
+      elemSlot: n.pipe.decl.length > 0 ? top(1) : -1,
+      keySlot: n.pipe.decl.length > 1 ? top(2) : -1,
+      bodyText: textLength(n.list),
+      breaks: containsLoopExit(n.list, 'break'),
+    };
+    this.ranges.set(n.id, meta);
+    const afterDecl = st.length;
+    const elem = `__d${n.id}`;
+    this.emit(`{% for ${elem} in __rng(${n.id}, ${dot}) %}{% if __it(${n.id}, loop.index0, ${elem}) %}`);
+    this.list(n.list, elem, n.id);
+    st.length = afterDecl;
+    this.emit('{% endif %}');
+    if (n.elseList) {
+      this.emit('{% else %}');
+      this.list(n.elseList, dot, null);
+    }
+    this.emit('{% endfor %}');
+    st.length = mark;
+  }
+}
+
+/** Whether a statement may break/continue the innermost enclosing range. */
+function interrupts(n: Node): boolean {
+  if (n.kind === 'break' || n.kind === 'continue') return true;
+  if (n.kind === 'if' || n.kind === 'with') {
+    return listInterrupts(n.list) || (n.elseList !== null && listInterrupts(n.elseList));
+  }
+  return false;
+}
+
+function listInterrupts(l: ListNode): boolean {
+  return l.nodes.some(interrupts);
+}
+
+function containsLoopExit(l: ListNode, kind: 'break' | 'continue'): boolean {
+  return l.nodes.some((n) => {
+    if (n.kind === kind) return true;
+    if (n.kind === 'if' || n.kind === 'with') return containsLoopExit(n.list, kind) || (n.elseList !== null && containsLoopExit(n.elseList, kind));
+    return false;
+  });
+}
+
+function textLength(l: ListNode): number {
+  let n = 0;
+  for (const x of l.nodes) if (x.kind === 'text') n += x.text.length;
+  return n;
+}
+
+/**
+ * Go text as nunjucks template data. Only "{" can start a nunjucks tag ({{, {%, {#), so a "{"
+ * that is followed by one of those characters, or that ends the text (our next tag follows),
+ * is emitted as an expression instead.
+ */
+export function escapeText(s: string): string {
+  if (!s.includes('{')) return s;
+  return s.replace(/\{(?=[{%#]|$)/g, '{{ "{" }}');
+}
+
+export function compileGo(t: ParsedTemplate): CompiledGo {
+  return new Compiler(t).compile();
+}

@@ -1,0 +1,89 @@
+/**
+ * The Go dialect end to end: parse (Go's rules and messages), translate to nunjucks, compile
+ * once per distinct template text, render with the Go runtime in a private nunjucks
+ * Environment that holds nothing but that runtime.
+ */
+import nunjucks from 'nunjucks';
+import type { DependencyData } from '../../task/model.js';
+import { TemplateError } from '../errors.js';
+import { Budget, RenderLimits } from '../limits.js';
+import { contentKey, Lru } from '../lru.js';
+import { compileGo, CompiledGo } from './compile.js';
+import { Exec, GoExecError } from './exec.js';
+import { GoParseError, parseGo, ParsedTemplate } from './parser.js';
+import { GO_RUNTIME_GLOBALS, GoRenderState } from './runtime.js';
+import { toGoData } from './values.js';
+
+const TEMPLATE_NAME = 'prompt';
+
+interface Prepared {
+  parsed: ParsedTemplate;
+  compiled: CompiledGo;
+  template: nunjucks.Template;
+}
+
+function createEnvironment(): nunjucks.Environment {
+  // An empty loader list: no filesystem, no includes. Autoescape off: prompts are plain text.
+  const env = new nunjucks.Environment([], { autoescape: false, throwOnUndefined: false });
+  for (const [name, fn] of Object.entries(GO_RUNTIME_GLOBALS)) env.addGlobal(name, fn);
+  return env;
+}
+
+export class GoEngine {
+  private readonly env = createEnvironment();
+  private readonly cache: Lru<Prepared>;
+
+  constructor(cacheSize = 256) {
+    this.cache = new Lru(cacheSize);
+  }
+
+  /** Parse only; throws TemplateError('parse'). */
+  check(text: string): ParsedTemplate {
+    try {
+      return parseGo(text, TEMPLATE_NAME);
+    } catch (e) {
+      if (e instanceof GoParseError) {
+        throw new TemplateError(e.message, 'parse', { cause: e, line: e.line });
+      }
+      throw e;
+    }
+  }
+
+  prepare(text: string): Prepared {
+    const key = contentKey('go', text);
+    const hit = this.cache.get(key);
+    if (hit) return hit;
+    const parsed = this.check(text);
+    const compiled = compileGo(parsed);
+    const template = new nunjucks.Template(compiled.source, this.env, TEMPLATE_NAME, true);
+    const prepared = { parsed, compiled, template };
+    this.cache.set(key, prepared);
+    return prepared;
+  }
+
+  render(text: string, data: { Deps: Record<string, DependencyData> }, limits: RenderLimits): string {
+    const p = this.prepare(text);
+    const budget = new Budget(limits);
+    const root = toGoData(data);
+    const exec = new Exec(TEMPLATE_NAME, text, p.compiled.info, p.compiled.slotCount, root);
+    const state = new GoRenderState(exec, p.parsed.nodes, p.compiled.ranges, budget);
+    let out: string;
+    try {
+      out = p.template.render({ __s: state, __d0: root });
+    } catch (e) {
+      throw toTemplateError(state.error ?? e);
+    }
+    budget.checkOutput(out);
+    return out;
+  }
+}
+
+function toTemplateError(e: unknown): TemplateError {
+  if (e instanceof TemplateError) return e;
+  if (e instanceof GoExecError) return new TemplateError(e.message, 'execute', { cause: e, line: e.line, column: e.column });
+  if (e instanceof RangeError) {
+    return new TemplateError(`template: ${TEMPLATE_NAME}: execution failed: ${e.message}`, 'limit', { cause: e });
+  }
+  const msg = e instanceof Error ? e.message : String(e);
+  return new TemplateError(`template: ${TEMPLATE_NAME}: execution failed: ${msg}`, 'execute', { cause: e });
+}
