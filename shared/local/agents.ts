@@ -1,0 +1,70 @@
+/**
+ * Which program runs a Task's agent on this machine. In a cluster the agent image's
+ * `/axon_entrypoint.sh <prompt>` does it; locally it is either the user's `--agent` command or
+ * the agent type's own CLI in its non-interactive mode, found on PATH. Either way the rendered
+ * prompt is the last argument.
+ */
+import { accessSync, constants, statSync } from 'node:fs';
+import { delimiter, join } from 'node:path';
+import type { AgentType } from '../task/model.js';
+import { splitCommandLine } from './command-line.js';
+
+export interface AgentCli {
+  /** Program and the arguments that put it in one-shot (print) mode; the prompt follows. */
+  command: string[];
+  /** What to install when the program is missing. */
+  install: string;
+}
+
+export const AGENT_CLIS: Readonly<Record<AgentType, AgentCli>> = Object.freeze({
+  'claude-code': { command: ['claude', '-p'], install: 'Claude Code: npm install -g @anthropic-ai/claude-code' },
+  codex: { command: ['codex', 'exec'], install: 'Codex CLI: npm install -g @openai/codex' },
+  gemini: { command: ['gemini', '-p'], install: 'Gemini CLI: npm install -g @google/gemini-cli' },
+  opencode: { command: ['opencode', 'run'], install: 'opencode: npm install -g opencode-ai' },
+});
+
+/** Resolves the program for every Task of a type; throws AgentNotFoundError. */
+export type AgentResolver = (type: AgentType) => string[];
+
+export class AgentNotFoundError extends Error {
+  override readonly name = 'AgentNotFoundError';
+}
+
+/** The executable `program` resolves to through `pathList` (a PATH value), or null. */
+export function findOnPath(program: string, pathList: string): string | null {
+  const candidates = program.includes('/') ? [program] : pathList.split(delimiter).filter(Boolean).map((dir) => join(dir, program));
+  for (const candidate of candidates) {
+    try {
+      if (!statSync(candidate).isFile()) continue;
+      accessSync(candidate, constants.X_OK);
+      return candidate;
+    } catch {
+      // not here; keep looking
+    }
+  }
+  return null;
+}
+
+/**
+ * `--agent` given: the same command for every type (split like a shell would, never run
+ * through one). Otherwise each type's own CLI, which must be on PATH.
+ */
+export function createAgentResolver(options: { agent?: string; pathList: string }): AgentResolver {
+  if (options.agent !== undefined) {
+    const command = splitCommandLine(options.agent);
+    if (command.length === 0) throw new AgentNotFoundError('--agent is empty: give the command that runs the agent');
+    return () => [...command];
+  }
+  return (type) => {
+    const cli = AGENT_CLIS[type];
+    const program = cli.command[0] as string;
+    if (!findOnPath(program, options.pathList)) {
+      throw new AgentNotFoundError(
+        `${type} Tasks run \`${program}\`, which is not on PATH. Install ${cli.install}, ` +
+          `or pass --agent "<command>" (the prompt is appended as its last argument); ` +
+          `to try Dendrite without an agent: --agent "node examples/agents/stand-in-agent.mjs"`,
+      );
+    }
+    return [...cli.command];
+  };
+}

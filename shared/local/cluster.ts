@@ -1,0 +1,307 @@
+/**
+ * The Cluster port on one machine. Tasks and Secrets live in memory; a Job runs as a child
+ * process. Like a real API server watched by ApiServerSource, every change to a Task or Job
+ * is published as `dev.knative.apiserver.resource.*` with the whole object, so the functions
+ * receive exactly the events they receive in a cluster.
+ */
+import { randomBytes, randomUUID } from 'node:crypto';
+import type { V1Job, V1JobCondition } from '@kubernetes/client-node';
+import type { CloudEvent } from 'cloudevents';
+import type { Cluster, JobLog, TaskEventInput } from '../cluster/cluster.js';
+import { NotFoundError, PermanentError } from '../errors.js';
+import { TASK_PLURAL, type Task, type TaskStatus } from '../task/model.js';
+import { startAgentProcess, type AgentExit, type AgentProcess } from './agent-process.js';
+import type { AgentResolver } from './agents.js';
+import { resourceEvent, type WatchEventKind } from './apiserver-events.js';
+import { resolveJobEnv } from './job-env.js';
+import { jsonEqual, mergePatch } from './merge-patch.js';
+import { OutputTail } from './output-tail.js';
+import { readSecret, type SecretValues } from './secrets.js';
+
+export interface LocalClusterOptions {
+  /** Where ApiServerSource would send the watch events: the broker's ingress. */
+  publish: (event: CloudEvent<unknown>) => Promise<void>;
+  /** The program (and leading arguments) that runs an agent of a type; the prompt follows. */
+  agent: AgentResolver;
+  /** The only variables agents get besides the Job's own: PATH and HOME. */
+  baseEnv: Readonly<Record<string, string>>;
+  /** Where agents run (their workspace). */
+  cwd: string;
+  /** CloudEvent `source` of the watch events (ApiServerSource uses the API server URL). */
+  apiServer?: string;
+  defaultNamespace?: string;
+  now?: () => Date;
+  /** Pod log bytes kept per Job. */
+  maxLogBytes?: number;
+  onTaskChange?: (task: Task) => void;
+  onJobChange?: (job: V1Job) => void;
+  onAgentOutput?: (job: { namespace: string; name: string }, chunk: Buffer, stream: 'stdout' | 'stderr') => void;
+  /** Called when a published watch event was refused (the broker is closed). */
+  onPublishError?: (err: unknown, event: CloudEvent<unknown>) => void;
+}
+
+export interface RecordedTaskEvent extends TaskEventInput {
+  namespace: string;
+  name: string;
+  uid: string;
+  time: string;
+}
+
+export interface LocalCluster extends Cluster {
+  /** Stores a Secret (as `kubectl apply` would); values stay in memory only. */
+  applySecret(object: Record<string, unknown>): SecretValues;
+  /** Creates a Task as the API server would (uid, timestamps; status dropped) and publishes `add`. */
+  applyTask(object: Record<string, unknown>): Task;
+  listTasks(): Task[];
+  listJobs(): V1Job[];
+  /** The Kubernetes Events recorded on Tasks, oldest first. */
+  readonly taskEvents: readonly RecordedTaskEvent[];
+  /** Jobs not finished yet (their agents running or about to start). */
+  runningJobs(): number;
+  /** Ends every running agent (SIGTERM to its process group, SIGKILL after `graceMs`). */
+  stopJobs(graceMs: number): Promise<void>;
+  /** SIGKILL to every agent's process group, synchronously — for a process `exit` handler. */
+  killJobsNow(): void;
+}
+
+interface JobRecord {
+  job: V1Job;
+  podName: string;
+  tail: OutputTail;
+  process?: AgentProcess;
+  deadline?: NodeJS.Timeout;
+  /** A terminal condition was written. */
+  finished: boolean;
+}
+
+const JOB_PLURAL = 'jobs';
+
+const key = (namespace: string, name: string) => `${namespace}/${name}`;
+
+function podSuffix(): string {
+  const alphabet = 'bcdfghjklmnpqrstvwxz2456789';
+  return [...randomBytes(5)].map((b) => alphabet[b % alphabet.length]).join('');
+}
+
+function exitMessage(exit: AgentExit): string {
+  if (exit.startError) return `the agent could not start: ${exit.startError.message}`;
+  if (exit.signal) return `the agent was ended by ${exit.signal}`;
+  return `the agent exited with code ${exit.code}`;
+}
+
+export function createLocalCluster(options: LocalClusterOptions): LocalCluster {
+  const now = options.now ?? (() => new Date());
+  const apiServer = options.apiServer ?? 'https://127.0.0.1:6443';
+  const defaultNamespace = options.defaultNamespace ?? 'default';
+  const maxLogBytes = options.maxLogBytes ?? 4 * 1024 * 1024;
+  const tasks = new Map<string, Task>();
+  const secrets = new Map<string, SecretValues>();
+  const jobs = new Map<string, JobRecord>();
+  const taskEvents: RecordedTaskEvent[] = [];
+  let resourceVersion = 1;
+
+  const nextVersion = () => String(++resourceVersion);
+
+  function publish(kind: WatchEventKind, object: { apiVersion?: string; kind?: string; metadata?: object }, plural: string): void {
+    const event = resourceEvent(kind, object as never, plural, apiServer);
+    options.publish(event).catch((err: unknown) => options.onPublishError?.(err, event));
+  }
+
+  function taskChanged(kind: WatchEventKind, task: Task): void {
+    options.onTaskChange?.(structuredClone(task));
+    publish(kind, task, TASK_PLURAL);
+  }
+
+  function jobChanged(kind: WatchEventKind, record: JobRecord): void {
+    options.onJobChange?.(structuredClone(record.job));
+    publish(kind, record.job, JOB_PLURAL);
+  }
+
+  function updateJobStatus(record: JobRecord, status: V1Job['status']): void {
+    record.job.status = status;
+    record.job.metadata!.resourceVersion = nextVersion();
+    jobChanged('update', record);
+  }
+
+  function condition(type: 'Complete' | 'Failed', reason?: string, message?: string): V1JobCondition {
+    const at = now();
+    return {
+      type,
+      status: 'True',
+      lastProbeTime: at,
+      lastTransitionTime: at,
+      ...(reason ? { reason } : {}),
+      ...(message ? { message } : {}),
+    };
+  }
+
+  function finish(record: JobRecord, succeeded: boolean, reason?: string, message?: string): void {
+    if (record.deadline) clearTimeout(record.deadline);
+    record.finished = true;
+    const status: NonNullable<V1Job['status']> = { ...(record.job.status ?? {}) };
+    delete status.active;
+    status.ready = 0;
+    if (succeeded) {
+      status.succeeded = 1;
+      status.completionTime = now();
+      status.conditions = [condition('Complete')];
+    } else {
+      status.failed = 1;
+      status.conditions = [condition('Failed', reason, message)];
+    }
+    updateJobStatus(record, status);
+  }
+
+  /** Starts the agent; the Job was created and its `add` event published already. */
+  function run(record: JobRecord): void {
+    const job = record.job;
+    const namespace = job.metadata!.namespace!;
+    const name = job.metadata!.name!;
+    const container = job.spec?.template.spec?.containers[0];
+    const fail = (reason: string, message: string) => {
+      record.tail.append(Buffer.from(`dendrite: ${message}\n`));
+      finish(record, false, reason, message);
+    };
+    if (!container) return fail('StartError', 'the Job has no container');
+    let env: Record<string, string>;
+    let command: string[];
+    try {
+      env = resolveJobEnv(container.env, namespace, (ns, secret) => secrets.get(key(ns, secret)), options.baseEnv);
+      command = [...options.agent(container.name as never), ...(container.args ?? [])];
+    } catch (err) {
+      return fail('CreateContainerConfigError', (err as Error).message);
+    }
+    const agent = startAgentProcess({
+      command,
+      env,
+      cwd: options.cwd,
+      onOutput: (chunk, stream) => {
+        record.tail.append(chunk);
+        options.onAgentOutput?.({ namespace, name }, chunk, stream);
+      },
+    });
+    record.process = agent;
+    let deadlineExceeded = false;
+    if (agent.pid !== undefined) {
+      updateJobStatus(record, { active: 1, ready: 1, startTime: now() });
+      const deadline = job.spec?.activeDeadlineSeconds;
+      if (deadline !== undefined) {
+        record.deadline = setTimeout(() => {
+          deadlineExceeded = true;
+          void agent.stop(5000);
+        }, deadline * 1000);
+        record.deadline.unref();
+      }
+    }
+    void agent.exited.then((exit) => {
+      record.process = undefined;
+      if (deadlineExceeded) return finish(record, false, 'DeadlineExceeded', 'Job was active longer than specified deadline');
+      if (exit.startError) return fail('StartError', exitMessage(exit));
+      if (exit.code === 0) return finish(record, true);
+      // In a cluster the pod fails and, with backoffLimit 0, the Job fails with this reason.
+      finish(record, false, 'BackoffLimitExceeded', exitMessage(exit));
+    });
+  }
+
+  return {
+    taskEvents,
+
+    applySecret(object) {
+      const secret = readSecret(object, defaultNamespace);
+      secrets.set(key(secret.namespace, secret.name), secret);
+      return secret;
+    },
+
+    applyTask(object) {
+      const meta = { ...((object.metadata ?? {}) as Record<string, unknown>) };
+      const name = String(meta.name ?? '');
+      const namespace = typeof meta.namespace === 'string' && meta.namespace ? meta.namespace : defaultNamespace;
+      if (!name) throw new PermanentError('a Task needs metadata.name');
+      if (tasks.has(key(namespace, name))) throw new PermanentError(`Task ${namespace}/${name} is given twice`);
+      // The status subresource: what a manifest says about status is not applied.
+      const { status: _ignored, ...rest } = structuredClone(object);
+      const task = {
+        ...rest,
+        metadata: {
+          ...meta,
+          name,
+          namespace,
+          uid: randomUUID(),
+          creationTimestamp: now().toISOString(),
+          resourceVersion: nextVersion(),
+          generation: 1,
+        },
+      } as unknown as Task;
+      tasks.set(key(namespace, name), task);
+      taskChanged('add', task);
+      return structuredClone(task);
+    },
+
+    listTasks: () => [...tasks.values()].map((t) => structuredClone(t)),
+    listJobs: () => [...jobs.values()].map((r) => structuredClone(r.job)),
+
+    async getTask(namespace, name) {
+      const task = tasks.get(key(namespace, name));
+      return task ? structuredClone(task) : null;
+    },
+
+    async patchTaskStatus(namespace, name, status: TaskStatus) {
+      const task = tasks.get(key(namespace, name));
+      if (!task) throw new NotFoundError(`Task ${namespace}/${name} not found`);
+      const merged = mergePatch(task.status ?? {}, status) as TaskStatus;
+      // The API server writes no new version (and so sends no watch event) for a no-op patch.
+      if (jsonEqual(merged, task.status ?? {})) return;
+      task.status = merged;
+      task.metadata.resourceVersion = nextVersion();
+      taskChanged('update', task);
+    },
+
+    async createJob(job) {
+      const namespace = job.metadata?.namespace ?? defaultNamespace;
+      const name = job.metadata?.name;
+      if (!name) throw new PermanentError('a Job needs metadata.name');
+      if (jobs.has(key(namespace, name))) return 'exists';
+      const stored: V1Job = structuredClone(job);
+      stored.metadata = {
+        ...stored.metadata,
+        namespace,
+        uid: randomUUID(),
+        creationTimestamp: now(),
+        resourceVersion: nextVersion(),
+      };
+      stored.status = {};
+      const record: JobRecord = { job: stored, podName: `${name}-${podSuffix()}`, tail: new OutputTail(maxLogBytes), finished: false };
+      jobs.set(key(namespace, name), record);
+      jobChanged('add', record);
+      // The pod starts after the create call has returned, as in a cluster.
+      setImmediate(() => run(record));
+      return 'created';
+    },
+
+    async getJob(namespace, name) {
+      const record = jobs.get(key(namespace, name));
+      return record ? structuredClone(record.job) : null;
+    },
+
+    async readJobLog(namespace, jobName, _container, tailBytes): Promise<JobLog> {
+      const record = jobs.get(key(namespace, jobName));
+      if (!record) throw new NotFoundError(`no pod found for Job ${namespace}/${jobName}`);
+      return { podName: record.podName, log: record.tail.tail(tailBytes) };
+    },
+
+    async recordTaskEvent(task, event) {
+      taskEvents.push({ ...task, ...event, time: now().toISOString() });
+    },
+
+    // A Job counts from its creation (its agent starts a moment later) until its terminal status.
+    runningJobs: () => [...jobs.values()].filter((r) => !r.finished).length,
+
+    async stopJobs(graceMs) {
+      await Promise.all([...jobs.values()].map((r) => r.process?.stop(graceMs)));
+    },
+
+    killJobsNow() {
+      for (const record of jobs.values()) record.process?.killNow();
+    },
+  };
+}
