@@ -1,0 +1,134 @@
+/**
+ * Everything `dendrite validate` checks before `kubectl apply`: the CRD schema, the Task rules
+ * a schema cannot express (the functions' own validation), duplicate names, dependencies that
+ * name no given Task, cycles, and prompt template syntax.
+ */
+import type { ValidateFunction } from 'ajv';
+import type { Manifests, ManifestDoc, YamlPath } from '../../shared/local/manifests.js';
+import { validateTask, templateDialectOf } from '../../shared/task/validate.js';
+import type { Task } from '../../shared/task/model.js';
+import { checkTemplate, TemplateError } from '../../shared/template/index.js';
+import { dependencyCycles, unknownDependencies, type GraphTask } from './graph.js';
+import { templatePosition } from '../template-position.js';
+import { problemAt, type Problem } from './problem.js';
+import { schemaProblems } from './schema.js';
+
+export interface CheckOptions {
+  schema: ValidateFunction;
+  defaultNamespace: string;
+}
+
+function namespaceOf(doc: ManifestDoc, fallback: string): string {
+  const meta = doc.object.metadata as Record<string, unknown> | undefined;
+  return typeof meta?.namespace === 'string' && meta.namespace ? meta.namespace : fallback;
+}
+
+function nameOf(doc: ManifestDoc): string {
+  const meta = doc.object.metadata as Record<string, unknown> | undefined;
+  return typeof meta?.name === 'string' ? meta.name : '';
+}
+
+/** `spec.dependsOn[2]: ...` → ['spec', 'dependsOn', 2], for the message's position. */
+function leadingPath(message: string): YamlPath {
+  const head = /^([A-Za-z][\w.[\]"-]*):\s/.exec(message)?.[1];
+  if (!head) return [];
+  const path: (string | number)[] = [];
+  for (const part of head.matchAll(/([A-Za-z_][\w-]*)|\[(\d+)\]|\["([^"]*)"\]/g)) {
+    if (part[1] !== undefined) path.push(part[1]);
+    else if (part[2] !== undefined) path.push(Number(part[2]));
+    else if (part[3] !== undefined) path.push(part[3]);
+  }
+  return path;
+}
+
+/** The functions' validation, run on the manifest as the API server would store it. */
+function ruleProblems(doc: ManifestDoc, namespace: string, label: string, reported: Set<string>): Problem[] {
+  const meta = (doc.object.metadata ?? {}) as Record<string, unknown>;
+  const stored = { ...doc.object, metadata: { ...meta, namespace, uid: 'validate' } };
+  const result = validateTask(stored);
+  if (result.ok) return [];
+  const problems: Problem[] = [];
+  for (const message of result.errors) {
+    const path = leadingPath(message);
+    const key = path.join('.');
+    // The schema said it already (same field or an enclosing one).
+    if ([...reported].some((done) => key === done || key.startsWith(`${done}.`) || (done !== '' && done.startsWith(`${key}.`)))) continue;
+    problems.push(problemAt(doc, path, label, message));
+  }
+  return problems;
+}
+
+function templateProblems(doc: ManifestDoc, task: Task, label: string): Problem[] {
+  if ((task.spec.dependsOn ?? []).length === 0) return []; // like Axon: no dependencies, no template
+  try {
+    checkTemplate(task.spec.prompt, templateDialectOf(task));
+    return [];
+  } catch (err) {
+    if (!(err instanceof TemplateError)) throw err;
+    const at = templatePosition(doc, err);
+    return [{ ...problemAt(doc, ['spec', 'prompt'], label, `spec.prompt: ${err.message}`), line: at.line, col: at.col }];
+  }
+}
+
+export interface CheckResult {
+  problems: Problem[];
+  tasks: number;
+  secrets: number;
+}
+
+export function checkManifests(manifests: Manifests, options: CheckOptions): CheckResult {
+  const problems: Problem[] = [];
+  const graph: GraphTask[] = [];
+  const namespaces = new Set(manifests.tasks.map((doc) => namespaceOf(doc, options.defaultNamespace)));
+  const seen = new Map<string, ManifestDoc>();
+  const secrets = new Set(
+    manifests.secrets.map((doc) => `${namespaceOf(doc, options.defaultNamespace)}/${nameOf(doc)}`),
+  );
+
+  for (const doc of manifests.tasks) {
+    const namespace = namespaceOf(doc, options.defaultNamespace);
+    const name = nameOf(doc);
+    const label = (namespaces.size > 1 ? `${namespace}/` : '') + (name || `Task #${doc.index + 1}`);
+    const schema = schemaProblems(options.schema, doc, label);
+    problems.push(...schema);
+    const rules = ruleProblems(doc, namespace, label, new Set(schema.map((p) => p.path)));
+    problems.push(...rules);
+
+    const key = `${namespace}/${name}`;
+    const earlier = seen.get(key);
+    if (name && earlier) {
+      const { line } = earlier.positionOf(['metadata', 'name']);
+      problems.push(problemAt(doc, ['metadata', 'name'], label, `metadata.name: "${name}" is also defined at ${earlier.file}:${line}; the second would replace the first`));
+    } else if (name) {
+      seen.set(key, doc);
+    }
+    if (schema.length > 0 || rules.length > 0 || earlier) {
+      // Still take part in the graph checks when its dependencies can be read.
+      const deps = (doc.object.spec as Record<string, unknown> | undefined)?.dependsOn;
+      if (name && !earlier && Array.isArray(deps) && deps.every((d) => typeof d === 'string')) {
+        graph.push({ doc, namespace, name, label, dependsOn: deps as string[] });
+      }
+      continue;
+    }
+    const task = doc.object as unknown as Task;
+    graph.push({ doc, namespace, name, label, dependsOn: task.spec.dependsOn ?? [] });
+    problems.push(...templateProblems(doc, task, label));
+    const secret = task.spec.credentials.secretRef.name;
+    if (!secrets.has(`${namespace}/${secret}`)) {
+      problems.push(
+        problemAt(
+          doc,
+          ['spec', 'credentials', 'secretRef', 'name'],
+          label,
+          `Secret "${secret}" is not among the given manifests — it must exist in namespace ${namespace} before the Task runs`,
+          'warning',
+        ),
+      );
+    }
+  }
+  problems.push(...unknownDependencies(graph), ...dependencyCycles(graph));
+  // Files in the order given, then by position.
+  const fileOrder = new Map(manifests.tasks.map((doc, i) => [doc.file, i] as const).reverse());
+  problems.sort((a, b) => (fileOrder.get(a.file) ?? 0) - (fileOrder.get(b.file) ?? 0) || a.line - b.line || a.col - b.col);
+  return { problems, tasks: manifests.tasks.length, secrets: manifests.secrets.length };
+}

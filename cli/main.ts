@@ -1,0 +1,101 @@
+#!/usr/bin/env node
+/**
+ * The `dendrite` command. The only place the CLI reads the environment and the process:
+ * everything else gets what it needs through CliContext.
+ */
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Command, CommanderError, Option } from 'commander';
+import type { CliContext } from './context.js';
+import { renderCommand } from './render.js';
+import { runCommand, type RunHooks } from './run.js';
+import { validateCommand } from './validate.js';
+
+const root = (path: string) => fileURLToPath(new URL(`../../${path}`, import.meta.url));
+
+function colourFor(stream: NodeJS.WriteStream): boolean {
+  if (process.env.NO_COLOR) return false;
+  if (process.env.FORCE_COLOR && process.env.FORCE_COLOR !== '0') return true;
+  return Boolean(stream.isTTY);
+}
+
+const context: CliContext = {
+  stdout: process.stdout,
+  stderr: process.stderr,
+  color: { stdout: colourFor(process.stdout), stderr: colourFor(process.stderr) },
+  pathList: process.env.PATH ?? '',
+  home: process.env.HOME ?? '',
+  redisUrl: process.env.REDIS_URL || undefined,
+  cwd: process.cwd(),
+  triggersFile: root('knative/triggers.yaml'),
+  crdFile: root('crds/task.yaml'),
+  now: () => new Date(),
+};
+
+const hooks: RunHooks = {
+  onSignal(handler) {
+    process.on('SIGINT', handler);
+    process.on('SIGTERM', handler);
+    return () => {
+      process.off('SIGINT', handler);
+      process.off('SIGTERM', handler);
+    };
+  },
+  onExit(handler) {
+    process.on('exit', handler);
+    return () => process.off('exit', handler);
+  },
+  exit: (code) => process.exit(code),
+};
+
+const version = (JSON.parse(readFileSync(root('package.json'), 'utf8')) as { version: string }).version;
+
+const program = new Command('dendrite')
+  .description('Run coding-agent Tasks (axon.io/v1alpha1) locally, and check them before kubectl apply.')
+  .version(version)
+  .exitOverride()
+  .showHelpAfterError('(run dendrite --help for usage)');
+
+const namespaceOption = () => new Option('-n, --namespace <name>', 'namespace of manifests that name none').default('default');
+
+program
+  .command('run')
+  .description('run Tasks on this machine: the real functions, an in-process broker, each Job a child process')
+  .argument('<paths...>', 'Task and Secret manifests: files or directories')
+  .option('--agent <command>', "command that runs every agent; the rendered prompt is appended as its last argument (default: each type's own CLI, e.g. claude)")
+  .option('--redis <url>', 'coordinate through this Redis instead of memory (default: $REDIS_URL)')
+  .option('--logs', "stream the agents' output above the table", false)
+  .addOption(new Option('-o, --output <format>', 'table, or json: print the results as JSON on stdout at the end').choices(['table', 'json']).default('table'))
+  .addOption(namespaceOption())
+  .option('-v, --verbose', "show the functions' own log lines", false)
+  .action(async (paths: string[], opts: { agent?: string; redis?: string; logs: boolean; output: 'table' | 'json'; namespace: string; verbose: boolean }) => {
+    process.exitCode = await runCommand({ paths, ...opts }, context, hooks);
+  });
+
+program
+  .command('render')
+  .description("print a Task's prompt as its agent would receive it, given its dependencies' outputs")
+  .argument('<file>', 'manifest holding the Task')
+  .option('--deps <file>', 'YAML/JSON: each dependency name → its output lines, or {outputs, results}')
+  .option('--task <name>', 'which Task, when the file holds several')
+  .addOption(namespaceOption())
+  .action((file: string, opts: { deps?: string; task?: string; namespace: string }) => {
+    process.exitCode = renderCommand({ file, ...opts }, context);
+  });
+
+program
+  .command('validate')
+  .description('check manifests before kubectl apply: CRD schema, Task rules, unknown dependencies, cycles, template syntax')
+  .argument('<paths...>', 'manifests: files or directories')
+  .addOption(namespaceOption())
+  .action((paths: string[], opts: { namespace: string }) => {
+    process.exitCode = validateCommand({ paths, ...opts }, context);
+  });
+
+try {
+  await program.parseAsync(process.argv);
+} catch (err) {
+  if (!(err instanceof CommanderError)) throw err;
+  // Help and version exit 0; a usage error exits 2, like most CLIs.
+  process.exitCode = err.exitCode === 0 ? 0 : 2;
+}

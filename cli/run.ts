@@ -1,0 +1,264 @@
+/**
+ * `dendrite run`: applies Task and Secret manifests to the local mode (the real functions, the
+ * local broker and cluster) and shows the Tasks until nothing more can happen; then a summary.
+ * Exit code: 0 all succeeded, 1 some failed or stalled, 2 nothing ran (bad input), 130 Ctrl-C.
+ */
+import pino from 'pino';
+import { createAgentResolver, AgentNotFoundError } from '../shared/local/agents.js';
+import { CommandLineError } from '../shared/local/command-line.js';
+import { startLocalEngine, type LocalEngine } from '../shared/local/engine.js';
+import { loadManifests, ManifestError, type Manifests } from '../shared/local/manifests.js';
+import { SecretError } from '../shared/local/secrets.js';
+import { loadTriggers } from '../shared/local/triggers.js';
+import type { Task } from '../shared/task/model.js';
+import { AGENT_TYPES, type AgentType } from '../shared/task/model.js';
+import { formatProblem } from './check/problem.js';
+import { loadTaskSchema, schemaProblems } from './check/schema.js';
+import type { CliContext } from './context.js';
+import { openStore, type OpenedStore } from './store.js';
+import { painter, type Colour } from './view/format.js';
+import { LineSplitter } from './view/lines.js';
+import { formatLogLine } from './view/log-line.js';
+import { formatSummary, jsonReport, type TaskReport } from './view/summary.js';
+import { TaskTable } from './view/table.js';
+
+export interface RunOptions {
+  paths: string[];
+  agent?: string;
+  redis?: string;
+  logs: boolean;
+  output: 'table' | 'json';
+  namespace: string;
+  verbose: boolean;
+}
+
+/** How the run learns about Ctrl-C; `exit` ends the process at once (a second Ctrl-C). */
+export interface RunHooks {
+  onSignal(handler: (signal: NodeJS.Signals) => void): () => void;
+  onExit(handler: () => void): () => void;
+  exit(code: number): void;
+}
+
+const LOG_COLOURS: Colour[] = ['cyan', 'magenta', 'blue', 'yellow', 'green'];
+const STOP_GRACE_MS = 2000;
+const FAILURE_TAIL_LINES = 5;
+
+function taskName(doc: { object: Record<string, unknown> }): string {
+  const meta = doc.object.metadata as Record<string, unknown> | undefined;
+  return typeof meta?.name === 'string' ? meta.name : '(unnamed)';
+}
+
+/** What `kubectl apply` would refuse, or two Tasks of one name: nothing runs then. */
+function refusals(manifests: Manifests, ctx: CliContext, namespace: string): string[] {
+  const schema = loadTaskSchema(ctx.crdFile);
+  const lines = manifests.tasks.flatMap((doc) => schemaProblems(schema, doc, taskName(doc)).map(formatProblem));
+  const seen = new Set<string>();
+  for (const doc of manifests.tasks) {
+    const meta = (doc.object.metadata ?? {}) as Record<string, unknown>;
+    const key = `${typeof meta.namespace === 'string' && meta.namespace ? meta.namespace : namespace}/${taskName(doc)}`;
+    if (seen.has(key)) lines.push(`${doc.file}: Task ${key} is given twice`);
+    seen.add(key);
+  }
+  return lines;
+}
+
+function usedTypes(manifests: Manifests): AgentType[] {
+  const types = new Set(manifests.tasks.map((doc) => (doc.object.spec as Record<string, unknown>).type));
+  return AGENT_TYPES.filter((type) => types.has(type));
+}
+
+function lastLines(text: string, count: number): string[] {
+  return text
+    .split('\n')
+    .map((line) => line.trimEnd())
+    .filter((line) => line !== '')
+    .slice(-count);
+}
+
+async function reportsOf(engine: LocalEngine, tasks: readonly Task[], interrupted: boolean, stoppedAt: Date): Promise<TaskReport[]> {
+  const applied = new Set(tasks.map((t) => `${t.metadata.namespace}/${t.metadata.name}`));
+  const reports: TaskReport[] = [];
+  for (const applied0 of tasks) {
+    const { namespace, name } = applied0.metadata;
+    const task = (await engine.cluster.getTask(namespace, name)) ?? applied0;
+    const status = task.status ?? {};
+    const phase = status.phase ?? '';
+    const job = await engine.cluster.getJob(namespace, name);
+    const prompt = job?.spec?.template.spec?.containers[0]?.args?.[0] ?? null;
+    const terminal = phase === 'Succeeded' || phase === 'Failed';
+    const outcome = phase === 'Succeeded' ? 'succeeded' : phase === 'Failed' ? 'failed' : interrupted ? 'interrupted' : 'stalled';
+    let message = status.message ?? null;
+    if (outcome === 'interrupted') message = `interrupted while ${phase || 'being registered'}`;
+    if (outcome === 'stalled') {
+      const missing = (task.spec.dependsOn ?? []).filter((dep) => !applied.has(`${namespace}/${dep}`));
+      message =
+        missing.length > 0
+          ? `stalled: no Task named ${missing.map((m) => `"${m}"`).join(', ')} was given, so it waits forever`
+          : `stalled: ${message ?? 'nothing more happened'}`;
+    }
+    const start = status.startTime ? Date.parse(status.startTime) : NaN;
+    const end = status.completionTime && terminal ? Date.parse(status.completionTime) : stoppedAt.getTime();
+    let logTail: string[] = [];
+    if (job && outcome !== 'succeeded') {
+      const log = await engine.cluster.readJobLog(namespace, name, '', 64 * 1024).catch(() => null);
+      if (log) logTail = lastLines(log.log, FAILURE_TAIL_LINES);
+    }
+    reports.push({
+      namespace,
+      name,
+      phase,
+      outcome,
+      message,
+      outputs: status.outputs ?? [],
+      results: status.results ?? {},
+      prompt,
+      durationMs: Number.isNaN(start) ? null : Math.max(0, end - start),
+      logTail,
+    });
+  }
+  return reports;
+}
+
+export async function runCommand(options: RunOptions, ctx: CliContext, hooks: RunHooks): Promise<number> {
+  const started = ctx.now();
+  const json = options.output === 'json';
+  // With --output json, stdout carries only the JSON; everything for people goes to stderr.
+  const ui = json ? ctx.stderr : ctx.stdout;
+  const uiColor = json ? ctx.color.stderr : ctx.color.stdout;
+  const fail = (message: string) => {
+    ctx.stderr.write(`dendrite run: ${message}\n`);
+    return 2;
+  };
+
+  let manifests: Manifests;
+  try {
+    manifests = loadManifests(options.paths);
+  } catch (err) {
+    if (err instanceof ManifestError) return fail(err.message);
+    throw err;
+  }
+  if (manifests.tasks.length === 0) {
+    return fail(`no Task manifests (apiVersion: axon.io/v1alpha1, kind: Task) in ${options.paths.join(' ')}`);
+  }
+  const refused = refusals(manifests, ctx, options.namespace);
+  if (refused.length > 0) {
+    for (const line of refused) ctx.stderr.write(`${line}\n`);
+    return fail('kubectl apply would refuse these manifests; nothing was run (`dendrite validate` checks more)');
+  }
+  let agent;
+  try {
+    agent = createAgentResolver({ agent: options.agent, pathList: ctx.pathList });
+    for (const type of usedTypes(manifests)) agent(type);
+  } catch (err) {
+    if (err instanceof AgentNotFoundError || err instanceof CommandLineError) return fail(err.message);
+    throw err;
+  }
+
+  let store: OpenedStore;
+  try {
+    store = await openStore(options.redis ?? ctx.redisUrl);
+  } catch (err) {
+    return fail((err as Error).message);
+  }
+
+  const namespaces = new Set(
+    manifests.tasks.map((doc) => String((doc.object.metadata as Record<string, unknown>).namespace ?? options.namespace)),
+  );
+  const showNamespace = namespaces.size > 1;
+  const table = new TaskTable({ out: ui, live: Boolean(ui.isTTY) && !json, color: uiColor, now: ctx.now, showNamespace });
+  const paint = painter(uiColor);
+  const colours = new Map<string, Colour>();
+  const logLines = new LineSplitter((source, line) => {
+    if (!colours.has(source)) colours.set(source, LOG_COLOURS[colours.size % LOG_COLOURS.length] as Colour);
+    const label = showNamespace ? source : source.slice(source.indexOf('/') + 1);
+    table.log(`${paint(colours.get(source) as Colour, label)} | ${line}`);
+  });
+  const log = pino(
+    { level: options.verbose ? 'info' : 'warn', base: null, timestamp: false },
+    { write: (line: string) => table.log(formatLogLine(line)) },
+  );
+
+  let engine: LocalEngine;
+  try {
+    engine = await startLocalEngine({
+      store: store.store,
+      triggers: loadTriggers(ctx.triggersFile),
+      log,
+      agent,
+      baseEnv: { PATH: ctx.pathList, HOME: ctx.home },
+      cwd: ctx.cwd,
+      now: ctx.now,
+      onTaskChange: (task) => table.update(task),
+      onAgentOutput: options.logs ? (job, chunk) => logLines.push(`${job.namespace}/${job.name}`, chunk.toString('utf8')) : undefined,
+    });
+  } catch (err) {
+    await store.close();
+    throw err;
+  }
+  const removeExitHook = hooks.onExit(() => engine.cluster.killJobsNow());
+
+  let tasks: Task[] = [];
+  let interrupted = false;
+  let wake: () => void = () => {};
+  const removeSignalHook = hooks.onSignal(() => {
+    if (interrupted) {
+      // A second Ctrl-C: no more waiting for agents to end politely.
+      engine.cluster.killJobsNow();
+      hooks.exit(130);
+      return;
+    }
+    interrupted = true;
+    wake();
+  });
+
+  try {
+    try {
+      table.start([]);
+      tasks = engine.apply({
+        secrets: manifests.secrets.map((doc) => doc.object),
+        tasks: manifests.tasks.map((doc) => {
+          const meta = (doc.object.metadata ?? {}) as Record<string, unknown>;
+          return meta.namespace ? doc.object : { ...doc.object, metadata: { ...meta, namespace: options.namespace } };
+        }),
+      });
+    } catch (err) {
+      table.stop();
+      if (err instanceof SecretError) return fail(err.message);
+      throw err;
+    }
+
+    await new Promise<void>((resolve) => {
+      const poll = setInterval(() => engine.quiet() && finish(), 20);
+      const finish = () => {
+        clearInterval(poll);
+        resolve();
+      };
+      wake = finish;
+      if (interrupted) finish();
+    });
+
+    const stoppedAt = ctx.now();
+    if (interrupted) {
+      engine.broker.close(); // what the killed agents' Jobs report now is not acted on
+      const running = engine.cluster.runningJobs();
+      table.log(paint('yellow', `Interrupted: stopping ${running} running agent${running === 1 ? '' : 's'}…`));
+      await engine.cluster.stopJobs(STOP_GRACE_MS);
+    }
+    logLines.flush();
+    table.stop();
+
+    const reports = await reportsOf(engine, tasks, interrupted, stoppedAt);
+    ui.write(formatSummary(reports, { color: uiColor, showNamespace, wallMs: ctx.now().getTime() - started.getTime() }));
+    const lost = engine.broker.deadLetters.length;
+    if (lost > 0) ui.write(paint('red', `${lost} event(s) could not be delivered (dead-lettered); see the errors above\n`));
+    if (json) ctx.stdout.write(`${JSON.stringify(jsonReport(reports), null, 2)}\n`);
+    if (interrupted) return 130;
+    return reports.every((r) => r.outcome === 'succeeded') ? 0 : 1;
+  } finally {
+    removeSignalHook();
+    await engine.close();
+    await engine.cluster.stopJobs(STOP_GRACE_MS);
+    removeExitHook();
+    await store.close();
+  }
+}

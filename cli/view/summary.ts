@@ -1,0 +1,77 @@
+/**
+ * The end of a run: per Task its phase, how long its agent ran and what it produced (or why it
+ * did not), then one line of totals. Also the `--output json` contract for scripts.
+ */
+import { formatDuration, painter, phaseColour } from './format.js';
+
+export type Outcome = 'succeeded' | 'failed' | 'interrupted' | 'stalled';
+
+export interface TaskReport {
+  namespace: string;
+  name: string;
+  /** The last phase the Task reached ('' if none). */
+  phase: string;
+  outcome: Outcome;
+  message: string | null;
+  outputs: string[];
+  results: Record<string, string>;
+  /** What the agent received as its prompt; null when no agent was started. */
+  prompt: string | null;
+  /** Milliseconds the agent ran, when it started. */
+  durationMs: number | null;
+  /** The end of the agent's output, shown for failures. */
+  logTail: string[];
+}
+
+/** `--output json`: one entry per Task, in the order the manifests gave them. */
+export interface JsonTask {
+  name: string;
+  phase: string;
+  message: string | null;
+  outputs: string[];
+  results: Record<string, string>;
+  prompt: string | null;
+}
+
+export function jsonReport(reports: readonly TaskReport[]): JsonTask[] {
+  return reports.map((r) => ({ name: r.name, phase: r.phase, message: r.message, outputs: r.outputs, results: r.results, prompt: r.prompt }));
+}
+
+const MAX_OUTPUT_LINES = 8;
+
+export interface SummaryOptions {
+  color: boolean;
+  showNamespace: boolean;
+  wallMs: number;
+}
+
+export function formatSummary(reports: readonly TaskReport[], options: SummaryOptions): string {
+  const paint = painter(options.color);
+  const label = (r: TaskReport) => (options.showNamespace ? `${r.namespace}/${r.name}` : r.name);
+  const nameWidth = Math.max(...reports.map((r) => label(r).length));
+  const lines: string[] = [''];
+  for (const r of reports) {
+    const shownPhase = r.outcome === 'interrupted' ? `${r.phase || 'New'} (interrupted)` : r.phase || 'New';
+    const duration = r.durationMs === null ? '' : formatDuration(r.durationMs);
+    lines.push(`${paint('bold', label(r).padEnd(nameWidth))}   ${paint(phaseColour(r.phase), shownPhase.padEnd(12))} ${duration}`.trimEnd());
+    const indent = '    ';
+    if (r.outcome === 'succeeded') {
+      if (r.outputs.length === 0) lines.push(`${indent}${paint('gray', '(no output block)')}`);
+      for (const line of r.outputs.slice(0, MAX_OUTPUT_LINES)) lines.push(`${indent}${line}`);
+      if (r.outputs.length > MAX_OUTPUT_LINES) {
+        lines.push(`${indent}${paint('gray', `… ${r.outputs.length - MAX_OUTPUT_LINES} more (--output json shows all)`)}`);
+      }
+    } else {
+      if (r.message) lines.push(`${indent}${paint(r.outcome === 'failed' ? 'red' : 'yellow', r.message)}`);
+      for (const line of r.logTail) lines.push(`${indent}${paint('gray', `| ${line}`)}`);
+    }
+  }
+  const counts = new Map<string, number>();
+  for (const r of reports) counts.set(r.outcome, (counts.get(r.outcome) ?? 0) + 1);
+  const parts = (['succeeded', 'failed', 'stalled', 'interrupted'] as const)
+    .filter((o) => counts.get(o))
+    .map((o) => `${counts.get(o)} ${o}`);
+  const noun = reports.length === 1 ? 'Task' : 'Tasks';
+  lines.push('', `${reports.length} ${noun} in ${formatDuration(options.wallMs)}: ${parts.join(', ')}`);
+  return `${lines.join('\n')}\n`;
+}

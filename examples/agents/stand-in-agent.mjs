@@ -1,0 +1,68 @@
+#!/usr/bin/env node
+// STAND-IN AGENT — not an AI. It lets you watch Dendrite run Tasks without an API key.
+//
+// Called like a real agent CLI, with the rendered prompt as its last argument, it waits a
+// moment (so parallel Tasks are visibly parallel), prints a short answer built mechanically
+// from the prompt, and ends with the output block Dendrite reads:
+//
+//   ---AXON_OUTPUTS_START---
+//   <one line per output; `key: value` lines also become Results>
+//   ---AXON_OUTPUTS_END---
+//
+// What it "answers": the nouns listed in parentheses in the prompt, e.g.
+// "(projects, tasks, comments, users)", become REST endpoints when the prompt asks for
+// endpoints, a `schema:` line when the prompt asks for one, and otherwise it summarises the
+// list items and the `Schema:` line its prompt received from its dependencies.
+// To use a real agent instead, drop `--agent` (the type's own CLI runs) or pass your own.
+
+const prompt = process.argv.at(-1) ?? '';
+const delayMs = 400 + Math.floor(Math.random() * 800);
+
+const singular = (noun) => noun.replace(/ies$/, 'y').replace(/s$/, '');
+const title = (word) => word.charAt(0).toUpperCase() + word.slice(1);
+
+function entities(text) {
+  const list = /\(([a-z]+(?:,\s*[a-z]+)+)\)/i.exec(text);
+  return list ? list[1].split(',').map((n) => n.trim().toLowerCase()) : [];
+}
+
+function endpoints(nouns) {
+  const [parent, ...children] = nouns;
+  if (!parent) return [];
+  const lines = [`GET /${parent} - list ${parent} (paginated)`, `POST /${parent} - create a ${singular(parent)}`];
+  for (const child of children) lines.push(`GET /${parent}/{id}/${child} - list the ${child} of a ${singular(parent)}`);
+  return lines;
+}
+
+function schema(nouns) {
+  const [parent, ...children] = nouns.map((n) => title(singular(n)));
+  if (!parent) return 'schema: Item(id, name)';
+  const parts = [`${parent}(id, name)`];
+  for (const child of children) parts.push(`1-n ${child}(id, ${parent.toLowerCase()}_id)`);
+  return `schema: ${parts.join(' ')}`;
+}
+
+function summary(text) {
+  const items = text.split('\n').filter((line) => /^\s*- \S/.test(line));
+  const schemaLine = /^\s*Schema:\s*(.+)$/m.exec(text);
+  const lines = [`design: ${items.length} endpoints checked against the data model`];
+  if (schemaLine) lines.push(`model: ${schemaLine[1].trim()}`);
+  lines.push('open-questions: none found by the stand-in agent');
+  return lines;
+}
+
+const nouns = entities(prompt);
+let outputs;
+if (/endpoint/i.test(prompt) && !/Schema:/.test(prompt)) outputs = endpoints(nouns);
+else if (/schema: /i.test(prompt) && !/Schema:\s*\S/.test(prompt)) outputs = [schema(nouns)];
+else outputs = summary(prompt);
+
+const firstLine = prompt.split('\n').find((line) => line.trim() !== '') ?? '(empty prompt)';
+setTimeout(() => {
+  console.log('[stand-in agent: no model was called; pass --agent to run a real one]');
+  console.log(`Task: ${firstLine.trim()}`);
+  console.log(`Answer: ${outputs.length} item(s).`);
+  console.log('---AXON_OUTPUTS_START---');
+  for (const line of outputs) console.log(line);
+  console.log('---AXON_OUTPUTS_END---');
+}, delayMs);

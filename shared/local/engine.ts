@@ -1,0 +1,123 @@
+/**
+ * The whole system in one process: the three functions' real express apps on loopback ports,
+ * the local broker routing between them by the Triggers in knative/, and the local cluster
+ * publishing watch events into it. What differs from a cluster is only where things run.
+ */
+import type { CloudEvent } from 'cloudevents';
+import type express from 'express';
+import type { Logger } from 'pino';
+import { createApp as createJobStatusApp, FUNCTION_NAME as JOB_STATUS } from '../../functions/job-status/app.js';
+import { createApp as createLauncherApp, FUNCTION_NAME as LAUNCHER } from '../../functions/launcher/app.js';
+import { createApp as createTaskIntakeApp, FUNCTION_NAME as TASK_INTAKE } from '../../functions/task-intake/app.js';
+import { MAX_SINGLE_ARGUMENT_BYTES, type FlowDeps } from '../flow/deps.js';
+import { DEFAULT_JOB_CONFIG, type JobConfig } from '../job/build.js';
+import type { Store } from '../store/store.js';
+import type { Task } from '../task/model.js';
+import { DEFAULT_RENDER_LIMITS, type RenderLimits } from '../template/index.js';
+import type { AgentResolver } from './agents.js';
+import { createLocalBroker, type DeadLetter, type LocalBroker, type RetryPolicy } from './broker.js';
+import { createLocalCluster, type LocalCluster, type LocalClusterOptions } from './cluster.js';
+import { listenLocal, type LocalServer } from './listen.js';
+import type { Trigger } from './triggers.js';
+
+export interface LocalEngineOptions {
+  store: Store;
+  triggers: readonly Trigger[];
+  log: Logger;
+  agent: AgentResolver;
+  /** PATH and HOME for agents. */
+  baseEnv: Readonly<Record<string, string>>;
+  cwd: string;
+  jobConfig?: JobConfig;
+  renderLimits?: RenderLimits;
+  maxPromptBytes?: number;
+  logTailBytes?: number;
+  retry?: RetryPolicy;
+  now?: () => Date;
+  onTaskChange?: LocalClusterOptions['onTaskChange'];
+  onAgentOutput?: LocalClusterOptions['onAgentOutput'];
+  onEvent?: (event: CloudEvent<unknown>) => void;
+  onDeadLetter?: (letter: DeadLetter) => void;
+}
+
+export interface LocalEngine {
+  cluster: LocalCluster;
+  broker: LocalBroker;
+  /** Secrets first (a Job may start as soon as its Task is applied), then Tasks, in order. */
+  apply(manifests: { secrets: Record<string, unknown>[]; tasks: Record<string, unknown>[] }): Task[];
+  /** Nothing left to happen by itself: no event pending and no Job unfinished. */
+  quiet(): boolean;
+  /** Stops delivering and serving; does not stop agents (see cluster.stopJobs). */
+  close(): Promise<void>;
+}
+
+export async function startLocalEngine(options: LocalEngineOptions): Promise<LocalEngine> {
+  const now = options.now ?? (() => new Date());
+  let broker: LocalBroker | undefined;
+  const cluster = createLocalCluster({
+    publish: (event) => broker!.publish(event),
+    agent: options.agent,
+    baseEnv: options.baseEnv,
+    cwd: options.cwd,
+    now,
+    onTaskChange: options.onTaskChange,
+    onAgentOutput: options.onAgentOutput,
+    onPublishError: (err, event) => options.log.debug({ err: (err as Error).message, ceType: event.type }, 'watch event not sent'),
+  });
+
+  const depsFor = (name: string): FlowDeps => ({
+    store: options.store,
+    cluster,
+    // Each function emits into the broker, as its SinkBinding's K_SINK would make it.
+    emit: (event) => broker!.publish(event),
+    log: options.log.child({ function: name }),
+    config: {
+      source: `/dendrite/${name}`,
+      renderLimits: options.renderLimits ?? DEFAULT_RENDER_LIMITS,
+      maxPromptBytes: options.maxPromptBytes ?? MAX_SINGLE_ARGUMENT_BYTES,
+    },
+    now,
+  });
+
+  const apps: Record<string, express.Express> = {
+    [TASK_INTAKE]: createTaskIntakeApp(depsFor(TASK_INTAKE)),
+    [JOB_STATUS]: createJobStatusApp(depsFor(JOB_STATUS), { logTailBytes: options.logTailBytes ?? 1024 * 1024 }),
+    [LAUNCHER]: createLauncherApp(depsFor(LAUNCHER), options.jobConfig ?? DEFAULT_JOB_CONFIG),
+  };
+  const servers: LocalServer[] = [];
+  const subscribers: Record<string, string> = {};
+  try {
+    for (const [name, app] of Object.entries(apps)) {
+      const server = await listenLocal(app);
+      servers.push(server);
+      subscribers[name] = server.url;
+    }
+  } catch (err) {
+    await Promise.all(servers.map((s) => s.close()));
+    throw err;
+  }
+
+  broker = createLocalBroker({
+    triggers: options.triggers,
+    subscribers,
+    log: options.log.child({ component: 'broker' }),
+    retry: options.retry,
+    onEvent: options.onEvent,
+    onDeadLetter: options.onDeadLetter,
+  });
+  const ready = broker;
+
+  return {
+    cluster,
+    broker: ready,
+    apply(manifests) {
+      for (const secret of manifests.secrets) cluster.applySecret(secret);
+      return manifests.tasks.map((task) => cluster.applyTask(task));
+    },
+    quiet: () => ready.pending() === 0 && cluster.runningJobs() === 0,
+    async close() {
+      ready.close();
+      await Promise.all(servers.map((s) => s.close()));
+    },
+  };
+}
