@@ -23,7 +23,7 @@ export interface JobStatusOptions {
 
 function flowContext(event: CloudEvent<unknown>, handlerContext: HandlerContext, namespace: string, task: string): FlowContext {
   return {
-    log: handlerContext.log.child({ task, namespace }),
+    log: handlerContext.forTask(namespace, task),
     traceparent: typeof event.traceparent === 'string' ? event.traceparent : undefined,
   };
 }
@@ -68,6 +68,7 @@ export function createJobEventHandler(deps: FlowDeps, options: JobStatusOptions)
         results: parsed?.results ?? null,
         message: job.outcome.succeeded ? undefined : failureMessage(job),
         podName,
+        startTime: job.startTime,
         completionTime: job.outcome.at ?? deps.now().toISOString(),
       });
       return;

@@ -11,7 +11,9 @@ import { patchStatus } from '../../shared/flow/status.js';
 import { recordTaskEvent } from '../../shared/flow/task-events.js';
 import type { HandlerContext } from '../../shared/http/function-app.js';
 import { buildJob, type JobConfig } from '../../shared/job/build.js';
+import { secondsBetween } from '../../shared/metrics/metrics.js';
 import type { TaskReadyData } from '../../shared/events/types.js';
+import type { Task } from '../../shared/task/model.js';
 import { validateTask } from '../../shared/task/validate.js';
 
 function readyData(event: CloudEvent<unknown>): TaskReadyData {
@@ -24,11 +26,23 @@ function readyData(event: CloudEvent<unknown>): TaskReadyData {
   return data as unknown as TaskReadyData;
 }
 
+/**
+ * Counted once per Task, where its Job is created. The wait for dependencies ends when the
+ * last one succeeded, which is when task.ready was made (its `time`), not when it arrived here.
+ */
+function countLaunch(deps: FlowDeps, task: Task, event: CloudEvent<unknown>): void {
+  const { namespace } = task.metadata;
+  deps.metrics?.taskCreated.inc({ namespace, type: task.spec.type });
+  if ((task.spec.dependsOn ?? []).length === 0) return;
+  const waited = secondsBetween(task.metadata.creationTimestamp, event.time ?? deps.now());
+  if (waited !== undefined) deps.metrics?.dependencyWait.observe({ namespace }, waited);
+}
+
 export function createLauncherHandler(deps: FlowDeps, jobConfig: JobConfig) {
   return async function handleReady(event: CloudEvent<unknown>, handlerContext: HandlerContext): Promise<void> {
     const ready = readyData(event);
     const context: FlowContext = {
-      log: handlerContext.log.child({ task: ready.name, namespace: ready.namespace }),
+      log: handlerContext.forTask(ready.namespace, ready.name),
       traceparent: typeof event.traceparent === 'string' ? event.traceparent : undefined,
     };
     const task = await deps.cluster.getTask(ready.namespace, ready.name);
@@ -67,6 +81,7 @@ export function createLauncherHandler(deps: FlowDeps, jobConfig: JobConfig) {
     try {
       const created = await deps.cluster.createJob(job);
       if (created === 'created') {
+        countLaunch(deps, task, event);
         await recordTaskEvent(deps, context, ready, { type: 'Normal', reason: 'JobCreated', message: `created Job ${ready.name}` });
       }
     } catch (err) {

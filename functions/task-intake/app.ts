@@ -6,8 +6,18 @@ import { createTaskIntakeHandler } from './handler.js';
 
 export const FUNCTION_NAME = 'task-intake';
 
-export function createApp(deps: FlowDeps): express.Express {
+/** The event types this function takes, each with its handler (the Triggers must route exactly these). */
+export function createHandlers(deps: FlowDeps): Record<string, Handler> {
   const handle: Handler = createTaskIntakeHandler(deps);
-  const handlers = Object.fromEntries(APISERVER_TYPES.map((type) => [type, handle]));
-  return createFunctionApp({ name: FUNCTION_NAME, handlers, log: deps.log, ready: () => deps.store.ping() });
+  return Object.fromEntries(APISERVER_TYPES.map((type) => [type, handle]));
+}
+
+export function createApp(deps: FlowDeps): express.Express {
+  return createFunctionApp({
+    name: FUNCTION_NAME,
+    handlers: createHandlers(deps),
+    log: deps.log,
+    ready: () => deps.store.ping(),
+    metrics: deps.metrics,
+  });
 }

@@ -8,6 +8,7 @@ import { BadEventError, objectData } from '../../shared/events/receive.js';
 import { APISERVER_DELETE } from '../../shared/events/types.js';
 import { PermanentError } from '../../shared/errors.js';
 import type { FlowContext, FlowDeps } from '../../shared/flow/deps.js';
+import { countCompleted } from '../../shared/flow/count.js';
 import { failDependents, failTask, markFailed, type TaskIdentity } from '../../shared/flow/fail.js';
 import { readyEvent } from '../../shared/flow/ready.js';
 import { patchStatus } from '../../shared/flow/status.js';
@@ -47,6 +48,21 @@ function observedState(task: Task): RegisterInput['observed'] {
   }
 }
 
+/**
+ * A Task no function has written a status to, and that the index does not hold under this uid:
+ * this event is its first sighting, so `kubectl describe` gets one TaskCreated. (Two copies of
+ * the same first event handled at the same instant could both see it; the Event is best-effort.)
+ */
+async function firstSighting(deps: FlowDeps, task: Task): Promise<boolean> {
+  if (task.status?.phase) return false;
+  const entry = await deps.store.get(task.metadata.namespace, task.metadata.name);
+  return !entry || entry.uid !== task.metadata.uid;
+}
+
+function createdMessage(dependsOn: string[]): string {
+  return dependsOn.length === 0 ? 'Task registered; no dependencies' : `Task registered; depends on ${dependsOn.join(', ')}`;
+}
+
 function alreadyFailedWith(data: Record<string, unknown>, message: string): boolean {
   const status = (data.status ?? {}) as Record<string, unknown>;
   return status.phase === 'Failed' && status.message === message;
@@ -57,7 +73,7 @@ export function createTaskIntakeHandler(deps: FlowDeps) {
     const data = objectData(event, 'a Task object');
     const identity = identify(data);
     const context: FlowContext = {
-      log: handlerContext.log.child({ task: identity.name, namespace: identity.namespace }),
+      log: handlerContext.forTask(identity.namespace, identity.name),
       traceparent: typeof event.traceparent === 'string' ? event.traceparent : undefined,
     };
 
@@ -93,6 +109,7 @@ export function createTaskIntakeHandler(deps: FlowDeps) {
       }
     }
 
+    const unseen = !observed && (await firstSighting(deps, task));
     const outcome = await deps.store.register({
       namespace: identity.namespace,
       name: identity.name,
@@ -105,6 +122,9 @@ export function createTaskIntakeHandler(deps: FlowDeps) {
     // A Task the cluster already records as launched or finished only refreshes the index
     // (after a Redis wipe); acting again would echo our own status patches back forever.
     if (observed) return;
+    if (unseen && outcome.kind !== 'settled') {
+      await recordTaskEvent(deps, context, identity, { type: 'Normal', reason: 'TaskCreated', message: createdMessage(dependsOn) });
+    }
 
     switch (outcome.kind) {
       case 'settled':
@@ -122,6 +142,7 @@ export function createTaskIntakeHandler(deps: FlowDeps) {
       case 'failed':
         if (!alreadyFailedWith(data, outcome.message)) {
           await markFailed(deps, context, identity, outcome.message, 'DependencyFailed');
+          countCompleted(deps, identity.namespace, 'Failed', 1 + outcome.dependents.length);
         }
         await failDependents(deps, context, identity.namespace, outcome.dependents);
         return;

@@ -8,6 +8,7 @@ import { newEvent, taskSubject } from '../events/emit.js';
 import { TASK_FAILED, TASK_SUCCEEDED, type TaskFailedData, type TaskSucceededData } from '../events/types.js';
 import type { TaskStatus } from '../task/model.js';
 import type { FlowContext, FlowDeps } from './deps.js';
+import { countCompleted, countRun } from './count.js';
 import { failDependents } from './fail.js';
 import { emitReady } from './ready.js';
 import { patchStatus } from './status.js';
@@ -24,6 +25,8 @@ export interface Completion {
   /** Why it failed; on success an optional note. */
   message?: string;
   podName?: string;
+  /** When the run started (the Job's startTime), for the duration metric. */
+  startTime?: string;
   /** When it ended, from the reporter so a redelivery writes the same value. */
   completionTime: string;
 }
@@ -63,6 +66,8 @@ export async function completeTask(deps: FlowDeps, context: FlowContext, complet
 
   const task = { namespace, name, uid };
   if (outcome.status === 'recorded') {
+    countRun(deps, namespace, completion.succeeded ? 'Succeeded' : 'Failed', completion.startTime, completion.completionTime);
+    countCompleted(deps, namespace, 'Failed', outcome.failed.length);
     await recordTaskEvent(deps, context, task, {
       type: completion.succeeded ? 'Normal' : 'Warning',
       reason: completion.succeeded ? 'TaskSucceeded' : 'TaskFailed',

@@ -5,6 +5,7 @@
 import { newEvent, taskSubject } from '../events/emit.js';
 import { TASK_FAILED, type TaskFailedData } from '../events/types.js';
 import type { FailedTask } from '../store/store.js';
+import { countCompleted } from './count.js';
 import type { FlowContext, FlowDeps } from './deps.js';
 import { patchStatus } from './status.js';
 import { recordTaskEvent } from './task-events.js';
@@ -79,5 +80,6 @@ export async function failTask(
     results: null,
     message,
   });
+  if (outcome.status === 'recorded') countCompleted(deps, task.namespace, 'Failed', 1 + outcome.failed.length);
   if (outcome.status !== 'stale') await failDependents(deps, context, task.namespace, outcome.failed);
 }

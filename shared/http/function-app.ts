@@ -9,9 +9,16 @@ import { HTTP, type CloudEvent } from 'cloudevents';
 import type { Logger } from 'pino';
 import { PermanentError, TransientError } from '../errors.js';
 import { BadEventError, receiveCloudEvent } from '../events/receive.js';
+import type { Metrics } from '../metrics/metrics.js';
 
 export interface HandlerContext {
+  /** Carries the event's ceId, ceType and ceSubject. */
   log: Logger;
+  /**
+   * Names the Task the event is about: the returned logger, and every line the shell itself
+   * logs for this event afterwards (refusals, failures), also carry `task` and `namespace`.
+   */
+  forTask(namespace: string, task: string): Logger;
 }
 
 /** Returns a CloudEvent to reply with, or nothing. */
@@ -25,6 +32,10 @@ export interface FunctionAppOptions {
   ready?: () => Promise<void>;
   /** Largest accepted request body (express size string). */
   bodyLimit?: string;
+  /** Handles every type that `handlers` does not name (a receiver that takes anything). */
+  fallback?: Handler;
+  /** Served on GET /metrics; handling time is observed per function and event type. */
+  metrics?: Metrics;
 }
 
 interface ErrorAnswer {
@@ -56,7 +67,7 @@ function sendError(res: Response, answer: ErrorAnswer): void {
 }
 
 export function createFunctionApp(options: FunctionAppOptions): express.Express {
-  const { name, handlers, log } = options;
+  const { name, handlers, log, metrics } = options;
   const accepted = Object.keys(handlers);
   const app = express();
   app.disable('x-powered-by');
@@ -74,6 +85,11 @@ export function createFunctionApp(options: FunctionAppOptions): express.Express 
     }
   });
 
+  app.get('/metrics', async (_req, res) => {
+    if (!metrics) return res.status(404).json({ error: 'no metrics' });
+    res.set('Content-Type', metrics.registry.contentType).send(await metrics.registry.metrics());
+  });
+
   // Raw text for every content type: structured mode needs the body as a string.
   app.post('/', express.text({ type: () => true, limit: options.bodyLimit ?? '2mb' }), async (req: Request, res: Response) => {
     const body = typeof req.body === 'string' ? req.body : '';
@@ -85,8 +101,10 @@ export function createFunctionApp(options: FunctionAppOptions): express.Express 
       log.info({ status: answer.status, reason: answer.message }, 'rejected request');
       return sendError(res, answer);
     }
-    const eventLog = log.child({ ceId: event.id, ceType: event.type, ceSubject: event.subject });
-    const handler = handlers[event.type];
+    const baseLog = log.child({ ceId: event.id, ceType: event.type, ceSubject: event.subject });
+    let eventLog = baseLog;
+    // hasOwn: a type such as "constructor" must not find Object.prototype's members.
+    const handler = Object.hasOwn(handlers, event.type) ? handlers[event.type] : options.fallback;
     if (!handler) {
       eventLog.info('unsupported event type');
       return sendError(res, {
@@ -94,12 +112,22 @@ export function createFunctionApp(options: FunctionAppOptions): express.Express 
         message: `unsupported event type "${event.type}": ${name} accepts ${accepted.join(', ')}`,
       });
     }
+    const context: HandlerContext = {
+      log: eventLog,
+      forTask(namespace, task) {
+        eventLog = baseLog.child({ task, namespace });
+        return eventLog;
+      },
+    };
+    const stopTimer = metrics?.eventHandling.startTimer({ function: name, type: event.type });
     try {
-      const reply = await handler(event, { log: eventLog });
+      const reply = await handler(event, context);
+      stopTimer?.();
       if (!reply) return res.status(202).end();
       const message = HTTP.binary(reply);
       res.status(200).set(message.headers as Record<string, string>).send(message.body);
     } catch (err) {
+      stopTimer?.();
       const answer = answerFor(err);
       const level = answer.status >= 500 || answer.status === 429 ? 'warn' : 'info';
       if (answer.status === 500) eventLog.error({ err }, 'handler failed');

@@ -5,14 +5,15 @@
 import pino, { type Logger } from 'pino';
 import { createHttpEmit } from '../events/emit.js';
 import type { FlowDeps } from '../flow/deps.js';
-import type { RuntimeConfig } from './config.js';
+import { createMetrics } from '../metrics/metrics.js';
+import type { BaseConfig, RuntimeConfig } from './config.js';
 
 export interface Runtime {
   deps: FlowDeps;
   close(): Promise<void>;
 }
 
-export function createLogger(config: Pick<RuntimeConfig, 'functionName' | 'logLevel'>): Logger {
+export function createLogger(config: Pick<BaseConfig, 'functionName' | 'logLevel'>): Logger {
   return pino({ level: config.logLevel, base: { function: config.functionName } });
 }
 
@@ -39,6 +40,7 @@ export async function createRuntime(config: RuntimeConfig, log: Logger): Promise
       maxPromptBytes: config.maxPromptBytes,
     },
     now: () => new Date(),
+    metrics: createMetrics({ defaultMetrics: true }),
   };
   return { deps, close: () => deps.store.close() };
 }

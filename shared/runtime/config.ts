@@ -3,13 +3,17 @@ import { MAX_SINGLE_ARGUMENT_BYTES } from '../flow/deps.js';
 import { DEFAULT_RENDER_LIMITS, type RenderLimits } from '../template/index.js';
 import { AGENT_TYPES, type AgentType } from '../task/model.js';
 
-export interface RuntimeConfig {
+/** What every function reads, including those with no Redis, cluster or sink (dead-letter). */
+export interface BaseConfig {
   functionName: string;
   port: number;
+  logLevel: string;
+}
+
+export interface RuntimeConfig extends BaseConfig {
   redisUrl: string;
   /** Where emitted events go (the Broker, injected by a SinkBinding). */
   sink: string;
-  logLevel: string;
   renderLimits: RenderLimits;
   maxPromptBytes: number;
   logTailBytes: number;
@@ -43,6 +47,10 @@ export function imageVariable(type: AgentType): string {
   return `DENDRITE_IMAGE_${type.toUpperCase().replace(/-/g, '_')}`;
 }
 
+export function readBaseConfig(env: Env, functionName: string): BaseConfig {
+  return { functionName, port: integer(env, 'PORT', 8080, 1), logLevel: env.LOG_LEVEL || 'info' };
+}
+
 export function readConfig(env: Env, functionName: string): RuntimeConfig {
   const images: Partial<Record<AgentType, string>> = {};
   for (const type of AGENT_TYPES) {
@@ -50,11 +58,9 @@ export function readConfig(env: Env, functionName: string): RuntimeConfig {
     if (image) images[type] = image;
   }
   return {
-    functionName,
-    port: integer(env, 'PORT', 8080, 1),
+    ...readBaseConfig(env, functionName),
     redisUrl: required(env, 'REDIS_URL', 'point it at the Redis that coordinates Tasks, e.g. redis://redis:6379'),
     sink: required(env, 'K_SINK', 'bind the function to the Broker with a SinkBinding (or set the Broker URL)'),
-    logLevel: env.LOG_LEVEL || 'info',
     renderLimits: {
       timeoutMs: integer(env, 'DENDRITE_RENDER_TIMEOUT_MS', DEFAULT_RENDER_LIMITS.timeoutMs, 1),
       maxOutputBytes: integer(env, 'DENDRITE_RENDER_MAX_BYTES', DEFAULT_RENDER_LIMITS.maxOutputBytes, 1),
