@@ -88,7 +88,9 @@ async function reportsOf(engine: LocalEngine, tasks: readonly Task[], interrupte
     const terminal = phase === 'Succeeded' || phase === 'Failed';
     const outcome = phase === 'Succeeded' ? 'succeeded' : phase === 'Failed' ? 'failed' : interrupted ? 'interrupted' : 'stalled';
     let message = status.message ?? null;
-    if (outcome === 'interrupted') message = `interrupted while ${phase || 'being registered'}`;
+    if (outcome === 'interrupted') {
+      message = job ? `interrupted while ${phase}: its agent was stopped` : `interrupted while ${phase || 'being registered'}`;
+    }
     if (outcome === 'stalled') {
       const missing = (task.spec.dependsOn ?? []).filter((dep) => !applied.has(`${namespace}/${dep}`));
       message =

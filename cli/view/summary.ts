@@ -49,11 +49,12 @@ export function formatSummary(reports: readonly TaskReport[], options: SummaryOp
   const paint = painter(options.color);
   const label = (r: TaskReport) => (options.showNamespace ? `${r.namespace}/${r.name}` : r.name);
   const nameWidth = Math.max(...reports.map((r) => label(r).length));
+  const shown = (r: TaskReport) => r.phase || 'New';
+  const phaseWidth = Math.max(...reports.map((r) => shown(r).length));
   const lines: string[] = [''];
   for (const r of reports) {
-    const shownPhase = r.outcome === 'interrupted' ? `${r.phase || 'New'} (interrupted)` : r.phase || 'New';
     const duration = r.durationMs === null ? '' : formatDuration(r.durationMs);
-    lines.push(`${paint('bold', label(r).padEnd(nameWidth))}   ${paint(phaseColour(r.phase), shownPhase.padEnd(12))} ${duration}`.trimEnd());
+    lines.push(`${paint('bold', label(r).padEnd(nameWidth))}   ${paint(phaseColour(r.phase), shown(r).padEnd(phaseWidth))}   ${duration}`.trimEnd());
     const indent = '    ';
     if (r.outcome === 'succeeded') {
       if (r.outputs.length === 0) lines.push(`${indent}${paint('gray', '(no output block)')}`);
