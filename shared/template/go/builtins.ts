@@ -175,7 +175,8 @@ function slice(item: GoValue, indexes: GoValue[]): GoValue {
     if (!isAscii(item)) bytes = toBytes(item);
     cap = len = bytes ? bytes.length : item.length;
   } else if (item instanceof GoSlice) {
-    cap = len = item.length;
+    len = item.length;
+    cap = item.cap;
   } else {
     throw new BuiltinError(`can't slice item of type ${typeName(item)}`);
   }
@@ -189,8 +190,7 @@ function slice(item: GoValue, indexes: GoValue[]): GoValue {
     if (bytes) return fromBytes(bytes, idx[0], idx[1]);
     return item.slice(idx[0], idx[1]);
   }
-  if (item.items === null) return item;
-  return new GoSlice(item.items.slice(idx[0], idx[1]));
+  return item.reslice(idx[0]!, idx[1]!, indexes.length === 3 ? idx[2]! : item.cap);
 }
 
 function length(item: GoValue): GoValue {

@@ -207,13 +207,13 @@ function textLength(l: ListNode): number {
 }
 
 /**
- * Go text as nunjucks template data. Only "{" can start a nunjucks tag ({{, {%, {#), so a "{"
- * that is followed by one of those characters, or that ends the text (our next tag follows),
- * is emitted as an expression instead.
+ * Go text as nunjucks template data. nunjucks reacts to "{{", "{%", "{#" and "#}" in text, so a
+ * "{" followed by one of "{%#" or ending the text (our next tag follows), and a "#" before "}",
+ * are emitted as string expressions instead.
  */
 export function escapeText(s: string): string {
-  if (!s.includes('{')) return s;
-  return s.replace(/\{(?=[{%#]|$)/g, '{{ "{" }}');
+  if (!s.includes('{') && !s.includes('#')) return s;
+  return s.replace(/\{(?=[{%#]|$)|#(?=\})/g, '{{ "$&" }}');
 }
 
 export function compileGo(t: ParsedTemplate): CompiledGo {

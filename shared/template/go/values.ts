@@ -30,10 +30,41 @@ export class GoComplex {
   ) {}
 }
 
+/**
+ * Capacity encoding/json gives a decoded []string of n elements (it grows by 1.5x from 4).
+ * Axon's Outputs arrive through JSON decoding, and `slice` may reach past len up to cap.
+ */
+export function jsonSliceCap(n: number): number {
+  if (n === 0) return 0;
+  let c = 4;
+  while (c < n) c += Math.floor(c / 2);
+  return c;
+}
+
 export class GoSlice {
-  constructor(readonly items: readonly string[] | null) {}
+  /** The visible elements; null for a nil slice. */
+  readonly items: readonly string[] | null;
+  readonly cap: number;
+  constructor(
+    items: readonly string[] | null,
+    cap?: number,
+    /** Backing array and offset, so re-slicing past len shows what Go would show. */
+    private readonly backing: readonly string[] | null = items,
+    private readonly off = 0,
+  ) {
+    this.items = items;
+    this.cap = cap ?? (items === null ? 0 : items.length);
+  }
   get length(): number {
     return this.items ? this.items.length : 0;
+  }
+  /** s[lo:hi:max] (max defaults to cap); bounds already checked by the caller. */
+  reslice(lo: number, hi: number, max: number): GoSlice {
+    if (this.backing === null) return this;
+    const start = this.off + lo;
+    const items: string[] = [];
+    for (let i = start; i < this.off + hi; i++) items.push(this.backing[i] ?? '');
+    return new GoSlice(items, max - lo, this.backing, start);
   }
 }
 
@@ -185,7 +216,8 @@ export function toGoData(data: { Deps: Record<string, DependencyData> }): GoMap 
   for (const name of Object.keys(src)) {
     const d = src[name]!;
     const dep: Record<string, Concrete | null> = Object.create(null);
-    dep.Outputs = new GoSlice(d.Outputs === null || d.Outputs === undefined ? null : d.Outputs.map(String));
+    const outs = d.Outputs === null || d.Outputs === undefined ? null : d.Outputs.map(String);
+    dep.Outputs = new GoSlice(outs, outs === null ? 0 : jsonSliceCap(outs.length));
     dep.Results = stringMap(d.Results);
     dep.Name = typeof d.Name === 'string' ? d.Name : name;
     deps[name] = new GoMap('iface', dep);
