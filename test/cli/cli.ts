@@ -132,3 +132,25 @@ export function parseJson(result: CliResult): JsonTask[] {
     throw new Error(`stdout is not JSON (${(err as Error).message}):\n${result.stdout}\n--- stderr:\n${result.stderr}`);
   }
 }
+
+export interface Captured {
+  stdout: string;
+  stderr: string;
+}
+
+/** A CliContext whose streams are captured, for calling commands in-process. */
+export function captureContext(): { ctx: import('../../cli/context.js').CliContext; captured: Captured } {
+  const captured: Captured = { stdout: '', stderr: '' };
+  const ctx = {
+    stdout: { write: (text: string) => (captured.stdout += text) },
+    stderr: { write: (text: string) => (captured.stderr += text) },
+    color: { stdout: false, stderr: false },
+    pathList: process.env.PATH ?? '',
+    home: process.env.HOME ?? '',
+    cwd: ROOT,
+    triggersFile: join(ROOT, 'knative/triggers.yaml'),
+    crdFile: join(ROOT, 'crds/task.yaml'),
+    now: () => new Date(),
+  };
+  return { ctx, captured };
+}
