@@ -1,0 +1,27 @@
+# One image for every function; each Knative Service chooses its function with its command,
+# e.g. `node dist/functions/task-intake/main.js` (see knative/functions.yaml).
+#   docker build -t <registry>/dendrite:<tag> .
+
+# Build: all dependencies (TypeScript), compile, keep only what runs.
+FROM node:20-bookworm-slim AS build
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund
+COPY tsconfig.json ./
+COPY shared ./shared
+COPY functions ./functions
+RUN npx tsc -p tsconfig.json
+
+# Run: production dependencies only, the compiled code, a numeric non-root user (so the
+# kubelet can verify runAsNonRoot), nothing written at run time.
+FROM node:20-bookworm-slim
+ENV NODE_ENV=production
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
+COPY --from=build /app/dist ./dist
+# The node image's "node" user.
+USER 1000:1000
+EXPOSE 8080
+# node itself is PID 1 and handles SIGTERM: stop accepting, finish in-flight events, close Redis.
+CMD ["node", "dist/functions/task-intake/main.js"]

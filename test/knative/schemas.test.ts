@@ -1,0 +1,78 @@
+/**
+ * Every manifest we ship, checked offline against the upstream JSON Schemas of its kind
+ * (Knative 1.22 CRDs, Kubernetes 1.31 OpenAPI) kept in ../shared/schemas — shared test data,
+ * read in place. Options as that folder's README says: strict off (x-kubernetes-* keywords),
+ * union types, formats.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Ajv, type ValidateFunction } from 'ajv';
+import addFormatsPlugin from 'ajv-formats';
+import { allManifests, REPO_URL, type Json, type Manifest } from './manifests.js';
+
+const SCHEMAS = new URL('../shared/schemas/', REPO_URL);
+
+// Under NodeNext the default import is typed as the module object; the function is its default.
+const addFormats = addFormatsPlugin as unknown as typeof addFormatsPlugin.default;
+
+function createValidators() {
+  const ajv = new Ajv({ strict: false, allowUnionTypes: true, allErrors: true });
+  addFormats(ajv);
+  const compiled = new Map<string, ValidateFunction>();
+  return {
+    /** The schema file for a manifest; throws ENOENT when there is none (a failure, never a pass). */
+    validatorFor(apiVersion: string, kind: string): ValidateFunction {
+      const [group, version] = apiVersion.includes('/') ? apiVersion.split('/') : ['core', apiVersion];
+      const file = `${group}/${kind.toLowerCase()}-${version}.json`;
+      let validate = compiled.get(file);
+      if (!validate) {
+        validate = ajv.compile(JSON.parse(readFileSync(new URL(file, SCHEMAS), 'utf8')) as object);
+        compiled.set(file, validate);
+      }
+      return validate;
+    },
+    errorsText: (validate: ValidateFunction) => ajv.errorsText(validate.errors, { separator: '; ' }),
+  };
+}
+
+function problemsOf(validators: ReturnType<typeof createValidators>, manifest: Manifest | { doc: Json; apiVersion: string; kind: string }): string[] {
+  let validate: ValidateFunction;
+  try {
+    validate = validators.validatorFor(manifest.apiVersion, manifest.kind);
+  } catch (err) {
+    return [`no schema for ${manifest.apiVersion} ${manifest.kind}: ${(err as Error).message}`];
+  }
+  return validate(manifest.doc) ? [] : [validators.errorsText(validate)];
+}
+
+test('every manifest in knative/ and crds/ validates against the upstream schema of its kind', (t) => {
+  if (!existsSync(SCHEMAS)) {
+    t.diagnostic(`schemas folder absent: schema validation did not run (looked in ${fileURLToPath(SCHEMAS)})`);
+    return;
+  }
+  const validators = createValidators();
+  const manifests = allManifests();
+  assert.ok(manifests.length > 0, 'no manifests found');
+
+  const problems: string[] = [];
+  for (const manifest of manifests) {
+    const where = `${manifest.file}#${manifest.index} ${manifest.kind} ${manifest.name || '(no name)'}`;
+    // No schema requires these; the API server does.
+    if (!manifest.apiVersion || !manifest.kind || !manifest.name) problems.push(`${where}: apiVersion, kind and metadata.name are required`);
+    for (const problem of problemsOf(validators, manifest)) problems.push(`${where}: ${problem}`);
+  }
+  assert.deepEqual(problems, []);
+  t.diagnostic(`${manifests.length} manifests validated: ${[...new Set(manifests.map((m) => m.kind))].sort().join(', ')}`);
+
+  // The validators are not vacuous: a misspelled field in each kind we ship is refused.
+  const misspelled: string[] = [];
+  for (const manifest of manifests) {
+    const broken = structuredClone(manifest.doc);
+    const target = broken.kind === 'CustomResourceDefinition' ? broken.spec.names : (broken.spec ?? broken);
+    target.misspelledField = true;
+    if (problemsOf(validators, { ...manifest, doc: broken }).length === 0) misspelled.push(`${manifest.file}#${manifest.index} ${manifest.kind}`);
+  }
+  assert.deepEqual(misspelled, [], 'a manifest with an unknown field passed its schema');
+});
