@@ -64,12 +64,12 @@ program
   .argument('<paths...>', 'Task and Secret manifests: files or directories')
   .option('--agent <command>', "command that runs every agent; the rendered prompt is appended as its last argument (default: each type's own CLI, e.g. claude)")
   .option('--redis <url>', 'coordinate through this Redis instead of memory (default: $REDIS_URL)')
-  .option('--logs', "stream the agents' output above the table", false)
+  .option('--logs', "stream the agents' output above the table")
   .addOption(new Option('-o, --output <format>', 'table, or json: print the results as JSON on stdout at the end').choices(['table', 'json']).default('table'))
   .addOption(namespaceOption())
-  .option('-v, --verbose', "show the functions' own log lines", false)
-  .action(async (paths: string[], opts: { agent?: string; redis?: string; logs: boolean; output: 'table' | 'json'; namespace: string; verbose: boolean }) => {
-    process.exitCode = await runCommand({ paths, ...opts }, context, hooks);
+  .option('-v, --verbose', "show the functions' own log lines")
+  .action(async (paths: string[], opts: { agent?: string; redis?: string; logs?: boolean; output: 'table' | 'json'; namespace: string; verbose?: boolean }) => {
+    process.exitCode = await runCommand({ paths, ...opts, logs: Boolean(opts.logs), verbose: Boolean(opts.verbose) }, context, hooks);
   });
 
 program

@@ -167,7 +167,7 @@ export async function runCommand(options: RunOptions, ctx: CliContext, hooks: Ru
     manifests.tasks.map((doc) => String((doc.object.metadata as Record<string, unknown>).namespace ?? options.namespace)),
   );
   const showNamespace = namespaces.size > 1;
-  const table = new TaskTable({ out: ui, live: Boolean(ui.isTTY) && !json, color: uiColor, now: ctx.now, showNamespace });
+  const table = new TaskTable({ out: ui, live: Boolean(ui.isTTY), color: uiColor, now: ctx.now, showNamespace });
   const paint = painter(uiColor);
   const colours = new Map<string, Colour>();
   const logLines = new LineSplitter((source, line) => {
@@ -191,13 +191,19 @@ export async function runCommand(options: RunOptions, ctx: CliContext, hooks: Ru
       cwd: ctx.cwd,
       now: ctx.now,
       onTaskChange: (task) => table.update(task),
+      // Verbose: every CloudEvent the broker takes in, to follow the flow between the functions.
+      onEvent: options.verbose ? (event) => table.log(paint('gray', `event ${event.type} ${event.subject ?? ''}`)) : undefined,
       onAgentOutput: options.logs ? (job, chunk) => logLines.push(`${job.namespace}/${job.name}`, chunk.toString('utf8')) : undefined,
     });
   } catch (err) {
     await store.close();
     throw err;
   }
-  const removeExitHook = hooks.onExit(() => engine.cluster.killJobsNow());
+  // Last resort when the process ends abruptly: no agent outlives it, the cursor comes back.
+  const removeExitHook = hooks.onExit(() => {
+    engine.cluster.killJobsNow();
+    table.stop();
+  });
 
   let tasks: Task[] = [];
   let interrupted = false;
