@@ -1,0 +1,409 @@
+/**
+ * The deployment agrees with the code: routes reach the functions that take them, every type
+ * emitted is routed, the Job source selects the Jobs the builder makes, RBAC is exactly the
+ * adapter's API calls, and images, commands, ports, probes and env vars point at things that
+ * exist. Everything compared is derived from the code, not restated here.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import pino from 'pino';
+import request from 'supertest';
+import { createHandlers as jobStatusHandlers, FUNCTION_NAME as JOB_STATUS } from '../../functions/job-status/app.js';
+import { TASK_LABEL as JOB_STATUS_TASK_LABEL } from '../../functions/job-status/job.js';
+import { createHandlers as launcherHandlers, FUNCTION_NAME as LAUNCHER } from '../../functions/launcher/app.js';
+import { createHandlers as taskIntakeHandlers, FUNCTION_NAME as TASK_INTAKE } from '../../functions/task-intake/app.js';
+import { FUNCTION_NAME as DEAD_LETTER } from '../../functions/dead-letter/app.js';
+import { KUBERNETES_API_CALLS } from '../../shared/cluster/kubernetes.js';
+import * as eventTypes from '../../shared/events/types.js';
+import type { FlowDeps } from '../../shared/flow/deps.js';
+import { createFunctionApp } from '../../shared/http/function-app.js';
+import { buildJob, DEFAULT_JOB_CONFIG } from '../../shared/job/build.js';
+import { readBaseConfig, readConfig } from '../../shared/runtime/config.js';
+import { TASK_API_VERSION, TASK_KIND, TASK_PLURAL, type Task } from '../../shared/task/model.js';
+import { allManifests, appliedManifests, kustomizationFiles, manifestFiles, ofKind, REPO, type Json, type Manifest } from './manifests.js';
+
+const applied = appliedManifests();
+const SERVING = 'serving.knative.dev/v1';
+const services = ofKind(applied, SERVING, 'Service');
+const triggers = ofKind(applied, 'eventing.knative.dev/v1', 'Trigger');
+const sources = ofKind(applied, 'sources.knative.dev/v1', 'ApiServerSource');
+
+/** Accepts every type (its app has a fallback handler). */
+const ANY = '*';
+
+// Handlers are only built, never called: the deps are not touched.
+const noDeps = {} as FlowDeps;
+const ACCEPTS: Record<string, string[]> = {
+  [TASK_INTAKE]: Object.keys(taskIntakeHandlers(noDeps)),
+  [JOB_STATUS]: Object.keys(jobStatusHandlers(noDeps, { logTailBytes: 1024 })),
+  [LAUNCHER]: Object.keys(launcherHandlers(noDeps, DEFAULT_JOB_CONFIG)),
+  [DEAD_LETTER]: [ANY],
+};
+
+interface Route {
+  trigger: string;
+  broker: string;
+  filter: Record<string, string>;
+  subscriber: { apiVersion?: string; kind?: string; name?: string; uri?: string };
+}
+
+const routes: Route[] = triggers.map((t) => ({
+  trigger: t.name,
+  broker: String(t.doc.spec?.broker ?? ''),
+  filter: (t.doc.spec?.filter?.attributes ?? {}) as Record<string, string>,
+  subscriber: (t.doc.spec?.subscriber?.ref ?? { uri: t.doc.spec?.subscriber?.uri }) as Route['subscriber'],
+}));
+
+function service(name: string): Manifest {
+  const found = services.find((s) => s.name === name);
+  assert.ok(found, `no Knative Service ${name} in knative/`);
+  return found;
+}
+
+function container(svc: Manifest): Json {
+  const containers = svc.doc.spec.template.spec.containers as Json[];
+  assert.equal(containers.length, 1, `${svc.name}: one container`);
+  return containers[0]!;
+}
+
+/** matchLabels and matchExpressions, as the API server evaluates a LabelSelector. */
+function selects(selector: Json, labels: Record<string, string>): boolean {
+  const byLabels = Object.entries((selector.matchLabels ?? {}) as Record<string, string>).every(([k, v]) => labels[k] === v);
+  const byExpressions = ((selector.matchExpressions ?? []) as Json[]).every((e) => {
+    const has = Object.hasOwn(labels, e.key);
+    switch (e.operator) {
+      case 'Exists':
+        return has;
+      case 'DoesNotExist':
+        return !has;
+      case 'In':
+        return has && (e.values as string[]).includes(labels[e.key]!);
+      case 'NotIn':
+        return !has || !(e.values as string[]).includes(labels[e.key]!);
+      default:
+        throw new Error(`unknown selector operator ${e.operator}`);
+    }
+  });
+  return byLabels && byExpressions;
+}
+
+/** The Roles bound to a ServiceAccount (in this namespace), flattened to apiGroup/resource/verb. */
+function grantsOf(serviceAccount: string): string[] {
+  const bindings = ofKind(applied, 'rbac.authorization.k8s.io/v1', 'RoleBinding').filter((b) =>
+    ((b.doc.subjects ?? []) as Json[]).some((s) => s.kind === 'ServiceAccount' && s.name === serviceAccount && !s.namespace),
+  );
+  const grants = new Set<string>();
+  for (const binding of bindings) {
+    assert.equal(binding.doc.roleRef.kind, 'Role', `${binding.name} binds a Role`);
+    const role = ofKind(applied, 'rbac.authorization.k8s.io/v1', 'Role').find((r) => r.name === binding.doc.roleRef.name);
+    assert.ok(role, `RoleBinding ${binding.name} refers to Role ${binding.doc.roleRef.name}, defined here`);
+    for (const rule of (role.doc.rules ?? []) as Json[]) {
+      assert.equal(rule.resourceNames, undefined);
+      for (const group of rule.apiGroups as string[]) {
+        for (const resource of rule.resources as string[]) {
+          for (const verb of rule.verbs as string[]) grants.add(`${group}/${resource}:${verb}`);
+        }
+      }
+    }
+  }
+  return [...grants].sort();
+}
+
+/**
+ * The env vars a config reader looks at, found by running it: every key it reads is recorded;
+ * a missing or malformed required one (named in the ConfigError) is supplied and it runs again.
+ */
+function configKeys(read: (env: Record<string, string | undefined>) => unknown): { read: Set<string>; required: Set<string> } {
+  const supplied: Record<string, string> = {};
+  const seen = new Set<string>();
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const env = new Proxy(supplied, {
+      get(target, key) {
+        if (typeof key === 'string') seen.add(key);
+        return typeof key === 'string' ? target[key] : undefined;
+      },
+    });
+    try {
+      read(env);
+      return { read: seen, required: new Set(Object.keys(supplied)) };
+    } catch (err) {
+      const match = /^([A-Z][A-Z0-9_]*) (?:is not set|must be an integer ≥ (\d+))/.exec((err as Error).message);
+      if (!match) throw err;
+      supplied[match[1]!] = match[2] ?? 'http://127.0.0.1:9';
+    }
+  }
+  throw new Error('config reader never succeeded');
+}
+
+/** What the function's main.ts reads: startStandalone → the base config only (no Redis, API or sink). */
+function configOf(fn: string): { standalone: boolean; read: (env: Record<string, string | undefined>) => unknown } {
+  const main = readFileSync(join(REPO, 'functions', fn, 'main.ts'), 'utf8');
+  if (main.includes('startStandalone(')) return { standalone: true, read: (env) => readBaseConfig(env, fn) };
+  assert.match(main, /startFunction\(/, `functions/${fn}/main.ts starts through startFunction or startStandalone`);
+  return { standalone: false, read: (env) => readConfig(env, fn) };
+}
+
+function sourceFiles(dir: string): string[] {
+  return readdirSync(join(REPO, dir)).flatMap((entry) => {
+    const path = join(dir, entry);
+    if (statSync(join(REPO, path)).isDirectory()) return sourceFiles(path);
+    return entry.endsWith('.ts') ? [path] : [];
+  });
+}
+
+/**
+ * The event types the functions emit: every `newEvent({ type: X, ... })` in the functions and
+ * the shared flows (the local mode's Knative stand-ins excluded), X resolved through
+ * shared/events/types.ts.
+ */
+function emittedTypes(): Map<string, string[]> {
+  const constants = eventTypes as unknown as Record<string, unknown>;
+  const found = new Map<string, string[]>();
+  const files = [...sourceFiles('functions'), ...sourceFiles('shared')].filter((f) => !f.startsWith('shared/local/'));
+  for (const file of files) {
+    const text = readFileSync(join(REPO, file), 'utf8');
+    for (const call of text.matchAll(/\bnewEvent\s*(?:<[^>]*>)?\s*\(/g)) {
+      if (/function\s+$/.test(text.slice(Math.max(0, call.index - 20), call.index))) continue; // its definition
+      const type = /\btype:\s*([A-Za-z_][A-Za-z0-9_]*)/.exec(text.slice(call.index, call.index + 600));
+      assert.ok(type, `${file}: a newEvent call without a recognisable type constant`);
+      const value = constants[type[1]!];
+      assert.equal(typeof value, 'string', `${file}: ${type[1]} is not a constant of shared/events/types.ts`);
+      found.set(value as string, [...(found.get(value as string) ?? []), file]);
+    }
+  }
+  return found;
+}
+
+const sampleTask: Task = {
+  apiVersion: TASK_API_VERSION,
+  kind: TASK_KIND,
+  metadata: { name: 'synthesize-design', namespace: 'default', uid: 'uid-1' },
+  spec: { type: 'claude-code', prompt: 'hi', credentials: { type: 'api-key', secretRef: { name: 'key' } } },
+};
+
+test('kustomization.yaml applies every manifest in knative/, each once, and names its one image', () => {
+  const { files, images } = kustomizationFiles();
+  assert.deepEqual([...files].sort(), manifestFiles('knative').sort());
+  assert.equal(new Set(files).size, files.length);
+  const keys = applied.map((m) => `${m.apiVersion} ${m.kind} ${m.name}`);
+  assert.deepEqual(keys.filter((k, i) => keys.indexOf(k) !== i), [], 'two objects with the same kind and name');
+  assert.equal(images.length, 1);
+  assert.ok(images[0]!.newName && images[0]!.newTag, 'the image entry says where the built image is');
+  // Installs into one namespace: no cluster-wide objects besides the CRD (applied separately).
+  assert.deepEqual(applied.filter((m) => m.doc.metadata?.namespace !== undefined || /^Cluster/.test(m.kind)).map((m) => m.name), []);
+});
+
+test('one Knative Service per function, each started by the image entry point of that function', () => {
+  const functions = readdirSync(join(REPO, 'functions')).filter((f) => statSync(join(REPO, 'functions', f)).isDirectory()).sort();
+  assert.deepEqual(Object.keys(ACCEPTS).sort(), functions, 'every function has its accepted types in this test');
+  assert.deepEqual(services.map((s) => s.name).sort(), functions);
+  const [image] = kustomizationFiles().images;
+  for (const svc of services) {
+    const c = container(svc);
+    assert.equal(c.image, image!.name, `${svc.name}: the kustomization's image`);
+    assert.deepEqual([...c.command, ...c.args], ['node', `dist/functions/${svc.name}/main.js`]);
+    assert.ok(existsSync(join(REPO, 'functions', svc.name, 'main.ts')));
+    assert.ok(existsSync(join(REPO, 'dist', 'functions', svc.name, 'main.js')), `${svc.name}: entry point built`);
+  }
+});
+
+test('ports, probes, scaling and resources of every Service', async () => {
+  const defaultPort = readBaseConfig({}, 'probe').port;
+  const app = createFunctionApp({ name: 'probe', handlers: {}, log: pino({ level: 'silent' }) });
+  for (const svc of services) {
+    const c = container(svc);
+    const template = svc.doc.spec.template;
+    assert.deepEqual(c.ports, [{ containerPort: defaultPort }], `${svc.name}: one port; Knative sets PORT from it`);
+    assert.equal(template.metadata.annotations['prometheus.io/port'], String(defaultPort));
+    assert.equal(template.metadata.annotations['prometheus.io/path'], '/metrics');
+    assert.equal(svc.doc.metadata.labels['networking.knative.dev/visibility'], 'cluster-local', `${svc.name}: not exposed`);
+    for (const [probe, path] of [['readinessProbe', '/readyz'], ['livenessProbe', '/healthz']] as const) {
+      assert.equal(c[probe]?.httpGet?.path, path, `${svc.name} ${probe}`);
+      assert.equal(c[probe].httpGet.port, undefined, 'Knative probes the serving port');
+      assert.equal((await request(app).get(path)).status, 200, `the function shell answers ${path}`);
+    }
+    const annotations = template.metadata.annotations as Record<string, string>;
+    const target = Number(annotations['autoscaling.knative.dev/target']);
+    assert.ok(target > 0 && target <= template.spec.containerConcurrency, `${svc.name}: target within containerConcurrency`);
+    assert.ok(Number(annotations['autoscaling.knative.dev/max-scale']) >= 1);
+    assert.ok(template.spec.timeoutSeconds > 0 && template.spec.timeoutSeconds <= 300);
+    assert.ok(c.resources?.requests?.memory && c.resources?.limits?.memory, `${svc.name}: memory request and limit`);
+    assert.equal(c.securityContext?.runAsNonRoot, true);
+  }
+});
+
+test('env vars set on each Service are read by its config, and what its config requires is provided', () => {
+  const secrets = ofKind(applied, 'v1', 'Secret');
+  const bindings = ofKind(applied, 'sources.knative.dev/v1', 'SinkBinding');
+  const brokers = ofKind(applied, 'eventing.knative.dev/v1', 'Broker').map((b) => b.name);
+  for (const svc of services) {
+    const keys = configKeys(configOf(svc.name).read);
+    const env = (container(svc).env ?? []) as Json[];
+    const names = env.map((e) => e.name as string);
+    // Knative sets PORT and K_SERVICE; the SinkBinding sets K_SINK.
+    for (const reserved of ['PORT', 'K_SERVICE', 'K_SINK']) assert.ok(!names.includes(reserved), `${svc.name} sets ${reserved}`);
+    assert.deepEqual(names.filter((n) => !keys.read.has(n)), [], `${svc.name}: env vars its config never reads`);
+    for (const e of env.filter((e) => e.valueFrom)) {
+      const ref = e.valueFrom.secretKeyRef;
+      assert.ok(ref, `${svc.name} ${e.name}: only Secret references`);
+      const secret = secrets.find((s) => s.name === ref.name);
+      assert.ok(secret && Object.hasOwn({ ...secret.doc.data, ...secret.doc.stringData }, ref.key), `${svc.name}: Secret ${ref.name} has ${ref.key}`);
+    }
+    const labels = svc.doc.metadata.labels as Record<string, string>;
+    const bound = bindings.filter((b) => b.doc.spec.subject.kind === 'Service' && b.doc.spec.subject.apiVersion === SERVING && selects(b.doc.spec.subject.selector, labels));
+    for (const key of keys.required) {
+      if (key === 'K_SINK') {
+        assert.equal(bound.length, 1, `${svc.name}: exactly one SinkBinding injects K_SINK`);
+        assert.ok(brokers.includes(bound[0]!.doc.spec.sink.ref.name), 'it sinks to the Broker');
+      } else {
+        assert.ok(names.includes(key), `${svc.name}: required ${key} is set`);
+      }
+    }
+    if (!keys.required.has('K_SINK')) assert.equal(bound.length, 0, `${svc.name} emits nothing and needs no K_SINK`);
+  }
+});
+
+test('every Trigger goes from the Broker to a Service defined here that accepts what it routes', () => {
+  const brokers = ofKind(applied, 'eventing.knative.dev/v1', 'Broker').map((b) => b.name);
+  for (const t of triggers) {
+    // The local mode's broker reads filter.attributes only (shared/local/triggers.ts).
+    assert.equal(t.doc.spec.filters, undefined, `${t.name}: filter.attributes, not filters`);
+  }
+  for (const route of routes) {
+    assert.ok(brokers.includes(route.broker), `${route.trigger}: Broker ${route.broker} is defined here`);
+    assert.equal(route.subscriber.apiVersion, SERVING, `${route.trigger}: subscriber is a Knative Service`);
+    assert.equal(route.subscriber.kind, 'Service');
+    service(route.subscriber.name ?? '');
+    const accepts = ACCEPTS[route.subscriber.name!]!;
+    assert.ok(route.filter.type, `${route.trigger}: filters on type`);
+    assert.ok(accepts.includes(ANY) || accepts.includes(route.filter.type), `${route.trigger}: ${route.subscriber.name} does not accept ${route.filter.type}`);
+  }
+});
+
+test('every type a function accepts reaches it; ApiServerSource events are split by kind', () => {
+  const kindOf: Record<string, string> = { [TASK_INTAKE]: TASK_KIND, [JOB_STATUS]: String(buildJob(sampleTask, 'p', DEFAULT_JOB_CONFIG).kind) };
+  for (const [fn, accepts] of Object.entries(ACCEPTS)) {
+    for (const type of accepts.filter((t) => t !== ANY)) {
+      const reaching = routes.filter((r) => r.subscriber.name === fn && r.filter.type === type);
+      assert.ok(reaching.length > 0, `no Trigger routes ${type} to ${fn}`);
+      if ((eventTypes.APISERVER_TYPES as readonly string[]).includes(type)) {
+        for (const r of reaching) assert.equal(r.filter.kind, kindOf[fn], `${r.trigger}: ${fn} takes ${kindOf[fn]} objects only`);
+      }
+    }
+  }
+  // Every kind a Trigger filters on is sent by an ApiServerSource into the same Broker.
+  for (const route of routes.filter((r) => r.filter.kind)) {
+    const sending = sources.filter((s) =>
+      s.doc.spec.sink.ref.name === route.broker && (s.doc.spec.resources as Json[]).some((r) => r.kind === route.filter.kind),
+    );
+    assert.equal(sending.length, 1, `${route.trigger}: one ApiServerSource sends ${route.filter.kind}`);
+  }
+});
+
+test('every event type a function emits is routed by some Trigger', (t) => {
+  const emitted = emittedTypes();
+  assert.ok(emitted.size > 0, 'found no newEvent calls');
+  t.diagnostic(`emitted: ${[...emitted.keys()].sort().join(', ')}`);
+  for (const [type, files] of emitted) {
+    assert.ok(routes.some((r) => r.filter.type === type), `${type} (emitted in ${files.join(', ')}) reaches no Trigger`);
+  }
+});
+
+test('ApiServerSources: Resource mode, Tasks and the Jobs the builder labels, each with its own get/list/watch', () => {
+  const job = buildJob(sampleTask, 'prompt', DEFAULT_JOB_CONFIG);
+  const jobLabels = job.metadata!.labels!;
+  const watched = sources.map((s) => {
+    assert.equal(s.doc.spec.mode, 'Resource', `${s.name}: the data must be the whole object`);
+    const [resource] = s.doc.spec.resources as Json[];
+    assert.equal(s.doc.spec.resources.length, 1);
+    return { source: s, resource: resource! };
+  });
+  const tasks = watched.filter((w) => w.resource.kind === TASK_KIND && w.resource.apiVersion === TASK_API_VERSION);
+  const jobs = watched.filter((w) => w.resource.kind === job.kind && w.resource.apiVersion === job.apiVersion);
+  assert.equal(tasks.length, 1);
+  assert.equal(jobs.length, 1);
+  assert.equal(watched.length, 2);
+
+  const selector = jobs[0]!.resource.selector as Json;
+  assert.ok(selects(selector, jobLabels), 'the Job source selects the Jobs buildJob makes');
+  assert.ok(!selects(selector, { 'app.kubernetes.io/managed-by': 'someone-else' }), 'and not every Job');
+  assert.ok(((selector.matchExpressions ?? []) as Json[]).some((e) => e.key === JOB_STATUS_TASK_LABEL && e.operator === 'Exists'));
+
+  const plural = { [TASK_KIND]: `${TASK_API_VERSION.split('/')[0]}/${TASK_PLURAL}`, [String(job.kind)]: 'batch/jobs' };
+  const accounts = new Set<string>();
+  for (const { source, resource } of watched) {
+    const account = source.doc.spec.serviceAccountName as string;
+    assert.ok(ofKind(applied, 'v1', 'ServiceAccount').some((sa) => sa.name === account), `${source.name}: ServiceAccount ${account} defined`);
+    accounts.add(account);
+    const resourceName = plural[resource.kind]!;
+    assert.deepEqual(grantsOf(account), ['get', 'list', 'watch'].map((verb) => `${resourceName}:${verb}`), `${source.name}: exactly get/list/watch`);
+  }
+  assert.equal(accounts.size, 2, 'each source has its own ServiceAccount');
+});
+
+test('the functions\' RBAC is exactly the API calls the Kubernetes adapter makes, and never Secrets', () => {
+  const expected = [...new Set(KUBERNETES_API_CALLS.map((c) => `${c.apiGroup}/${c.resource}:${c.verb}`))].sort();
+  for (const svc of services) {
+    const account = svc.doc.spec.template.spec.serviceAccountName as string;
+    assert.ok(account, `${svc.name}: its own ServiceAccount`);
+    const grants = grantsOf(account);
+    if (!configOf(svc.name).standalone) {
+      assert.deepEqual(grants, expected, `${svc.name}`);
+    } else {
+      assert.deepEqual(grants, [], `${svc.name} talks to no API`);
+      const sa = ofKind(applied, 'v1', 'ServiceAccount').find((s) => s.name === account);
+      assert.equal(sa?.doc.automountServiceAccountToken, false, `${svc.name}: no token mounted`);
+    }
+  }
+  assert.equal(new Set(services.map((s) => s.doc.spec.template.spec.serviceAccountName)).size, services.length);
+  // Nothing here may read Secrets or use wildcards.
+  const rules = [...ofKind(applied, 'rbac.authorization.k8s.io/v1', 'Role'), ...ofKind(applied, 'rbac.authorization.k8s.io/v1', 'ClusterRole')]
+    .flatMap((r) => (r.doc.rules ?? []) as Json[]);
+  assert.ok(rules.length > 0);
+  for (const rule of rules) {
+    assert.ok(!rule.resources.some((r: string) => r === 'secrets' || r.includes('*')), JSON.stringify(rule));
+    assert.ok(!rule.verbs.includes('*') && !rule.apiGroups.includes('*'), JSON.stringify(rule));
+  }
+});
+
+test('Broker delivery: retries with exponential backoff, then the dead-letter receiver', () => {
+  const [broker, ...others] = ofKind(applied, 'eventing.knative.dev/v1', 'Broker');
+  assert.equal(others.length, 0);
+  const delivery = broker!.doc.spec.delivery as Json;
+  assert.ok(delivery.retry >= 3);
+  assert.equal(delivery.backoffPolicy, 'exponential');
+  assert.match(delivery.backoffDelay, /^PT\d+(\.\d+)?S$/);
+  assert.deepEqual(delivery.deadLetterSink.ref, { apiVersion: SERVING, kind: 'Service', name: DEAD_LETTER });
+  assert.deepEqual(ACCEPTS[DEAD_LETTER], [ANY], 'the dead-letter sink takes any type');
+  // Every Trigger and source sends to this Broker.
+  assert.ok(routes.every((r) => r.broker === broker!.name));
+  assert.ok(sources.every((s) => s.doc.spec.sink.ref.kind === 'Broker' && s.doc.spec.sink.ref.name === broker!.name));
+});
+
+test('Redis: AOF on, and the Secret\'s URL points at its Service and port', () => {
+  const [statefulSet] = ofKind(applied, 'apps/v1', 'StatefulSet');
+  const [svc] = ofKind(applied, 'v1', 'Service').filter((s) => s.name === 'redis');
+  assert.ok(statefulSet && svc);
+  const redis = statefulSet.doc.spec.template.spec.containers[0] as Json;
+  const args = redis.args as string[];
+  assert.equal(args[args.indexOf('--appendonly') + 1], 'yes');
+  assert.ok(statefulSet.doc.spec.volumeClaimTemplates.some((v: Json) => redis.volumeMounts.some((m: Json) => m.name === v.metadata.name && m.mountPath === args[args.indexOf('--dir') + 1])));
+  assert.equal(statefulSet.doc.spec.serviceName, svc.name);
+  assert.ok(selects({ matchLabels: svc.doc.spec.selector }, statefulSet.doc.spec.template.metadata.labels));
+  const secret = ofKind(applied, 'v1', 'Secret').find((s) => s.name === 'dendrite-redis')!;
+  const url = new URL(secret.doc.stringData.url);
+  assert.equal(url.hostname, svc.name);
+  assert.equal(Number(url.port), svc.doc.spec.ports[0].port);
+  assert.equal(decodeURIComponent(url.password), secret.doc.stringData.password, 'the URL carries the password Redis requires');
+  const passwordArg = args[args.indexOf('--requirepass') + 1];
+  assert.equal(passwordArg, '$(REDIS_PASSWORD)');
+  assert.ok((redis.env as Json[]).some((e) => e.name === 'REDIS_PASSWORD' && e.valueFrom.secretKeyRef.name === secret.name && e.valueFrom.secretKeyRef.key === 'password'));
+});
+
+test('knative/ and crds/ hold only documents with a kind and a name', () => {
+  const all = allManifests();
+  assert.ok(all.length >= applied.length);
+  for (const m of all) assert.ok(m.kind && m.name && m.apiVersion, `${m.file}#${m.index}`);
+});
