@@ -206,7 +206,7 @@ test('a Secret the Tasks need is missing: the Job fails saying which', async () 
   const result = await runCli(['run', dir, '--agent', scripted('success'), '-o', 'json']);
   assert.equal(result.code, 1);
   const [task] = parseJson(result);
-  assert.match(task!.message!, /secret "keys" not found/);
+  assert.match(task!.message!, /secret "keys" not found/, result.stderr);
 });
 
 test('the README example deps file renders the orchestrator prompt, as documented', async () => {
