@@ -191,6 +191,7 @@ test('bad input is refused before anything runs (exit 2)', async () => {
     [['run', invalid, '--agent', 'true'], /spec\.type: must be one of .*kubectl apply would refuse/s],
     [['run', writeFiles({ 't.yaml': 'a: [1,\n' }), '--agent', 'true'], /t\.yaml:\d+:\d+: YAML/],
     [['run', writeFiles({ 't.yaml': SECRET }), '--agent', 'true'], /no Task manifests/],
+    [['run', writeFiles({ 't.yaml': taskYaml('twin', 'a') + taskYaml('twin', 'b') }), '--agent', 'true'], /Task default\/twin is given twice/],
     [['run', EXAMPLE, '--agent', '"unterminated'], /unterminated double quote/],
     [['run', EXAMPLE, '--output', 'yaml'], /Allowed choices are table, json/],
   ];
