@@ -246,7 +246,9 @@ export async function runCommand(options: RunOptions, ctx: CliContext, hooks: Ru
     });
 
     const stoppedAt = ctx.now();
-    if (interrupted) {
+    // A Ctrl-C after everything ended interrupts nothing: the run's outcome stands.
+    const stopped = interrupted;
+    if (stopped) {
       engine.broker.close(); // what the killed agents' Jobs report now is not acted on
       const running = engine.cluster.runningJobs();
       table.log(paint('yellow', `Interrupted: stopping ${running} running agent${running === 1 ? '' : 's'}…`));
@@ -255,12 +257,12 @@ export async function runCommand(options: RunOptions, ctx: CliContext, hooks: Ru
     logLines.flush();
     table.stop();
 
-    const reports = await reportsOf(engine, tasks, interrupted, stoppedAt);
+    const reports = await reportsOf(engine, tasks, stopped, stoppedAt);
     ui.write(formatSummary(reports, { color: uiColor, showNamespace, wallMs: ctx.now().getTime() - started.getTime() }));
     const lost = engine.broker.deadLetters.length;
     if (lost > 0) ui.write(paint('red', `${lost} event(s) could not be delivered (dead-lettered); see the errors above\n`));
     if (json) ctx.stdout.write(`${JSON.stringify(jsonReport(reports), null, 2)}\n`);
-    if (interrupted) return 130;
+    if (stopped) return 130;
     return reports.every((r) => r.outcome === 'succeeded') ? 0 : 1;
   } finally {
     removeSignalHook();
