@@ -6,19 +6,19 @@
 import type { CloudEvent } from 'cloudevents';
 import type express from 'express';
 import type { Logger } from 'pino';
-import { createApp as createJobStatusApp, FUNCTION_NAME as JOB_STATUS } from '../../functions/job-status/app.js';
-import { createApp as createLauncherApp, FUNCTION_NAME as LAUNCHER } from '../../functions/launcher/app.js';
-import { createApp as createTaskIntakeApp, FUNCTION_NAME as TASK_INTAKE } from '../../functions/task-intake/app.js';
-import { MAX_SINGLE_ARGUMENT_BYTES, type FlowDeps } from '../flow/deps.js';
-import { DEFAULT_JOB_CONFIG, type JobConfig } from '../job/build.js';
-import type { Store } from '../store/store.js';
-import type { Task } from '../task/model.js';
-import { DEFAULT_RENDER_LIMITS, type RenderLimits } from '../template/index.js';
-import type { AgentResolver } from './agents.js';
-import { createLocalBroker, type DeadLetter, type LocalBroker, type RetryPolicy } from './broker.js';
-import { createLocalCluster, type LocalCluster, type LocalClusterOptions } from './cluster.js';
-import { listenLocal, type LocalServer } from './listen.js';
-import type { Trigger } from './triggers.js';
+import { createApp as createJobStatusApp, FUNCTION_NAME as JOB_STATUS } from '../functions/job-status/app.js';
+import { createApp as createLauncherApp, FUNCTION_NAME as LAUNCHER } from '../functions/launcher/app.js';
+import { createApp as createTaskIntakeApp, FUNCTION_NAME as TASK_INTAKE } from '../functions/task-intake/app.js';
+import { MAX_SINGLE_ARGUMENT_BYTES, type FlowDeps } from '../shared/flow/deps.js';
+import { DEFAULT_JOB_CONFIG, type JobConfig } from '../shared/job/build.js';
+import type { Store } from '../shared/store/store.js';
+import type { Task } from '../shared/task/model.js';
+import { DEFAULT_RENDER_LIMITS, type RenderLimits } from '../shared/template/index.js';
+import type { AgentResolver } from '../shared/local/agents.js';
+import { createLocalBroker, type DeadLetter, type LocalBroker, type RetryPolicy } from '../shared/local/broker.js';
+import { createLocalCluster, type LocalCluster, type LocalClusterOptions } from '../shared/local/cluster.js';
+import { listenLocal, type LocalServer } from '../shared/local/listen.js';
+import type { Trigger } from '../shared/local/triggers.js';
 
 export interface LocalEngineOptions {
   store: Store;

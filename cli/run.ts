@@ -6,7 +6,7 @@
 import pino from 'pino';
 import { createAgentResolver, AgentNotFoundError } from '../shared/local/agents.js';
 import { CommandLineError } from '../shared/local/command-line.js';
-import { startLocalEngine, type LocalEngine } from '../shared/local/engine.js';
+import { startLocalEngine, type LocalEngine } from './engine.js';
 import { loadManifests, ManifestError, type Manifests } from '../shared/local/manifests.js';
 import { SecretError } from '../shared/local/secrets.js';
 import { loadTriggers } from '../shared/local/triggers.js';
