@@ -1,7 +1,8 @@
 /**
  * Turns whatever a Kubernetes API call threw into one of our three errors, so callers decide
  * retry-or-not by type alone: NotFoundError (404), PermanentError (the request itself is wrong:
- * retrying cannot help), TransientError (throttling, server trouble, network, timeout).
+ * retrying cannot help), TransientError (throttling, server trouble, network, timeout; a 409
+ * Conflict is a ConflictError, transient too: read again and retry).
  *
  * Duck-typed on purpose: client-node's ApiException is recognised by shape (numeric `code`,
  * `headers`), node-fetch's errors by `name`/`code`, so this module never loads the client.
@@ -9,6 +10,7 @@
  * `reason` and a cleaned, shortened `message` are used, never the raw body.
  */
 import { NotFoundError, PermanentError, TransientError } from '../errors.js';
+import { ConflictError } from './cluster.js';
 
 interface ApiExceptionLike {
   code: number;
@@ -118,6 +120,12 @@ export function classifyError(err: unknown, what: string, context: ClassifyConte
         ...options,
         retryAfterSeconds,
       });
+    }
+    if (code === 409) {
+      // A precondition (resourceVersion) failed, or a write raced another: reading again and
+      // deciding again resolves it, so it is retried. (createJob turns AlreadyExists into
+      // success before this.)
+      return new ConflictError(`${what}: conflict, the object changed meanwhile (${describe(code, status)})`, options);
     }
     if (code >= 500 || code === 408) {
       return new TransientError(`${what}: the API server failed (${describe(code, status)})`, options);

@@ -1,9 +1,11 @@
 /**
  * The port through which functions touch the cluster. Implemented by the Kubernetes adapter
  * (client-node) and by the local mode's adapter (Jobs as child processes).
- * Every method throws NotFoundError / PermanentError / TransientError (shared/errors.ts).
+ * Every method throws NotFoundError / PermanentError / TransientError (shared/errors.ts);
+ * a failed precondition is a ConflictError, which is transient: read again and retry.
  */
 import type { V1Job } from '@kubernetes/client-node';
+import { TransientError } from '../errors.js';
 import type { Task, TaskStatus } from '../task/model.js';
 
 export interface TaskEventInput {
@@ -18,15 +20,48 @@ export interface JobLog {
   log: string;
 }
 
+/**
+ * The object changed since it was read (HTTP 409 Conflict): the write did not happen. Transient,
+ * because reading the object again and deciding again is the cure.
+ */
+export class ConflictError extends TransientError {}
+
+export interface StatusPatchOptions {
+  /**
+   * Write only if the Task is still at this resourceVersion (optimistic concurrency); otherwise
+   * ConflictError. Lets a caller decide on what it read without a racing writer slipping in.
+   */
+  resourceVersion?: string;
+}
+
+/** One page of a list; `continueToken` is set when more pages follow. */
+export interface ListPage<T> {
+  items: T[];
+  continueToken?: string;
+}
+
+export interface ListOptions {
+  /** Only this namespace; every namespace the adapter can see when absent. */
+  namespace?: string;
+  /** From a previous page's `continueToken`. */
+  continueToken?: string;
+  /** Largest page; the adapter's default when absent. */
+  limit?: number;
+}
+
 export interface Cluster {
   /** Read a Task; null when it does not exist. */
   getTask(namespace: string, name: string): Promise<Task | null>;
   /** Merge-patch the Task's status subresource. NotFoundError when the Task is gone. */
-  patchTaskStatus(namespace: string, name: string, status: TaskStatus): Promise<void>;
-  /** Create a Job; an existing Job of that name is success (`exists`). */
+  patchTaskStatus(namespace: string, name: string, status: TaskStatus, options?: StatusPatchOptions): Promise<void>;
+  /** Create a Job; an existing Job of that name is success (`exists`) — whose it is, getJob tells. */
   createJob(job: V1Job): Promise<'created' | 'exists'>;
   /** Read a Job; null when it does not exist. */
   getJob(namespace: string, name: string): Promise<V1Job | null>;
+  /** One page of Tasks, in a stable order (resync walks them all). */
+  listTaskPage(options?: ListOptions): Promise<ListPage<Task>>;
+  /** One page of the Jobs that run Tasks (label `axon.io/task`), in a stable order. */
+  listJobPage(options?: ListOptions): Promise<ListPage<V1Job>>;
   /**
    * The last `tailBytes` of the agent container's log in the Job's newest pod
    * (found by label `job-name=<jobName>`). NotFoundError when there is no pod.

@@ -22,12 +22,18 @@ import {
 } from '@kubernetes/client-node';
 import { NotFoundError, PermanentError } from '../errors.js';
 import { TASK_GROUP, TASK_PLURAL, TASK_VERSION, type Task } from '../task/model.js';
-import type { Cluster } from './cluster.js';
+import type { Cluster, ListPage } from './cluster.js';
 import { classifyError, isApiException, statusOf } from './classify.js';
 import { readLogTail } from './log-tail.js';
 import { buildTaskEvent, REPORTING_COMPONENT } from './task-event.js';
 
 export const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
+
+/** Page size of list calls when the caller names none: bounded memory per page. */
+export const DEFAULT_LIST_LIMIT = 250;
+
+/** The label every Task's Job carries (the Job builder sets it); resync lists Jobs by it. */
+const TASK_JOB_SELECTOR = 'axon.io/task';
 
 export interface KubernetesClusterOptions {
   /** Abort any single API request after this long (TransientError). Default 10 s. */
@@ -42,9 +48,11 @@ export interface KubernetesClusterOptions {
  */
 export const KUBERNETES_API_CALLS: ReadonlyArray<{ apiGroup: string; resource: string; verb: string }> = [
   { apiGroup: TASK_GROUP, resource: TASK_PLURAL, verb: 'get' },
+  { apiGroup: TASK_GROUP, resource: TASK_PLURAL, verb: 'list' },
   { apiGroup: TASK_GROUP, resource: `${TASK_PLURAL}/status`, verb: 'patch' },
   { apiGroup: 'batch', resource: 'jobs', verb: 'create' },
   { apiGroup: 'batch', resource: 'jobs', verb: 'get' },
+  { apiGroup: 'batch', resource: 'jobs', verb: 'list' },
   { apiGroup: '', resource: 'pods', verb: 'list' },
   { apiGroup: '', resource: 'pods/log', verb: 'get' },
   { apiGroup: '', resource: 'events', verb: 'create' },
@@ -64,6 +72,12 @@ function timeoutOptions(timeoutMs: number): ConfigurationOptions<ObservableMiddl
     post: (response: ResponseContext) => pass(response),
   };
   return { middleware: [middleware], middlewareMergeStrategy: 'append' };
+}
+
+/** A list response's items and continue token, whatever the list type. */
+function page<T>(list: { items?: T[]; metadata?: { _continue?: string; continue?: string } }): ListPage<T> {
+  const token = list.metadata?._continue ?? list.metadata?.continue;
+  return { items: list.items ?? [], ...(token ? { continueToken: token } : {}) };
 }
 
 function time(value: Date | string | undefined): number {
@@ -122,13 +136,36 @@ export function createKubernetesCluster(kc: KubeConfig, options: KubernetesClust
       return task as Task | null;
     },
 
-    async patchTaskStatus(namespace, name, status) {
+    async patchTaskStatus(namespace, name, status, options = {}) {
+      // A resourceVersion in a patch is a precondition: the API server answers 409 Conflict
+      // when the object moved on since the caller read it.
+      const body = options.resourceVersion ? { metadata: { resourceVersion: options.resourceVersion }, status } : { status };
       await call(`patch status of Task ${namespace}/${name}`, () =>
         custom.patchNamespacedCustomObjectStatus(
-          { group: TASK_GROUP, version: TASK_VERSION, namespace, plural: TASK_PLURAL, name, body: { status } },
+          { group: TASK_GROUP, version: TASK_VERSION, namespace, plural: TASK_PLURAL, name, body },
           mergePatch,
         ),
       );
+    },
+
+    async listTaskPage(options = {}) {
+      const { namespace, continueToken } = options;
+      const query = { group: TASK_GROUP, version: TASK_VERSION, plural: TASK_PLURAL, limit: options.limit ?? DEFAULT_LIST_LIMIT, _continue: continueToken };
+      const list: unknown = await call(`list Tasks${namespace ? ` in ${namespace}` : ''}`, () =>
+        namespace
+          ? custom.listNamespacedCustomObject({ ...query, namespace }, withTimeout)
+          : custom.listClusterCustomObject(query, withTimeout),
+      );
+      return page(list as { items?: Task[]; metadata?: { continue?: string } });
+    },
+
+    async listJobPage(options = {}) {
+      const { namespace, continueToken } = options;
+      const query = { labelSelector: TASK_JOB_SELECTOR, limit: options.limit ?? DEFAULT_LIST_LIMIT, _continue: continueToken };
+      const list = await call(`list Jobs${namespace ? ` in ${namespace}` : ''}`, () =>
+        namespace ? batch.listNamespacedJob({ ...query, namespace }, withTimeout) : batch.listJobForAllNamespaces(query, withTimeout),
+      );
+      return page(list);
     },
 
     async createJob(job: V1Job) {

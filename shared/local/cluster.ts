@@ -7,7 +7,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { V1Job, V1JobCondition } from '@kubernetes/client-node';
 import type { CloudEvent } from 'cloudevents';
-import type { Cluster, JobLog, TaskEventInput } from '../cluster/cluster.js';
+import { ConflictError, type Cluster, type JobLog, type ListOptions, type ListPage, type TaskEventInput } from '../cluster/cluster.js';
 import { NotFoundError, PermanentError } from '../errors.js';
 import { TASK_PLURAL, type Task, type TaskStatus } from '../task/model.js';
 import { startAgentProcess, type AgentExit, type AgentProcess } from './agent-process.js';
@@ -77,6 +77,18 @@ interface JobRecord {
 const JOB_PLURAL = 'jobs';
 
 const key = (namespace: string, name: string) => `${namespace}/${name}`;
+
+/** One page of objects ordered by namespace/name; the token is the last key handed out. */
+function pageOf<T extends { metadata?: { namespace?: string; name?: string } }>(objects: Iterable<T>, options: ListOptions = {}): ListPage<T> {
+  const keyOf = (o: T) => key(o.metadata?.namespace ?? '', o.metadata?.name ?? '');
+  const sorted = [...objects]
+    .filter((o) => options.namespace === undefined || o.metadata?.namespace === options.namespace)
+    .filter((o) => options.continueToken === undefined || keyOf(o) > options.continueToken)
+    .sort((a, b) => (keyOf(a) < keyOf(b) ? -1 : 1));
+  const limit = options.limit && options.limit > 0 ? options.limit : sorted.length;
+  const items = sorted.slice(0, limit).map((o) => structuredClone(o));
+  return sorted.length > limit ? { items, continueToken: keyOf(sorted[limit - 1]!) } : { items };
+}
 
 function podSuffix(): string {
   const alphabet = 'bcdfghjklmnpqrstvwxz2456789';
@@ -245,9 +257,12 @@ export function createLocalCluster(options: LocalClusterOptions): LocalCluster {
       return task ? structuredClone(task) : null;
     },
 
-    async patchTaskStatus(namespace, name, status: TaskStatus) {
+    async patchTaskStatus(namespace, name, status: TaskStatus, options = {}) {
       const task = tasks.get(key(namespace, name));
       if (!task) throw new NotFoundError(`Task ${namespace}/${name} not found`);
+      if (options.resourceVersion !== undefined && options.resourceVersion !== task.metadata.resourceVersion) {
+        throw new ConflictError(`Task ${namespace}/${name} changed since it was read`);
+      }
       const merged = mergePatch(task.status ?? {}, status) as TaskStatus;
       // The API server writes no new version (and so sends no watch event) for a no-op patch.
       if (jsonEqual(merged, task.status ?? {})) return;
@@ -276,6 +291,14 @@ export function createLocalCluster(options: LocalClusterOptions): LocalCluster {
       // The pod starts after the create call has returned, as in a cluster.
       setImmediate(() => run(record));
       return 'created';
+    },
+
+    async listTaskPage(options) {
+      return pageOf(tasks.values(), options);
+    },
+
+    async listJobPage(options) {
+      return pageOf([...jobs.values()].map((r) => r.job), options);
     },
 
     async getJob(namespace, name) {

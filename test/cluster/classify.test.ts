@@ -29,7 +29,7 @@ const cases: Array<{ name: string; error: unknown; kind: Kind; message?: RegExp;
   { name: '400', error: apiException(400, status(400, 'BadRequest', 'bad')), kind: 'Permanent' },
   { name: '401', error: apiException(401, undefined), kind: 'Permanent', message: /HTTP 401\)$/ },
   { name: '403', error: apiException(403, status(403, 'Forbidden', 'cannot patch')), kind: 'Permanent', message: /rejected by the API server \(HTTP 403 Forbidden: cannot patch\)/ },
-  { name: '409 on patch', error: apiException(409, status(409, 'Conflict', 'modified')), kind: 'Permanent' },
+  { name: '409 on patch (a failed precondition: read again, retry)', error: apiException(409, status(409, 'Conflict', 'modified')), kind: 'Transient', message: /conflict/ },
   { name: '422', error: apiException(422, status(422, 'Invalid', 'spec.x: Required value')), kind: 'Permanent', message: /Invalid: spec\.x: Required value/ },
   { name: '408', error: apiException(408, undefined), kind: 'Transient' },
   { name: '429 with Retry-After seconds', error: apiException(429, status(429, 'TooManyRequests', 'slow down'), { 'retry-after': '12' }), kind: 'Transient', retryAfter: 12 },

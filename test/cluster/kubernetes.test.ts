@@ -11,7 +11,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { KubeConfig } from '@kubernetes/client-node';
 import { createKubernetesCluster, KUBERNETES_API_CALLS } from '../../shared/cluster/kubernetes.js';
-import type { Cluster } from '../../shared/cluster/cluster.js';
+import { ConflictError, type Cluster } from '../../shared/cluster/cluster.js';
 import { buildJob, DEFAULT_JOB_CONFIG } from '../../shared/job/build.js';
 import { NotFoundError, PermanentError, TransientError } from '../../shared/errors.js';
 import type { Task } from '../../shared/task/model.js';
@@ -144,11 +144,54 @@ test('createJob: a Job the API server finds invalid is PermanentError naming the
   assert.match(err.message, /create Job ns-\d+\/bad: rejected by the API server \(HTTP 422 Invalid: .*containers\[0\]\.image/);
 });
 
-test('createJob: 409 Conflict (not AlreadyExists) is PermanentError, not "exists"', async () => {
+test('createJob: 409 Conflict (not AlreadyExists) is a ConflictError (retried), not "exists"', async () => {
   const namespace = ns();
   const job = buildJob(seedTask(namespace, 'racy'), 'p', DEFAULT_JOB_CONFIG);
   server.failNext({ method: 'POST', pathIncludes: `/namespaces/${namespace}/jobs` }, { status: 409, reason: 'Conflict' });
-  await rejectsWith(cluster.createJob(job), 'Permanent');
+  const err = await rejectsWith(cluster.createJob(job), 'Transient');
+  assert.ok(err instanceof ConflictError);
+});
+
+test('patchTaskStatus with a resourceVersion is conditional: a stale one is ConflictError and writes nothing', async () => {
+  const namespace = ns();
+  const task = seedTask(namespace, 'cas');
+  const version = String(task.metadata.resourceVersion);
+  await cluster.patchTaskStatus(namespace, 'cas', { phase: 'Pending' }, { resourceVersion: version });
+  const patch = requestsTo(`/namespaces/${namespace}/tasks/cas/status`).at(-1);
+  assert.deepEqual(patch?.body, { metadata: { resourceVersion: version }, status: { phase: 'Pending' } });
+  const err = await rejectsWith(cluster.patchTaskStatus(namespace, 'cas', { phase: 'Waiting' }, { resourceVersion: version }), 'Transient');
+  assert.ok(err instanceof ConflictError);
+  assert.equal((await cluster.getTask(namespace, 'cas'))?.status?.phase, 'Pending');
+});
+
+test('listTaskPage and listJobPage walk every page, per namespace or across all, Jobs by the axon.io/task label', async () => {
+  const namespace = ns();
+  for (const name of ['t1', 't2', 't3']) seedTask(namespace, name);
+  const names: string[] = [];
+  let token: string | undefined;
+  let pages = 0;
+  do {
+    const page = await cluster.listTaskPage({ namespace, limit: 2, continueToken: token });
+    names.push(...page.items.map((t) => t.metadata.name));
+    token = page.continueToken;
+    pages++;
+  } while (token);
+  assert.deepEqual(names, ['t1', 't2', 't3']);
+  assert.equal(pages, 2);
+  const listCall = requestsTo(`/namespaces/${namespace}/tasks`).find((r) => r.method === 'GET' && r.query.limit === '2');
+  assert.ok(listCall, 'the limit is sent');
+  const everywhere = await cluster.listTaskPage();
+  assert.ok(everywhere.items.some((t) => t.metadata.namespace === namespace && t.metadata.name === 't3'));
+
+  await cluster.createJob(buildJob(seedTask(namespace, 'j1'), 'p', DEFAULT_JOB_CONFIG));
+  server.put('jobs', { metadata: { name: 'not-ours', namespace }, spec: { template: { spec: { containers: [] } } } });
+  const jobs = await cluster.listJobPage({ namespace });
+  assert.deepEqual(jobs.items.map((j) => j.metadata?.name), ['j1']);
+  assert.equal(jobs.continueToken, undefined);
+  const allJobs = await cluster.listJobPage({ limit: 1 });
+  assert.equal(allJobs.items.length, 1);
+  const jobLists = server.requests.filter((r) => r.method === 'GET' && r.path.endsWith('/jobs'));
+  assert.ok(jobLists.length >= 2 && jobLists.every((r) => r.query.labelSelector === 'axon.io/task'));
 });
 
 test('createJob after a timed-out create that did land answers "exists"', async () => {
@@ -275,7 +318,7 @@ const httpFaults: Array<{ status: number; kind: 'NotFound' | 'Permanent' | 'Tran
   { status: 400, kind: 'Permanent' },
   { status: 403, kind: 'Permanent' },
   { status: 404, kind: 'NotFound' },
-  { status: 409, kind: 'Permanent' },
+  { status: 409, kind: 'Transient' },
   { status: 422, kind: 'Permanent' },
   { status: 429, kind: 'Transient' },
   { status: 500, kind: 'Transient' },
