@@ -24,6 +24,7 @@ export const nodes = require('nunjucks/src/nodes') as {
   Node: NodeCtor;
   NodeList: new (lineno: number, colno: number, children?: NjkNode[]) => NjkNodeList;
   Symbol: NodeCtor;
+  Literal: NodeCtor;
   FunCall: NodeCtor;
   Output: new (lineno: number, colno: number, children?: NjkNode[]) => NjkNodeList;
 };

@@ -69,11 +69,11 @@ function __lk(this: Ctx, obj: unknown, key: unknown): unknown {
   };
 }
 
-/** One loop iteration or macro call. */
-function __tk(this: Ctx): string {
+/** One loop iteration or macro call, writing at least `units` of literal text. */
+function __tk(this: Ctx, units: number): string {
   const s = this.ctx.__s;
   try {
-    s.budget.tick(0);
+    s.budget.tick(units);
   } catch (e) {
     return s.fail(e);
   }

@@ -267,9 +267,15 @@ class Sandboxer {
     return n;
   }
 
-  /** Prepend a budget tick to a loop or macro body. */
+  /** Prepend a budget tick to a loop or macro body; it also accounts for the body's literal text. */
   private withTick(body: NjkNodeList): NjkNodeList {
-    const tick = new nodes.Output(body.lineno, body.colno, [call(body, '__tk', [])]);
+    let text = 0;
+    for (const c of body.children) {
+      if (c.typename !== 'Output') continue;
+      for (const d of (c as NjkNodeList).children) if (d.typename === 'TemplateData') text += String(d.value ?? '').length;
+    }
+    const units = new nodes.Literal(body.lineno, body.colno, text);
+    const tick = new nodes.Output(body.lineno, body.colno, [call(body, '__tk', [units])]);
     body.children.unshift(tick);
     return body;
   }
