@@ -11,6 +11,7 @@ import type { FlowContext, FlowDeps } from '../../shared/flow/deps.js';
 import { countCompleted } from '../../shared/flow/count.js';
 import { failDependents, failTask, markFailed, type TaskIdentity } from '../../shared/flow/fail.js';
 import { readyEvent } from '../../shared/flow/ready.js';
+import { templateFailureMessage } from '../../shared/flow/render.js';
 import { patchStatus } from '../../shared/flow/status.js';
 import { recordTaskEvent } from '../../shared/flow/task-events.js';
 import type { HandlerContext } from '../../shared/http/function-app.js';
@@ -103,7 +104,7 @@ export function createTaskIntakeHandler(deps: FlowDeps) {
       } catch (err) {
         if (!(err instanceof TemplateError)) throw err;
         // Found now, before any dependency spends anything on a Task that could never render.
-        const message = `prompt template: ${err.message}`;
+        const message = templateFailureMessage(err);
         if (!alreadyFailedWith(data, message)) await failTask(deps, context, identity, message, 'TemplateFailed');
         return;
       }

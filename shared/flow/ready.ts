@@ -7,7 +7,7 @@ import type { ReadyTask } from '../store/store.js';
 import { TemplateError } from '../template/index.js';
 import type { FlowContext, FlowDeps } from './deps.js';
 import { failTask, type FailureReason } from './fail.js';
-import { renderReadyPrompt } from './render.js';
+import { renderReadyPrompt, templateFailureMessage } from './render.js';
 
 /**
  * The ready event for a Task, or null when its prompt cannot be rendered — then the Task
@@ -25,8 +25,8 @@ export async function readyEvent(
   } catch (err) {
     if (!(err instanceof PermanentError)) throw err;
     const reason: FailureReason = err instanceof TemplateError ? 'TemplateFailed' : 'PromptTooLarge';
-    const prefix = err instanceof TemplateError ? 'prompt template: ' : '';
-    await failTask(deps, context, { namespace, name: task.name, uid: task.uid }, `${prefix}${err.message}`, reason);
+    const message = err instanceof TemplateError ? templateFailureMessage(err) : err.message;
+    await failTask(deps, context, { namespace, name: task.name, uid: task.uid }, message, reason);
     return null;
   }
   return newEvent<TaskReadyData>({

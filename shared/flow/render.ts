@@ -2,7 +2,7 @@
 import { PermanentError } from '../errors.js';
 import type { ReadyTask } from '../store/store.js';
 import type { DependencyData } from '../task/model.js';
-import { renderPrompt } from '../template/index.js';
+import { renderPrompt, TemplateError } from '../template/index.js';
 import type { FlowConfig } from './deps.js';
 
 /** The rendered prompt does not fit where it must go (one program argument). */
@@ -30,4 +30,14 @@ export function renderReadyPrompt(task: ReadyTask, config: Pick<FlowConfig, 'ren
     );
   }
   return prompt;
+}
+
+/**
+ * The Task's Failed message for a template error: where (line:column, 1-based, when known —
+ * Go's own parse messages name only the line) and Go's reason.
+ */
+export function templateFailureMessage(err: TemplateError): string {
+  if (err.line === undefined) return `prompt template: ${err.message}`;
+  const at = err.column === undefined ? `line ${err.line}` : `line ${err.line}, column ${err.column + 1}`;
+  return `prompt template (${at}): ${err.message}`;
 }

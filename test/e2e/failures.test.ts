@@ -104,7 +104,7 @@ describe('failures, end to end', () => {
     h.applyTasks([task('dep'), task('broken', { dependsOn: ['dep'], prompt: 'line one\n{{ range .Deps }' })], ns);
     await h.drain();
     assert.equal(status('broken').phase, 'Failed');
-    assert.match(String(status('broken').message), /^prompt template: .*2:\d+/);
+    assert.match(String(status('broken').message), /^prompt template \(line 2(, column \d+)?\): template: prompt:2: /);
     assert.ok(warnings('broken').includes('TemplateFailed'));
   });
 
