@@ -109,20 +109,22 @@ interface Running {
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
-async function waitForHealth(running: Running, deadline: number): Promise<void> {
+/** Polls until `path` answers 200: a probe, as the kubelet and Knative's queue-proxy do. */
+async function waitFor(running: Running, path: string, deadline: number): Promise<void> {
   let exited = false;
   void running.exited.then(() => (exited = true));
   while (Date.now() < deadline) {
     if (exited) throw new Error(`exited during startup:\n${running.output()}`);
     try {
-      const res = await fetch(`${running.url}/healthz`);
+      const res = await fetch(`${running.url}${path}`);
+      await res.arrayBuffer();
       if (res.status === 200) return;
     } catch {
       // not listening yet
     }
     await new Promise((r) => setTimeout(r, 50));
   }
-  throw new Error(`no 200 from /healthz within ${STARTUP_TIMEOUT_MS} ms:\n${running.output()}`);
+  throw new Error(`no 200 from ${path} within ${STARTUP_TIMEOUT_MS} ms:\n${running.output()}`);
 }
 
 /** Literal env values the Service sets (Secret references are replaced by the test's own values). */
@@ -149,7 +151,7 @@ async function startService(image: ReplayedImage, svc: Manifest, env: Record<str
     child.once('exit', (code, signal) => resolve({ code, signal })),
   );
   const running: Running = { child, port, url: `http://127.0.0.1:${port}`, output: () => output, exited };
-  await waitForHealth(running, Date.now() + STARTUP_TIMEOUT_MS);
+  await waitFor(running, '/healthz', Date.now() + STARTUP_TIMEOUT_MS);
   return running;
 }
 
@@ -263,7 +265,8 @@ describe('the container image', () => {
     test(`${svc.name}: its entry point starts, answers /healthz, /readyz and /metrics, and exits 0 on SIGTERM`, async (t) => {
       const running = await startService(image, svc, clusterEnv());
       try {
-        assert.equal((await fetch(`${running.url}/readyz`)).status, 200);
+        // Ready once its clients are up (Redis answers PING): Knative routes events only then.
+        await waitFor(running, '/readyz', Date.now() + STARTUP_TIMEOUT_MS);
         const metrics = await fetch(`${running.url}/metrics`);
         assert.equal(metrics.status, 200);
         const text = await metrics.text();
@@ -284,6 +287,7 @@ describe('the container image', () => {
   test('SIGTERM with an event in flight: stops accepting, finishes the event, then exits 0', async () => {
     const svc = services.find((s) => s.name === 'task-intake')!;
     const running = await startService(image, svc, clusterEnv());
+    await waitFor(running, '/readyz', Date.now() + STARTUP_TIMEOUT_MS);
     // A Task that waits on another: handling it writes to the API server, which holds its answers.
     const task = {
       apiVersion: 'axon.io/v1alpha1',

@@ -11,7 +11,6 @@ import { join } from 'node:path';
 import pino from 'pino';
 import request from 'supertest';
 import { createHandlers as jobStatusHandlers, FUNCTION_NAME as JOB_STATUS } from '../../functions/job-status/app.js';
-import { TASK_LABEL as JOB_STATUS_TASK_LABEL } from '../../functions/job-status/job.js';
 import { createHandlers as launcherHandlers, FUNCTION_NAME as LAUNCHER } from '../../functions/launcher/app.js';
 import { createHandlers as taskIntakeHandlers, FUNCTION_NAME as TASK_INTAKE } from '../../functions/task-intake/app.js';
 import { FUNCTION_NAME as DEAD_LETTER } from '../../functions/dead-letter/app.js';
@@ -19,7 +18,7 @@ import { KUBERNETES_API_CALLS } from '../../shared/cluster/kubernetes.js';
 import * as eventTypes from '../../shared/events/types.js';
 import type { FlowDeps } from '../../shared/flow/deps.js';
 import { createFunctionApp } from '../../shared/http/function-app.js';
-import { buildJob, DEFAULT_JOB_CONFIG } from '../../shared/job/build.js';
+import { buildJob, DEFAULT_JOB_CONFIG, TASK_LABEL } from '../../shared/job/build.js';
 import { readBaseConfig, readConfig } from '../../shared/runtime/config.js';
 import { TASK_API_VERSION, TASK_KIND, TASK_PLURAL, type Task } from '../../shared/task/model.js';
 import { allManifests, appliedManifests, kustomizationFiles, manifestFiles, ofKind, REPO, type Json, type Manifest } from './manifests.js';
@@ -329,7 +328,7 @@ test('ApiServerSources: Resource mode, Tasks and the Jobs the builder labels, ea
   const selector = jobs[0]!.resource.selector as Json;
   assert.ok(selects(selector, jobLabels), 'the Job source selects the Jobs buildJob makes');
   assert.ok(!selects(selector, { 'app.kubernetes.io/managed-by': 'someone-else' }), 'and not every Job');
-  assert.ok(((selector.matchExpressions ?? []) as Json[]).some((e) => e.key === JOB_STATUS_TASK_LABEL && e.operator === 'Exists'));
+  assert.ok(((selector.matchExpressions ?? []) as Json[]).some((e) => e.key === TASK_LABEL && e.operator === 'Exists'));
 
   const plural = { [TASK_KIND]: `${TASK_API_VERSION.split('/')[0]}/${TASK_PLURAL}`, [String(job.kind)]: 'batch/jobs' };
   const accounts = new Set<string>();
