@@ -4,7 +4,7 @@
  * becomes "error calling NAME: MESSAGE" in the caller.
  */
 import { FmtArg, printOne, sprint, sprintf, sprintln, toFmtArg } from './fmt.js';
-import { fromBytes, isAscii, isPrint, runes, toBytes, utf8Len } from './strconv.js';
+import { ESC_RUNE, fromBytes, isAscii, isPrint, runes, runesToString, toBytes, utf8Len } from './strconv.js';
 import {
   compareGoStrings,
   GoComplex,
@@ -392,7 +392,9 @@ export function jsEscape(s: string): string {
       else out += String.fromCharCode(r);
       continue;
     }
-    if (isPrint(r)) out += String.fromCodePoint(r);
+    // An invalid byte decodes as U+FFFD, which is printable: Go writes the byte itself.
+    if (r >= ESC_RUNE) out += runesToString([r]);
+    else if (isPrint(r)) out += String.fromCodePoint(r);
     else out += '\\u' + r.toString(16).toUpperCase().padStart(4, '0');
   }
   return out;

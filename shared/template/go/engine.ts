@@ -13,6 +13,7 @@ import { Exec, GoExecError } from './exec.js';
 import { GoParseError, parseGo, ParsedTemplate } from './parser.js';
 import { GO_RUNTIME_GLOBALS, GoRenderState } from './runtime.js';
 import { toGoData } from './values.js';
+import { displayString } from './strconv.js';
 
 const TEMPLATE_NAME = 'prompt';
 
@@ -65,7 +66,7 @@ export class GoEngine {
     const p = this.prepare(text);
     const budget = new Budget(limits);
     const root = toGoData(data);
-    const exec = new Exec(TEMPLATE_NAME, text, p.compiled.info, p.compiled.slotCount, root);
+    const exec = new Exec(TEMPLATE_NAME, p.parsed.text, p.compiled.info, p.compiled.slotCount, root);
     const state = new GoRenderState(exec, p.parsed.nodes, p.compiled.ranges, budget);
     let out: string;
     try {
@@ -73,6 +74,7 @@ export class GoEngine {
     } catch (e) {
       throw toTemplateError(state.error ?? e);
     }
+    out = displayString(out);
     budget.checkOutput(out);
     return out;
   }
@@ -80,7 +82,9 @@ export class GoEngine {
 
 function toTemplateError(e: unknown): TemplateError {
   if (e instanceof TemplateError) return e;
-  if (e instanceof GoExecError) return new TemplateError(e.message, 'execute', { cause: e, line: e.line, column: e.column });
+  if (e instanceof GoExecError) {
+    return new TemplateError(displayString(e.message), 'execute', { cause: e, line: e.line, column: e.column });
+  }
   if (e instanceof RangeError) {
     return new TemplateError(`template: ${TEMPLATE_NAME}: execution failed: ${e.message}`, 'limit', { cause: e });
   }

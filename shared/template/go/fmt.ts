@@ -4,7 +4,7 @@
  * (%!d(string=x), %!s(MISSING), %!(EXTRA ...), %!(NOVERB), %!(BADWIDTH), %!v(BADINDEX)).
  */
 import { formatFloat } from './ftoa.js';
-import { canBackquote, isPrint, quote, quoteRune, runes, toBytes } from './strconv.js';
+import { canBackquote, canonical, isPrint, quote, quoteRune, runes, runesToString, toBytes } from './strconv.js';
 import { Concrete, GoComplex, GoMap, GoSlice, GoUint8, GoValue, Iface, typeName } from './values.js';
 
 const ldigits = '0123456789abcdefx';
@@ -83,7 +83,7 @@ class Printer {
   truncateString(s: string): string {
     if (this.precPresent) {
       const r = runes(s);
-      if (r.length > this.prec) return String.fromCodePoint(...r.slice(0, this.prec));
+      if (r.length > this.prec) return runesToString(r.slice(0, this.prec));
     }
     return s;
   }
@@ -720,7 +720,7 @@ export function sprint(a: FmtArg[]): string {
     p.printArg(arg, 'v');
     prevString = isString;
   });
-  return p.buf;
+  return canonical(p.buf);
 }
 
 export function sprintln(a: FmtArg[]): string {
@@ -729,13 +729,13 @@ export function sprintln(a: FmtArg[]): string {
     if (n > 0) p.buf += ' ';
     p.printArg(arg, 'v');
   });
-  return p.buf + '\n';
+  return canonical(p.buf + '\n');
 }
 
 export function sprintf(format: string, a: FmtArg[]): string {
   const p = new Printer();
   p.doPrintf(format, a);
-  return p.buf;
+  return canonical(p.buf);
 }
 
 /** fmt.Fprint of a single value: what {{ pipeline }} writes. */

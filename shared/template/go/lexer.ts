@@ -5,7 +5,7 @@
  * Positions are UTF-16 indices into the source; they are turned into byte columns only when an
  * error message needs them.
  */
-import { quote, runes } from './strconv.js';
+import { quote, runes, runesToString } from './strconv.js';
 
 export const enum T {
   Error = 0,
@@ -74,7 +74,7 @@ export function itemString(i: Item): string {
   if (i.typ > T.Keyword) return `<${i.val}>`;
   if (byteLen(i.val) > 10) {
     // %.10q: the first 10 runes, quoted, then an ellipsis.
-    return quote(String.fromCodePoint(...runes(i.val).slice(0, 10))) + '...';
+    return quote(runesToString(runes(i.val).slice(0, 10))) + '...';
   }
   return quote(i.val);
 }

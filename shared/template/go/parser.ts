@@ -19,7 +19,7 @@ import type {
 import { nodeString } from './ast.js';
 import { Item, itemString, lex, T } from './lexer.js';
 import { NumberError, newNumber } from './number.js';
-import { SyntaxError_, unquote } from './strconv.js';
+import { SyntaxError_, unquote, wellFormed } from './strconv.js';
 
 export const BUILTIN_NAMES = new Set([
   'and',
@@ -452,7 +452,9 @@ function goQuote(s: string): string {
   return '"' + s.replace(/\\/g, '\\\\').replace(/"/g, '\\"') + '"';
 }
 
-export function parseGo(text: string, name = 'prompt'): ParsedTemplate {
+export function parseGo(source: string, name = 'prompt'): ParsedTemplate {
+  // Go reads the template as UTF-8 bytes; unpaired surrogates have no UTF-8 form (same length).
+  const text = wellFormed(source);
   const p = new Parser(name, text);
   const root = p.parse();
   return { name, text, root, nodes: p.nodes };

@@ -1,12 +1,40 @@
 /**
- * Go string helpers: Go strings are byte sequences (UTF-8), JS strings are UTF-16.
- * These helpers give byte lengths, byte slicing, and Go's quoting rules (strconv.Quote,
- * strconv.Unquote) so that len/index/slice and %q behave exactly as in Go.
+ * Go string helpers. Go strings are byte sequences, usually UTF-8; JS strings are UTF-16. A Go
+ * string is held as a JS string in which valid UTF-8 is decoded as usual and every byte that is
+ * not part of valid UTF-8 is kept as one "escaped byte" code unit U+DC80..U+DCFF (a lone low
+ * surrogate, as Python's surrogateescape does). So `slice "é" 0 1` keeps its one byte, and
+ * len/index/slice/%q/%x see exactly Go's bytes; outputs turn escaped bytes back into bytes.
  */
 
 const encoder = new TextEncoder();
 
-/** Number of UTF-8 bytes of a JS string (lone surrogates count as U+FFFD, 3 bytes). */
+/** Escaped byte b (0x80..0xFF) is the code unit 0xDC00 + b. */
+const ESC = 0xdc00;
+/** runes() reports an escaped byte b as ESC_RUNE + b: not a rune, a raw byte. */
+export const ESC_RUNE = 0x110000;
+
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+const LONE_SURROGATE_G = new RegExp(LONE_SURROGATE.source, 'g');
+
+/** True when the string holds escaped bytes (or other lone surrogates). */
+export function hasEscapes(s: string): boolean {
+  return LONE_SURROGATE.test(s);
+}
+
+/** Strings from outside (data, template text) as Go's JSON decoding leaves them: lone surrogates become U+FFFD. */
+export function wellFormed(s: string): string {
+  return LONE_SURROGATE.test(s) ? s.replace(LONE_SURROGATE_G, '\uFFFD') : s;
+}
+
+function isEscapedByte(s: string, i: number): boolean {
+  const c = s.charCodeAt(i);
+  if (c < 0xdc80 || c > 0xdcff) return false;
+  if (i === 0) return true;
+  const p = s.charCodeAt(i - 1);
+  return !(p >= 0xd800 && p <= 0xdbff);
+}
+
+/** Number of bytes of a Go string. */
 export function utf8Len(s: string): number {
   let n = 0;
   for (let i = 0; i < s.length; i++) {
@@ -19,7 +47,8 @@ export function utf8Len(s: string): number {
         n += 4;
         i++;
       } else n += 3;
-    } else n += 3;
+    } else if (c >= 0xdc80 && c <= 0xdcff) n += 1;
+    else n += 3;
   }
   return n;
 }
@@ -30,23 +59,50 @@ export function isAscii(s: string): boolean {
   return true;
 }
 
+/** The bytes of a Go string. */
 export function toBytes(s: string): Uint8Array {
-  return encoder.encode(s);
+  if (!hasEscapes(s)) return encoder.encode(s);
+  const out: number[] = [];
+  for (let i = 0; i < s.length; i++) {
+    if (isEscapedByte(s, i)) {
+      out.push(s.charCodeAt(i) - ESC);
+      continue;
+    }
+    const cp = s.codePointAt(i)!;
+    if (cp > 0xffff) i++;
+    for (const b of encoder.encode(String.fromCodePoint(cp >= 0xd800 && cp <= 0xdfff ? 0xfffd : cp))) out.push(b);
+  }
+  return Uint8Array.from(out);
 }
 
-/**
- * Decode bytes the way Go's range-over-string / encoding/json see them: every byte that does
- * not start a valid UTF-8 sequence becomes one U+FFFD.
- */
+/** A Go string from bytes: valid UTF-8 decoded, every other byte escaped. */
 export function fromBytes(b: Uint8Array, start = 0, end = b.length): string {
   let out = '';
   let i = start;
   while (i < end) {
+    const c = b[i]!;
+    if (c < 0x80) {
+      out += String.fromCharCode(c);
+      i++;
+      continue;
+    }
     const [r, size] = decodeRune(b, i, end);
-    out += String.fromCodePoint(r);
+    if (r === RUNE_ERROR && size === 1) out += String.fromCharCode(ESC + c);
+    else out += String.fromCodePoint(r);
     i += size;
   }
   return out;
+}
+
+/** Re-join escaped bytes that together form valid UTF-8 (Go concatenates bytes). */
+export function canonical(s: string): string {
+  return hasEscapes(s) ? fromBytes(toBytes(s)) : s;
+}
+
+/** Bytes as text for the world outside Go: like encoding/json, each invalid byte is U+FFFD. */
+export function displayString(s: string): string {
+  if (!hasEscapes(s)) return s;
+  return canonical(s).replace(LONE_SURROGATE_G, '\uFFFD');
 }
 
 export const RUNE_ERROR = 0xfffd;
@@ -82,7 +138,7 @@ export function decodeRune(b: Uint8Array, i: number, end = b.length): [number, n
   return [((c0 & 0x07) << 18) | ((c1 & 0x3f) << 12) | ((c2 & 0x3f) << 6) | (c3 & 0x3f), 4];
 }
 
-/** Code points of a JS string (lone surrogates become U+FFFD, as Go would see their UTF-8). */
+/** Runes of a Go string, as `range` sees them; an escaped byte b is reported as ESC_RUNE + b. */
 export function runes(s: string): number[] {
   const out: number[] = [];
   for (let i = 0; i < s.length; i++) {
@@ -95,8 +151,16 @@ export function runes(s: string): number[] {
         continue;
       }
     }
-    out.push(c >= 0xd800 && c <= 0xdfff ? RUNE_ERROR : c);
+    if (c >= 0xdc80 && c <= 0xdcff) out.push(ESC_RUNE + (c - ESC));
+    else out.push(c >= 0xd800 && c <= 0xdfff ? RUNE_ERROR : c);
   }
+  return out;
+}
+
+/** The text of a rune list from runes() (escaped bytes stay escaped). */
+export function runesToString(r: number[]): string {
+  let out = '';
+  for (const c of r) out += c >= ESC_RUNE ? String.fromCharCode(ESC + (c - ESC_RUNE)) : String.fromCodePoint(c);
   return out;
 }
 
@@ -122,6 +186,10 @@ function hex(n: number, width: number): string {
 }
 
 function appendEscapedRune(r: number, quote: number, asciiOnly: boolean, graphicOnly: boolean): string {
+  if (r >= ESC_RUNE) {
+    const b = r - ESC_RUNE;
+    return '\\x' + hexDigits[b >> 4] + hexDigits[b & 0xf];
+  }
   if (r === quote || r === 0x5c) return '\\' + String.fromCodePoint(r);
   if (asciiOnly) {
     if (r < 0x80 && isPrint(r)) return String.fromCodePoint(r);
@@ -174,7 +242,7 @@ export function quoteRune(r: number, asciiOnly = false, graphicOnly = false): st
 /** strconv.CanBackquote. */
 export function canBackquote(s: string): boolean {
   for (const r of runes(s)) {
-    if (r === RUNE_ERROR) return false;
+    if (r >= ESC_RUNE) return false;
     if (r < 0x80) {
       if ((r < 0x20 && r !== 9) || r === 0x60 || r === 0x7f) return false;
     } else if (r === 0xfeff) return false;

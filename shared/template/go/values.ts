@@ -18,6 +18,7 @@
  * map[string]interface{}{"Outputs": []string, "Results": map[string]string, "Name": string}.
  */
 import type { DependencyData } from '../../task/model.js';
+import { hasEscapes, toBytes, wellFormed } from './strconv.js';
 
 export class GoUint8 {
   constructor(readonly v: number) {}
@@ -141,6 +142,7 @@ export type GoValue =
 /** Go compares strings byte-wise; for valid UTF-8 that is code point order. */
 export function compareGoStrings(a: string, b: string): number {
   if (a === b) return 0;
+  if (hasEscapes(a) || hasEscapes(b)) return compareBytes(toBytes(a), toBytes(b));
   const n = Math.min(a.length, b.length);
   for (let i = 0; i < n; i++) {
     let x = a.codePointAt(i)!;
@@ -159,6 +161,12 @@ export function compareGoStrings(a: string, b: string): number {
 /** indirectInterface: the concrete value inside an interface (invalid for a nil one). */
 export function indirectInterface(v: GoValue): GoValue {
   return v instanceof Iface ? (v.v === null ? undefined : v.v) : v;
+}
+
+function compareBytes(a: Uint8Array, b: Uint8Array): number {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) if (a[i] !== b[i]) return a[i]! < b[i]! ? -1 : 1;
+  return a.length === b.length ? 0 : a.length < b.length ? -1 : 1;
 }
 
 /** Go's name for the dynamic type of a value (reflect.Type.String()). */
@@ -205,7 +213,7 @@ export function kindOf(v: GoValue): Kind {
 function stringMap(obj: Record<string, string> | null | undefined): GoMap {
   if (obj === null || obj === undefined) return new GoMap('string', null);
   const entries: Record<string, Concrete | null> = Object.create(null);
-  for (const k of Object.keys(obj)) entries[k] = String(obj[k]);
+  for (const k of Object.keys(obj)) entries[wellFormed(k)] = wellFormed(String(obj[k]));
   return new GoMap('string', entries);
 }
 
@@ -216,11 +224,11 @@ export function toGoData(data: { Deps: Record<string, DependencyData> }): GoMap 
   for (const name of Object.keys(src)) {
     const d = src[name]!;
     const dep: Record<string, Concrete | null> = Object.create(null);
-    const outs = d.Outputs === null || d.Outputs === undefined ? null : d.Outputs.map(String);
+    const outs = d.Outputs === null || d.Outputs === undefined ? null : d.Outputs.map((o) => wellFormed(String(o)));
     dep.Outputs = new GoSlice(outs, outs === null ? 0 : jsonSliceCap(outs.length));
     dep.Results = stringMap(d.Results);
-    dep.Name = typeof d.Name === 'string' ? d.Name : name;
-    deps[name] = new GoMap('iface', dep);
+    dep.Name = wellFormed(typeof d.Name === 'string' ? d.Name : name);
+    deps[wellFormed(name)] = new GoMap('iface', dep);
   }
   const root: Record<string, Concrete | null> = Object.create(null);
   root.Deps = new GoMap('iface', deps);
