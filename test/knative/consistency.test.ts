@@ -194,6 +194,20 @@ test('kustomization.yaml applies every manifest in knative/, each once, and name
   assert.deepEqual(applied.filter((m) => m.doc.metadata?.namespace !== undefined || /^Cluster/.test(m.kind)).map((m) => m.name), []);
 });
 
+test('applied in an order where nothing waits for what comes after it', () => {
+  assert.equal(kustomizationFiles().order, 'fifo', 'kubectl keeps the listed order');
+  const position = (kind: string, name: string) => applied.findIndex((m) => m.kind === kind && m.name === name);
+  const users = [...services, ...sources];
+  for (const user of users) {
+    const account = (user.doc.spec.template?.spec.serviceAccountName ?? user.doc.spec.serviceAccountName) as string;
+    assert.ok(position('ServiceAccount', account) >= 0 && position('ServiceAccount', account) < applied.indexOf(user), `${account} before ${user.name}`);
+  }
+  const firstService = Math.min(...services.map((s) => applied.indexOf(s)));
+  assert.ok(applied.findIndex((m) => m.kind === 'SinkBinding') < firstService, 'the SinkBinding before the functions: their first revision gets K_SINK');
+  const lastTrigger = Math.max(...triggers.map((t) => applied.indexOf(t)));
+  assert.ok(sources.every((s) => applied.indexOf(s) > lastTrigger), 'the Triggers before the sources start sending');
+});
+
 test('one Knative Service per function, each started by the image entry point of that function', () => {
   const functions = readdirSync(join(REPO, 'functions')).filter((f) => statSync(join(REPO, 'functions', f)).isDirectory()).sort();
   assert.deepEqual(Object.keys(ACCEPTS).sort(), functions, 'every function has its accepted types in this test');

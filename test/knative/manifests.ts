@@ -70,6 +70,8 @@ export function allManifests(): Manifest[] {
 export interface Kustomized {
   files: string[];
   images: Json[];
+  /** The top kustomization's `sortOptions.order` (fifo = applied in the order listed). */
+  order?: string;
 }
 
 /** The files a kustomization applies, in order, following sub-folders' own kustomizations. */
@@ -88,7 +90,7 @@ export function kustomizationFiles(folder = 'knative'): Kustomized {
       files.push(path);
     }
   }
-  return { files, images };
+  return { files, images, order: config.sortOptions?.order };
 }
 
 /** What `kubectl apply -k knative/` applies. */
