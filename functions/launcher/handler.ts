@@ -1,19 +1,22 @@
 /**
  * launcher: a Task is ready with its rendered prompt. Builds its Job and creates it; an
- * existing Job is success, so a redelivered `task.ready` never launches twice.
+ * existing Job of this Task is success, so a redelivered `task.ready` never launches twice.
+ * A Job of the same name left by an earlier Task (deleted and recreated) is not this Task's:
+ * the launch waits (503, retried) until the garbage collector has removed it.
  */
 import type { CloudEvent } from 'cloudevents';
 import { BadEventError, objectData } from '../../shared/events/receive.js';
-import { PermanentError } from '../../shared/errors.js';
+import { PermanentError, TransientError } from '../../shared/errors.js';
 import type { FlowContext, FlowDeps } from '../../shared/flow/deps.js';
 import { failTask } from '../../shared/flow/fail.js';
-import { patchStatus } from '../../shared/flow/status.js';
+import { isTerminal, updateStatus } from '../../shared/flow/status.js';
 import { recordTaskEvent } from '../../shared/flow/task-events.js';
 import type { HandlerContext } from '../../shared/http/function-app.js';
 import { buildJob, type JobConfig } from '../../shared/job/build.js';
 import { secondsBetween } from '../../shared/metrics/metrics.js';
 import type { TaskReadyData } from '../../shared/events/types.js';
 import type { Task } from '../../shared/task/model.js';
+import type { V1Job } from '@kubernetes/client-node';
 import { validateTask } from '../../shared/task/validate.js';
 
 function readyData(event: CloudEvent<unknown>): TaskReadyData {
@@ -38,6 +41,12 @@ function countLaunch(deps: FlowDeps, task: Task, event: CloudEvent<unknown>): vo
   if (waited !== undefined) deps.metrics?.dependencyWait.observe({ namespace }, waited);
 }
 
+/** The uid of the Task that controls a Job, if a Task does. */
+function ownerUid(job: V1Job | null): string | undefined {
+  const owners = job?.metadata?.ownerReferences ?? [];
+  return (owners.find((o) => o.kind === 'Task' && o.controller) ?? owners.find((o) => o.kind === 'Task'))?.uid;
+}
+
 export function createLauncherHandler(deps: FlowDeps, jobConfig: JobConfig) {
   return async function handleReady(event: CloudEvent<unknown>, handlerContext: HandlerContext): Promise<void> {
     const ready = readyData(event);
@@ -50,8 +59,8 @@ export function createLauncherHandler(deps: FlowDeps, jobConfig: JobConfig) {
       context.log.info('Task gone or recreated since it became ready; not launched');
       return;
     }
-    const phase = task.status?.phase;
-    if (phase === 'Running' || phase === 'Succeeded' || phase === 'Failed') return;
+    const launchable = (t: Task) => !isTerminal(t.status?.phase) && t.status?.phase !== 'Running';
+    if (!launchable(task)) return;
     const entry = await deps.store.get(ready.namespace, ready.name);
     if (entry && entry.uid === ready.uid && entry.state !== 'ready') {
       if (entry.state !== 'launched') context.log.info({ state: entry.state }, 'Task is not ready in the index; not launched');
@@ -68,21 +77,34 @@ export function createLauncherHandler(deps: FlowDeps, jobConfig: JobConfig) {
       await failTask(deps, context, ready, err.message, 'PromptTooLarge');
       return;
     }
-    // Pending is written before the Job exists: written after, it could land on top of the
-    // Running that job-status writes once the Job starts.
-    if (phase !== 'Pending') {
-      const exists = await patchStatus(deps, context, ready.namespace, ready.name, {
-        phase: 'Pending',
-        jobName: ready.name,
-        message: 'Job created',
-      });
-      if (!exists) return;
-    }
+    // Pending is written before the Job exists (written after, it could land on top of the
+    // Running that job-status writes once the Job starts), conditionally on the version read:
+    // a Running or a result written meanwhile is read again, and then nothing is launched.
+    const pending = await updateStatus(
+      deps,
+      context,
+      ready,
+      (t) => (launchable(t) && t.status?.phase !== 'Pending' ? { phase: 'Pending', jobName: ready.name, message: 'Job created' } : null),
+      { read: task },
+    );
+    if (!pending.task || !launchable(pending.task)) return;
     try {
       const created = await deps.cluster.createJob(job);
       if (created === 'created') {
         countLaunch(deps, task, event);
         await recordTaskEvent(deps, context, ready, { type: 'Normal', reason: 'JobCreated', message: `created Job ${ready.name}` });
+      } else {
+        const existing = await deps.cluster.getJob(ready.namespace, ready.name);
+        const owner = ownerUid(existing);
+        if (!existing) throw new TransientError(`Job ${ready.name} existed a moment ago and is gone; creating it again on retry`);
+        if (owner !== ready.uid && owner !== undefined) {
+          throw new TransientError(
+            `Job ${ready.name} belongs to an earlier Task of that name (uid ${owner}); waiting for the garbage collector to delete it`,
+          );
+        }
+        if (owner === undefined) {
+          throw new PermanentError(`a Job named ${ready.name} already exists and is not this Task's — delete it, or rename the Task`);
+        }
       }
     } catch (err) {
       if (!(err instanceof PermanentError)) throw err;

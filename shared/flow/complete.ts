@@ -3,22 +3,26 @@
  * the graph on: outputs and phase to Task.status in one patch (a dependent must never see
  * `Succeeded` without the outputs), then one atomic step in the index that names the
  * dependents this made ready or failed.
+ *
+ * The record decides: the Task is read first; a Task that is gone or is another incarnation
+ * (deleted and recreated under the name) is not touched; a Task that already ended keeps its
+ * result (the first result stands) and that result — not the reporter's — is what the index
+ * gets, so a redelivered or late report finishes what an interrupted handler started without
+ * ever changing an outcome.
  */
 import { newEvent, taskSubject } from '../events/emit.js';
 import { TASK_FAILED, TASK_SUCCEEDED, type TaskFailedData, type TaskSucceededData } from '../events/types.js';
-import type { TaskStatus } from '../task/model.js';
+import type { Task, TaskStatus } from '../task/model.js';
 import type { FlowContext, FlowDeps } from './deps.js';
 import { countCompleted, countRun } from './count.js';
 import { failDependents } from './fail.js';
+import { oversizeMessage } from './outputs.js';
 import { emitReady } from './ready.js';
-import { patchStatus } from './status.js';
+import { isTerminal, updateStatus, type TaskTarget } from './status.js';
 import { recordTaskEvent } from './task-events.js';
 
-export interface Completion {
-  namespace: string;
-  name: string;
-  /** The Task's uid as the reporter knows it (Job ownerReference); undefined from outside systems. */
-  uid?: string;
+/** What the reporter says about the run. */
+export interface CompletionReport {
   succeeded: boolean;
   outputs: string[] | null;
   results: Record<string, string> | null;
@@ -33,70 +37,112 @@ export interface Completion {
 
 export type CompletionResult = 'recorded' | 'duplicate' | 'stale';
 
-export async function completeTask(deps: FlowDeps, context: FlowContext, completion: Completion): Promise<CompletionResult> {
-  const { namespace, name } = completion;
-  const entry = await deps.store.get(namespace, name);
-  // A late event from a Job of an earlier Task with the same name must not touch the new one.
-  if (entry && completion.uid && entry.uid !== completion.uid) {
-    context.log.info({ task: name, namespace }, 'completion for an older incarnation of the Task ignored');
-    return 'stale';
-  }
-  const uid = completion.uid ?? entry?.uid ?? '';
+/** Outputs that do not fit the status are not recorded: the Task fails, saying why. */
+export function withinLimits(report: CompletionReport): CompletionReport {
+  const tooLarge = oversizeMessage(report);
+  if (!tooLarge) return report;
+  const message = report.succeeded ? tooLarge : `${report.message ?? 'Task failed'}; ${tooLarge}`;
+  return { ...report, succeeded: false, outputs: null, results: null, message };
+}
 
+function statusOf(report: CompletionReport): TaskStatus {
   const status: TaskStatus = {
-    phase: completion.succeeded ? 'Succeeded' : 'Failed',
-    completionTime: completion.completionTime,
-    outputs: completion.outputs ?? [],
-    results: completion.results ?? {},
-    message: completion.message ?? (completion.succeeded ? 'Task succeeded' : 'Task failed'),
+    phase: report.succeeded ? 'Succeeded' : 'Failed',
+    completionTime: report.completionTime,
+    outputs: report.outputs ?? [],
+    results: report.results ?? {},
+    message: report.message ?? (report.succeeded ? 'Task succeeded' : 'Task failed'),
   };
-  if (completion.podName) status.podName = completion.podName;
-  if (!(await patchStatus(deps, context, namespace, name, status))) return 'stale';
+  if (report.podName) status.podName = report.podName;
+  return status;
+}
+
+/** The result the cluster already records for a Task that ended. */
+function recordedReport(task: Task): CompletionReport {
+  const status = task.status ?? {};
+  return {
+    succeeded: status.phase === 'Succeeded',
+    outputs: status.outputs ?? null,
+    results: status.results ?? null,
+    message: status.message,
+    completionTime: status.completionTime ?? '',
+  };
+}
+
+/**
+ * `report` is asked for only when the Task is there, is the incarnation meant (`target.uid`;
+ * any, for reporters that do not know it) and has not ended yet — so a duplicate event never
+ * reads a pod log again.
+ */
+export async function completeTask(
+  deps: FlowDeps,
+  context: FlowContext,
+  target: TaskTarget,
+  report: () => Promise<CompletionReport>,
+): Promise<CompletionResult> {
+  const { namespace, name } = target;
+  let reported: CompletionReport | undefined;
+  const { task, written } = await updateStatus(deps, context, target, async (current) => {
+    if (isTerminal(current.status?.phase)) return null;
+    reported ??= withinLimits(await report());
+    return statusOf(reported);
+  });
+  if (!task) return 'stale';
+  const result = written && reported ? reported : recordedReport(task);
+  const status = statusOf(result);
+  const uid = task.metadata.uid;
 
   const outcome = await deps.store.recordCompletion({
     namespace,
     name,
-    uid: uid || undefined,
-    succeeded: completion.succeeded,
-    outputs: completion.outputs,
-    results: completion.results,
+    uid,
+    succeeded: result.succeeded,
+    outputs: result.outputs,
+    results: result.results,
     message: status.message,
   });
-  if (outcome.status === 'stale') return 'stale';
+  if (outcome.status === 'stale') {
+    // The index holds an older incarnation of the name: registering this one (its next
+    // event, or resync) replaces it, from the record written above.
+    context.log.info({ task: name, namespace }, 'the index holds another incarnation; completion left to re-registration');
+    return 'stale';
+  }
 
-  const task = { namespace, name, uid };
+  const identity = { namespace, name, uid };
   if (outcome.status === 'recorded') {
-    countRun(deps, namespace, completion.succeeded ? 'Succeeded' : 'Failed', completion.startTime, completion.completionTime);
+    countRun(deps, namespace, result.succeeded ? 'Succeeded' : 'Failed', result.startTime, result.completionTime);
     countCompleted(deps, namespace, 'Failed', outcome.failed.length);
-    await recordTaskEvent(deps, context, task, {
-      type: completion.succeeded ? 'Normal' : 'Warning',
-      reason: completion.succeeded ? 'TaskSucceeded' : 'TaskFailed',
+  }
+  if (written) {
+    await recordTaskEvent(deps, context, identity, {
+      type: result.succeeded ? 'Normal' : 'Warning',
+      reason: result.succeeded ? 'TaskSucceeded' : 'TaskFailed',
       message: status.message!,
     });
-    if (completion.outputs && completion.outputs.length > 0) {
-      await recordTaskEvent(deps, context, task, {
+    if (result.outputs && result.outputs.length > 0) {
+      await recordTaskEvent(deps, context, identity, {
         type: 'Normal',
         reason: 'OutputsCaptured',
-        message: `captured ${completion.outputs.length} output line(s) and ${Object.keys(completion.results ?? {}).length} result(s)`,
+        message: `captured ${result.outputs.length} output line(s) and ${Object.keys(result.results ?? {}).length} result(s)`,
       });
     }
   }
   await deps.emit(
-    completion.succeeded
+    result.succeeded
       ? newEvent<TaskSucceededData>({
           type: TASK_SUCCEEDED,
           source: deps.config.source,
           subject: taskSubject(namespace, name),
-          id: `${uid || `${namespace}/${name}`}/succeeded`,
-          data: { ...task, outputs: status.outputs!, results: status.results! },
+          id: `${uid}/succeeded`,
+          data: { ...identity, outputs: status.outputs!, results: status.results! },
           traceparent: context.traceparent,
         })
       : newEvent<TaskFailedData>({
           type: TASK_FAILED,
           source: deps.config.source,
           subject: taskSubject(namespace, name),
-          id: `${uid || `${namespace}/${name}`}/failed`,
-          data: { ...task, message: status.message! },
+          id: `${uid}/failed`,
+          data: { ...identity, message: status.message! },
           traceparent: context.traceparent,
         }),
   );

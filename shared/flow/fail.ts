@@ -7,7 +7,7 @@ import { TASK_FAILED, type TaskFailedData } from '../events/types.js';
 import type { FailedTask } from '../store/store.js';
 import { countCompleted } from './count.js';
 import type { FlowContext, FlowDeps } from './deps.js';
-import { patchStatus } from './status.js';
+import { isTerminal, updateStatus } from './status.js';
 import { recordTaskEvent } from './task-events.js';
 
 export interface TaskIdentity {
@@ -19,21 +19,29 @@ export interface TaskIdentity {
 /** Reason recorded on the Kubernetes Event, e.g. TaskFailed, TemplateFailed, InvalidTask. */
 export type FailureReason = 'TaskFailed' | 'TemplateFailed' | 'InvalidTask' | 'DependencyFailed' | 'PromptTooLarge';
 
-/** Marks one Task Failed in the cluster and announces it; does not touch the store. */
+/**
+ * Marks one Task Failed in the cluster and announces it; does not touch the store.
+ * Only this incarnation (uid), and never over a terminal phase: a Task that already ended
+ * otherwise keeps its result. False when it is gone, recreated, or ended otherwise; true when
+ * it is Failed with this message (by this call, or by an earlier delivery whose announcement
+ * is repeated — with the same event id — in case that delivery died before making it).
+ */
 export async function markFailed(
   deps: FlowDeps,
   context: FlowContext,
   task: TaskIdentity,
   message: string,
   reason: FailureReason,
-): Promise<void> {
-  const exists = await patchStatus(deps, context, task.namespace, task.name, {
-    phase: 'Failed',
-    message,
-    completionTime: deps.now().toISOString(),
-  });
-  if (!exists) return;
-  await recordTaskEvent(deps, context, task, { type: 'Warning', reason, message });
+): Promise<boolean> {
+  const { task: current, written } = await updateStatus(deps, context, task, (t) =>
+    isTerminal(t.status?.phase) ? null : { phase: 'Failed', message, completionTime: deps.now().toISOString() },
+  );
+  if (!current) return false;
+  if (!written && !(current.status?.phase === 'Failed' && current.status.message === message)) {
+    context.log.info({ task: task.name, namespace: task.namespace, phase: current.status?.phase }, 'Task already ended; not failed again');
+    return false;
+  }
+  if (written) await recordTaskEvent(deps, context, task, { type: 'Warning', reason, message });
   const data: TaskFailedData = { ...task, message };
   await deps.emit(
     newEvent({
@@ -46,6 +54,7 @@ export async function markFailed(
     }),
   );
   context.log.info({ task: task.name, namespace: task.namespace, reason }, `Task failed: ${message}`);
+  return true;
 }
 
 export async function failDependents(
@@ -70,7 +79,8 @@ export async function failTask(
   message: string,
   reason: FailureReason,
 ): Promise<void> {
-  await markFailed(deps, context, task, message, reason);
+  // Gone, recreated or already ended otherwise: the index is not told a failure that is not the record's.
+  if (!(await markFailed(deps, context, task, message, reason))) return;
   const outcome = await deps.store.recordCompletion({
     namespace: task.namespace,
     name: task.name,

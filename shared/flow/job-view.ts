@@ -1,5 +1,5 @@
 /** Reading what a batch/v1 Job says about its Task, from the object alone. */
-import { BadEventError } from '../../shared/events/receive.js';
+import { BadEventError } from '../events/receive.js';
 
 export const TASK_LABEL = 'axon.io/task';
 

@@ -36,11 +36,14 @@ function freePort(): Promise<number> {
 }
 
 /**
- * Stands in for the API server: answers `{}` to everything, but holds every answer while
- * `hold` is set, so a test can keep an event in flight.
+ * Stands in for the API server: answers `{}` to everything (a GET of a path in `objects`
+ * with that object), but holds every answer while `hold` is set, so a test can keep an event
+ * in flight.
  */
 class DummyApiServer {
   readonly requests: string[] = [];
+  /** What a GET of a path answers (task-intake reads a Task the index does not know yet). */
+  readonly objects = new Map<string, unknown>();
   private held: Array<() => void> = [];
   private arrivals: Array<() => void> = [];
   hold = false;
@@ -59,7 +62,9 @@ class DummyApiServer {
 
   private answer(req: IncomingMessage, res: ServerResponse): void {
     this.requests.push(`${req.method} ${req.url}`);
-    const send = () => res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+    const path = (req.url ?? '').split('?')[0]!;
+    const body = req.method === 'GET' && this.objects.has(path) ? JSON.stringify(this.objects.get(path)) : '{}';
+    const send = () => res.writeHead(200, { 'content-type': 'application/json' }).end(body);
     if (this.hold) this.held.push(send);
     else send();
     for (const wake of this.arrivals.splice(0)) wake();
@@ -296,6 +301,7 @@ describe('the container image', () => {
       spec: { type: 'claude-code', prompt: 'after {{ .Deps }}', dependsOn: ['first'], credentials: { type: 'api-key', secretRef: { name: 'k' } } },
     };
     const message = HTTP.binary(new CloudEvent({ type: APISERVER_ADD, source: 'https://apiserver.test', subject: '/apis/axon.io/v1alpha1/namespaces/default/tasks/drain-me', data: task, kind: 'Task' } as never));
+    api.objects.set('/apis/axon.io/v1alpha1/namespaces/default/tasks/drain-me', { ...task, metadata: { ...task.metadata, resourceVersion: '1' } });
     api.hold = true;
     const arrived = api.nextRequest();
     const inFlight = fetch(`${running.url}/`, { method: 'POST', headers: message.headers as Record<string, string>, body: message.body as string });

@@ -1,0 +1,189 @@
+/**
+ * Registering a Task in the index in one atomic step and acting on the answer: ready (the
+ * `task.ready` event is returned), `Waiting`, or `Failed` with a message saying what to fix.
+ * Shared by task-intake (one ApiServerSource event) and resync (a listed Task).
+ *
+ * The event may be late or duplicated: when the index cannot vouch for the Task's uid, the
+ * record is read, and an event for a Task that is gone or was recreated under its name is
+ * ignored; the Task as read then replaces the event's copy.
+ */
+import type { CloudEvent } from 'cloudevents';
+import { PermanentError } from '../errors.js';
+import type { TaskReadyData } from '../events/types.js';
+import type { RegisterInput, TaskEntry } from '../store/store.js';
+import type { Task } from '../task/model.js';
+import { templateDialectOf, validateTask } from '../task/validate.js';
+import { checkTemplate, TemplateError } from '../template/index.js';
+import { countCompleted } from './count.js';
+import type { FlowContext, FlowDeps } from './deps.js';
+import { failDependents, failTask, markFailed, type TaskIdentity } from './fail.js';
+import { readyEvent } from './ready.js';
+import { mayAdvance, updateStatus } from './status.js';
+import { recordTaskEvent } from './task-events.js';
+
+/** A Waiting message names at most this many dependencies (10,000 would make a 100 KB status). */
+export const MAX_NAMED_PENDING = 20;
+
+/** Who an event is about, even when the rest of the Task is invalid. */
+export type { TaskIdentity };
+
+/** Whose Job is it: the uid of its controlling Task owner. */
+function jobOwnerUid(job: { metadata?: { ownerReferences?: Array<{ kind?: string; uid?: string; controller?: boolean }> } } | null): string | undefined {
+  const owners = job?.metadata?.ownerReferences ?? [];
+  return (owners.find((o) => o.kind === 'Task' && o.controller) ?? owners.find((o) => o.kind === 'Task'))?.uid;
+}
+
+/**
+ * What the cluster already records, so a rebuilt index neither re-runs nor forgets.
+ * `Pending` is written before the Job is created: when the index is being rebuilt (it cannot
+ * say whether the Job was made), the Job itself is asked; without one the Task registers
+ * afresh and is launched, once, when its dependencies allow.
+ */
+async function observedState(deps: FlowDeps, task: Task, rebuilding: boolean): Promise<RegisterInput['observed']> {
+  switch (task.status?.phase) {
+    case 'Succeeded':
+      return { phase: 'Succeeded', outputs: task.status.outputs ?? null, results: task.status.results ?? null };
+    case 'Failed':
+      return { phase: 'Failed', message: task.status.message ?? 'Task failed' };
+    case 'Pending':
+      if (rebuilding && jobOwnerUid(await deps.cluster.getJob(task.metadata.namespace, task.metadata.name)) !== task.metadata.uid) {
+        return undefined;
+      }
+      return { phase: 'Launched' };
+    case 'Running':
+      return { phase: 'Launched' };
+    default:
+      return undefined;
+  }
+}
+
+function createdMessage(dependsOn: string[]): string {
+  if (dependsOn.length === 0) return 'Task registered; no dependencies';
+  return `Task registered; depends on ${namedList(dependsOn)}`;
+}
+
+/** Names, shortened to the first MAX_NAMED_PENDING and a count of the rest. */
+export function namedList(names: string[]): string {
+  if (names.length <= MAX_NAMED_PENDING) return names.join(', ');
+  return `${names.slice(0, MAX_NAMED_PENDING).join(', ')} and ${names.length - MAX_NAMED_PENDING} more`;
+}
+
+export function waitingMessage(pending: string[]): string {
+  return pending.length <= MAX_NAMED_PENDING
+    ? `Waiting for dependencies: ${pending.join(', ')}`
+    : `Waiting for ${pending.length} dependencies: ${namedList(pending)}`;
+}
+
+function alreadyFailedWith(data: Record<string, unknown>, message: string): boolean {
+  const status = (data.status ?? {}) as Record<string, unknown>;
+  return status.phase === 'Failed' && status.message === message;
+}
+
+export interface IntakeResult {
+  /** The event to send when the Task is ready to launch. */
+  ready?: CloudEvent<TaskReadyData>;
+  /** What happened, for logs and resync's report. */
+  outcome: 'ignored' | 'invalid' | 'refreshed' | 'settled' | 'ready' | 'waiting' | 'failed';
+}
+
+/**
+ * `data` is the Task object (the event's copy, or one just read). Throws PermanentError for a
+ * Task that is invalid (after marking it Failed), TransientError when Redis or the API fails.
+ */
+export async function intakeTask(
+  deps: FlowDeps,
+  context: FlowContext,
+  identity: TaskIdentity,
+  data: Record<string, unknown>,
+): Promise<IntakeResult> {
+  const { namespace, name, uid } = identity;
+  let validation = validateTask(data);
+  if (!validation.ok) {
+    const message = `invalid Task: ${validation.errors.join('; ')}`;
+    // Our own Failed patch comes back as an update: already answered, nothing more to say.
+    if (alreadyFailedWith(data, message)) return { outcome: 'invalid' };
+    await failTask(deps, context, identity, message, 'InvalidTask');
+    // The Task is marked Failed; the 4xx tells the sender the event carried an unusable Task.
+    throw new PermanentError(message);
+  }
+
+  const entry: TaskEntry | null = await deps.store.get(namespace, name);
+  const rebuilding = !entry || entry.uid !== uid;
+  let read: Task | undefined;
+  if (rebuilding) {
+    // The index cannot vouch for this incarnation: the record decides.
+    const current = await deps.cluster.getTask(namespace, name);
+    if (!current) {
+      context.log.info('Task no longer exists; not registered');
+      return { outcome: 'ignored' };
+    }
+    if (current.metadata.uid !== uid) {
+      context.log.info({ current: current.metadata.uid }, 'event for an earlier incarnation of the Task; ignored');
+      return { outcome: 'ignored' };
+    }
+    validation = validateTask(current);
+    if (!validation.ok) return intakeTask(deps, context, identity, current as unknown as Record<string, unknown>);
+    read = current;
+  }
+  const task = validation.task;
+  const dependsOn = task.spec.dependsOn ?? [];
+  const dialect = templateDialectOf(task);
+  const observed = await observedState(deps, task, rebuilding);
+
+  if (!observed && dependsOn.length > 0) {
+    try {
+      checkTemplate(task.spec.prompt, dialect);
+    } catch (err) {
+      if (!(err instanceof TemplateError)) throw err;
+      // Found now, before any dependency spends anything on a Task that could never render.
+      const message = `prompt template: ${err.message}`;
+      if (!alreadyFailedWith(task as unknown as Record<string, unknown>, message)) {
+        await failTask(deps, context, identity, message, 'TemplateFailed');
+      }
+      return { outcome: 'failed' };
+    }
+  }
+
+  // A Task no function has written a status to, unknown to the index under this uid: this is
+  // its first sighting, so `kubectl describe` gets one TaskCreated (best-effort).
+  const unseen = !observed && !task.status?.phase && rebuilding;
+  const outcome = await deps.store.register({ namespace, name, uid, dependsOn, template: task.spec.prompt, dialect, observed });
+  // A Task the cluster already records as launched or finished only refreshes the index
+  // (after a Redis wipe); acting again would echo our own status patches back forever.
+  if (observed) return { outcome: 'refreshed' };
+  if (unseen && outcome.kind !== 'settled') {
+    await recordTaskEvent(deps, context, identity, { type: 'Normal', reason: 'TaskCreated', message: createdMessage(dependsOn) });
+  }
+
+  switch (outcome.kind) {
+    case 'settled':
+      return { outcome: 'settled' };
+    case 'ready': {
+      const ready = await readyEvent(deps, context, namespace, outcome.task);
+      return ready ? { outcome: 'ready', ready } : { outcome: 'failed' };
+    }
+    case 'waiting': {
+      const message = waitingMessage(outcome.pending);
+      if (task.status?.phase === 'Waiting' && task.status.message === message) return { outcome: 'waiting' };
+      const { task: current, written } = await updateStatus(
+        deps,
+        context,
+        identity,
+        (t) => (mayAdvance(t.status?.phase, 'Waiting') && t.status?.message !== message ? { phase: 'Waiting', message } : null),
+        { read },
+      );
+      if (written && current?.status?.phase !== 'Waiting') {
+        await recordTaskEvent(deps, context, identity, { type: 'Normal', reason: 'TaskWaiting', message });
+      }
+      return { outcome: 'waiting' };
+    }
+    case 'failed':
+      if (!alreadyFailedWith(task as unknown as Record<string, unknown>, outcome.message)) {
+        if (await markFailed(deps, context, identity, outcome.message, 'DependencyFailed')) {
+          countCompleted(deps, namespace, 'Failed', 1 + outcome.dependents.length);
+        }
+      }
+      await failDependents(deps, context, namespace, outcome.dependents);
+      return { outcome: 'failed' };
+  }
+}
