@@ -11,9 +11,10 @@ export interface RenderLimits {
   maxOutputBytes: number;
 }
 
-export const DEFAULT_RENDER_LIMITS: RenderLimits = { timeoutMs: 1000, maxOutputBytes: 256 * 1024 };
+export const DEFAULT_RENDER_LIMITS: RenderLimits = Object.freeze({ timeoutMs: 1000, maxOutputBytes: 256 * 1024 });
 
 export function resolveLimits(limits?: Partial<RenderLimits>): RenderLimits {
+  if (limits === undefined) return DEFAULT_RENDER_LIMITS;
   const timeoutMs = limits?.timeoutMs ?? DEFAULT_RENDER_LIMITS.timeoutMs;
   const maxOutputBytes = limits?.maxOutputBytes ?? DEFAULT_RENDER_LIMITS.maxOutputBytes;
   if (!(timeoutMs > 0) || !(maxOutputBytes >= 0)) {
@@ -56,12 +57,11 @@ export class Budget {
     if (this.now() > this.deadline) throw timeLimitError(this.limits);
   }
 
-  /** Exact check of the finished output. */
+  /** Exact check of the finished output (a UTF-16 unit is at most 3 UTF-8 bytes). */
   checkOutput(out: string): void {
-    if (out.length > this.limits.maxOutputBytes || Buffer.byteLength(out, 'utf8') > this.limits.maxOutputBytes) {
-      throw outputLimitError(this.limits);
-    }
-    this.checkClock();
+    const max = this.limits.maxOutputBytes;
+    if (out.length * 3 <= max) return;
+    if (out.length > max || Buffer.byteLength(out, 'utf8') > max) throw outputLimitError(this.limits);
   }
 }
 

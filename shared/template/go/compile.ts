@@ -8,6 +8,7 @@
 import type { BranchNode, ListNode, Node, PipeNode, ArgNode } from './ast.js';
 import type { ParsedTemplate } from './parser.js';
 import type { VarInfo } from './exec.js';
+import { compileFast, Fast } from './fastpath.js';
 
 export interface RangeMeta {
   /** Slot set to the element each iteration (-1: none). */
@@ -18,13 +19,22 @@ export interface RangeMeta {
   bodyText: number;
   /** Body can break: the runtime hands out a private copy of the items it may cut short. */
   breaks: boolean;
+  /**
+   * No range variables, break or continue: iterations need no runtime call, the budget is
+   * charged for the whole loop when it starts.
+   */
+  simple: boolean;
+  /** Unconditional `{{.}}` in a simple body, printed without a runtime call. */
+  dotPrints: number;
 }
 
 export interface CompiledGo {
   source: string;
   slotCount: number;
   info: VarInfo;
-  ranges: Map<number, RangeMeta>;
+  ranges: (RangeMeta | undefined)[];
+  /** Fast evaluators for action/if/with/range pipelines, by node id. */
+  fast: (Fast | undefined)[];
 }
 
 interface Scope {
@@ -35,14 +45,15 @@ class Compiler {
   private out: string[] = [];
   private slotCount = 1;
   readonly info: VarInfo = { slotOf: new Map() };
-  readonly ranges = new Map<number, RangeMeta>();
+  readonly ranges: (RangeMeta | undefined)[] = [];
+  readonly fast: (Fast | undefined)[] = [];
   private scope: Scope = { stack: [{ name: '$', slot: 0 }] };
 
   constructor(private readonly t: ParsedTemplate) {}
 
   compile(): CompiledGo {
     this.list(this.t.root, '__d0', null);
-    return { source: this.out.join(''), slotCount: this.slotCount, info: this.info, ranges: this.ranges };
+    return { source: this.out.join(''), slotCount: this.slotCount, info: this.info, ranges: this.ranges, fast: this.fast };
   }
 
   private emit(s: string): void {
@@ -71,8 +82,9 @@ class Compiler {
   }
 
   /** Resolve a pipeline, then declare (:=) or bind (=) its variables, as Go's evalPipeline does. */
-  private pipeline(p: PipeNode): void {
+  private pipeline(p: PipeNode, owner?: number): void {
     this.resolveUses(p);
+    if (owner !== undefined && p.decl.length === 0) this.fast[owner] = compileFast(p, this.info) ?? undefined;
     for (const d of p.decl) {
       const name = d.ident[0]!;
       if (p.isAssign) this.info.slotOf.set(d.id, this.lookup(name));
@@ -84,12 +96,16 @@ class Compiler {
     }
   }
 
-  private list(l: ListNode, dot: string, loop: number | null): void {
+  private list(l: ListNode, dot: string, loop: number | null, direct: RangeMeta | null = null): void {
     const nodes = l.nodes;
     let guards = 0;
     for (let i = 0; i < nodes.length; i++) {
       const n = nodes[i]!;
-      this.node(n, dot, loop);
+      if (direct && isPlainDot(n)) {
+        // The element's own string conversion is Go's %v (see values.ts); the range charged its size.
+        this.emit(`{{ ${dot} }}`);
+        direct.dotPrints++;
+      } else this.node(n, dot, loop);
       if (loop !== null && i + 1 < nodes.length && interrupts(n)) {
         // After a break/continue the rest of this list must not run.
         this.emit(`{% if __on(${loop}) %}`);
@@ -108,8 +124,8 @@ class Compiler {
         return;
       case 'action': {
         const p = n.pipe;
-        this.pipeline(p);
-        if (p.decl.length === 0 && p.cmds.length === 1 && p.cmds[0]!.args.length === 1 && p.cmds[0]!.args[0]!.kind === 'dot') {
+        this.pipeline(p, n.id);
+        if (isPlainDot(n)) {
           this.emit(`{{ __pd(${dot}) }}`);
         } else {
           this.emit(`{{ __a(${n.id}, ${dot}) }}`);
@@ -134,7 +150,7 @@ class Compiler {
 
   private ifOrWith(n: BranchNode, dot: string, loop: number | null): void {
     const mark = this.scope.stack.length;
-    this.pipeline(n.pipe);
+    this.pipeline(n.pipe, n.id);
     const afterDecl = this.scope.stack.length;
     let inner = dot;
     if (n.kind === 'if') this.emit(`{% if __if(${n.id}, ${dot}) %}`);
@@ -154,22 +170,30 @@ class Compiler {
 
   private range(n: BranchNode, dot: string): void {
     const mark = this.scope.stack.length;
-    this.pipeline(n.pipe);
+    this.pipeline(n.pipe, n.id);
     const st = this.scope.stack;
     const top = (k: number): number => (st.length - k >= 0 ? st[st.length - k]!.slot : -2);
+    const breaks = containsLoopExit(n.list, 'break');
     const meta: RangeMeta = {
       elemSlot: n.pipe.decl.length > 0 ? top(1) : -1,
       keySlot: n.pipe.decl.length > 1 ? top(2) : -1,
       bodyText: textLength(n.list),
-      breaks: containsLoopExit(n.list, 'break'),
+      breaks,
+      simple: n.pipe.decl.length === 0 && !breaks && !containsLoopExit(n.list, 'continue'),
+      dotPrints: 0,
     };
-    this.ranges.set(n.id, meta);
+    this.ranges[n.id] = meta;
     const afterDecl = st.length;
     const elem = `__d${n.id}`;
-    this.emit(`{% for ${elem} in __rng(${n.id}, ${dot}) %}{% if __it(${n.id}, loop.index0, ${elem}) %}`);
-    this.list(n.list, elem, n.id);
+    if (meta.simple) {
+      this.emit(`{% for ${elem} in __rng(${n.id}, ${dot}) %}`);
+      this.list(n.list, elem, n.id, meta);
+    } else {
+      this.emit(`{% for ${elem} in __rng(${n.id}, ${dot}) %}{% if __it(${n.id}, loop.index0, ${elem}) %}`);
+      this.list(n.list, elem, n.id);
+      this.emit('{% endif %}');
+    }
     st.length = afterDecl;
-    this.emit('{% endif %}');
     if (n.elseList) {
       this.emit('{% else %}');
       this.list(n.elseList, dot, null);
@@ -177,6 +201,13 @@ class Compiler {
     this.emit('{% endfor %}');
     st.length = mark;
   }
+}
+
+/** `{{.}}`: print the dot, nothing else. */
+function isPlainDot(n: Node): boolean {
+  if (n.kind !== 'action') return false;
+  const p = n.pipe;
+  return p.decl.length === 0 && p.cmds.length === 1 && p.cmds[0]!.args.length === 1 && p.cmds[0]!.args[0]!.kind === 'dot';
 }
 
 /** Whether a statement may break/continue the innermost enclosing range. */

@@ -7,11 +7,11 @@ import nunjucks from 'nunjucks';
 import type { DependencyData } from '../../task/model.js';
 import { TemplateError } from '../errors.js';
 import { Budget, RenderLimits } from '../limits.js';
-import { contentKey, Lru } from '../lru.js';
+import { Lru } from '../lru.js';
 import { compileGo, CompiledGo } from './compile.js';
-import { Exec, GoExecError } from './exec.js';
+import { GoExecError } from './exec.js';
 import { GoParseError, parseGo, ParsedTemplate } from './parser.js';
-import { GO_RUNTIME_GLOBALS, GoRenderState } from './runtime.js';
+import { GO_RUNTIME_GLOBALS, GoProgram, GoRenderState } from './runtime.js';
 import { toGoData } from './values.js';
 import { displayString } from './strconv.js';
 
@@ -20,6 +20,7 @@ const TEMPLATE_NAME = 'prompt';
 interface Prepared {
   parsed: ParsedTemplate;
   compiled: CompiledGo;
+  program: GoProgram;
   template: nunjucks.Template;
 }
 
@@ -51,13 +52,22 @@ export class GoEngine {
   }
 
   prepare(text: string): Prepared {
-    const key = contentKey('go', text);
+    const key = text;
     const hit = this.cache.get(key);
     if (hit) return hit;
     const parsed = this.check(text);
     const compiled = compileGo(parsed);
     const template = new nunjucks.Template(compiled.source, this.env, TEMPLATE_NAME, true);
-    const prepared = { parsed, compiled, template };
+    const program: GoProgram = {
+      name: TEMPLATE_NAME,
+      text: parsed.text,
+      info: compiled.info,
+      nodes: parsed.nodes,
+      ranges: compiled.ranges,
+      fast: compiled.fast,
+      slotCount: compiled.slotCount,
+    };
+    const prepared = { parsed, compiled, program, template };
     this.cache.set(key, prepared);
     return prepared;
   }
@@ -66,8 +76,7 @@ export class GoEngine {
     const p = this.prepare(text);
     const budget = new Budget(limits);
     const root = toGoData(data);
-    const exec = new Exec(TEMPLATE_NAME, p.parsed.text, p.compiled.info, p.compiled.slotCount, root);
-    const state = new GoRenderState(exec, p.parsed.nodes, p.compiled.ranges, budget);
+    const state = new GoRenderState(p.program, root, budget);
     let out: string;
     try {
       out = p.template.render({ __s: state, __d0: root });

@@ -36,18 +36,14 @@ export interface VarInfo {
 
 export class Exec {
   node: Node | null = null;
-  readonly vars: GoValue[];
 
   constructor(
     readonly name: string,
     readonly text: string,
     readonly info: VarInfo,
-    slotCount: number,
-    root: GoValue,
-  ) {
-    this.vars = new Array<GoValue>(slotCount).fill(undefined);
-    this.vars[0] = root;
-  }
+    /** Variable slots; slot 0 is `$`. Shared with the runtime's fast paths. */
+    readonly vars: GoValue[],
+  ) {}
 
   at(n: Node): void {
     this.node = n;

@@ -5,7 +5,7 @@
  */
 import { formatFloat } from './ftoa.js';
 import { canBackquote, canonical, isPrint, quote, quoteRune, runes, runesToString, toBytes } from './strconv.js';
-import { Concrete, GoComplex, GoMap, GoSlice, GoUint8, GoValue, Iface, typeName } from './values.js';
+import { Concrete, GoComplex, GoMap, GoSlice, GoUint8, GoValue, Iface, installFormatter, typeName } from './values.js';
 
 const ldigits = '0123456789abcdefx';
 const udigits = '0123456789ABCDEFX';
@@ -746,3 +746,5 @@ export function printOne(v: FmtArg): string {
   p.printArg(v, 'v');
   return p.buf;
 }
+
+installFormatter(printOne);

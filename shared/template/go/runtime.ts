@@ -4,8 +4,9 @@
  * plain module functions avoids allocating closures per render.
  */
 import type { ActionNode, BranchNode, Node } from './ast.js';
-import { Exec, truth } from './exec.js';
+import { Exec, truth, VarInfo } from './exec.js';
 import type { RangeMeta } from './compile.js';
+import { BAIL, Fast } from './fastpath.js';
 import { printOne } from './fmt.js';
 import { GoMap, GoSlice, GoValue, Iface, indirectInterface } from './values.js';
 import { Budget } from '../limits.js';
@@ -17,16 +18,47 @@ interface LoopState {
   skipped: boolean;
 }
 
+/** What a render needs from the compiled template. */
+export interface GoProgram {
+  name: string;
+  text: string;
+  info: VarInfo;
+  nodes: Node[];
+  ranges: (RangeMeta | undefined)[];
+  fast: (Fast | undefined)[];
+  slotCount: number;
+}
+
 export class GoRenderState {
   readonly loops: (LoopState | undefined)[] = [];
+  readonly vars: GoValue[];
   error: unknown = undefined;
+  private execCache: Exec | null = null;
 
   constructor(
-    readonly exec: Exec,
-    readonly nodes: Node[],
-    readonly ranges: Map<number, RangeMeta>,
+    readonly program: GoProgram,
+    root: GoValue,
     readonly budget: Budget,
-  ) {}
+  ) {
+    this.vars = new Array<GoValue>(program.slotCount);
+    this.vars[0] = root;
+  }
+
+  /** Go's general evaluator, created only when a fast path does not apply. */
+  get exec(): Exec {
+    return (this.execCache ??= new Exec(this.program.name, this.program.text, this.program.info, this.vars));
+  }
+
+  /** The pipeline's value: the fast path when it applies, else Go's full evaluation. */
+  eval(node: ActionNode | BranchNode, dot: GoValue): GoValue {
+    const f = this.program.fast[node.id];
+    if (f !== undefined) {
+      const v = f(dot, this.vars);
+      if (v !== BAIL) return v;
+    }
+    this.exec.at(node);
+    return this.exec.evalPipeline(dot, node.pipe);
+  }
 
   fail(e: unknown): never {
     this.error = e;
@@ -63,12 +95,10 @@ function __pd(this: Ctx, v: GoValue): string {
 function __a(this: Ctx, id: number, dot: GoValue): string {
   const s = state(this);
   try {
-    const node = s.nodes[id] as ActionNode;
-    s.exec.at(node);
-    const v = s.exec.evalPipeline(dot, node.pipe);
+    const node = s.program.nodes[id] as ActionNode;
+    const v = s.eval(node, dot);
     if (node.pipe.decl.length > 0) return '';
-    s.exec.at(node);
-    const out = s.exec.printValue(v);
+    const out = typeof v === 'string' ? v : s.exec.printValue(v);
     s.budget.wrote(out.length);
     return out;
   } catch (e) {
@@ -79,9 +109,7 @@ function __a(this: Ctx, id: number, dot: GoValue): string {
 function __if(this: Ctx, id: number, dot: GoValue): boolean {
   const s = state(this);
   try {
-    const node = s.nodes[id] as BranchNode;
-    s.exec.at(node);
-    return truth(s.exec.evalPipeline(dot, node.pipe));
+    return truth(s.eval(s.program.nodes[id] as BranchNode, dot));
   } catch (e) {
     return s.fail(e);
   }
@@ -90,9 +118,7 @@ function __if(this: Ctx, id: number, dot: GoValue): boolean {
 function __with(this: Ctx, id: number, dot: GoValue): GoValue {
   const s = state(this);
   try {
-    const node = s.nodes[id] as BranchNode;
-    s.exec.at(node);
-    return s.exec.evalPipeline(dot, node.pipe);
+    return s.eval(s.program.nodes[id] as BranchNode, dot);
   } catch (e) {
     return s.fail(e);
   }
@@ -107,11 +133,10 @@ const EMPTY: never[] = [];
 function __rng(this: Ctx, id: number, dot: GoValue): unknown[] {
   const s = state(this);
   try {
-    const node = s.nodes[id] as BranchNode;
+    const node = s.program.nodes[id] as BranchNode;
     const exec = s.exec;
-    exec.at(node);
-    const val = indirectInterface(exec.evalPipeline(dot, node.pipe));
-    const meta = s.ranges.get(id)!;
+    const val = indirectInterface(s.eval(node, dot));
+    const meta = s.program.ranges[id]!;
     let items: unknown[];
     let keys: string[] | null = null;
     if (val instanceof GoSlice) {
@@ -123,9 +148,19 @@ function __rng(this: Ctx, id: number, dot: GoValue): unknown[] {
     } else if (val === undefined) {
       items = EMPTY;
     } else {
+      // Re-run Go's evaluation so the error names the node Go would be at.
+      exec.at(node);
+      exec.evalPipeline(dot, node.pipe);
       return exec.errorf(`range can't iterate over ${printOne(val as Exclude<GoValue, undefined | Iface>)}`);
     }
-    s.loops[id] = { items, keys, broken: false, skipped: false };
+    if (meta.simple) {
+      // No per-iteration call: charge the whole loop now (literal text plus the printed dots).
+      let units = items.length * meta.bodyText;
+      if (meta.dotPrints > 0) {
+        for (const it of items) units += meta.dotPrints * (typeof it === 'string' ? it.length : String(it).length);
+      }
+      s.budget.tick(units);
+    } else s.loops[id] = { items, keys, broken: false, skipped: false };
     return items;
   } catch (e) {
     return s.fail(e);
@@ -139,10 +174,10 @@ function __it(this: Ctx, id: number, i: number, elem: GoValue): boolean {
     const loop = s.loops[id]!;
     if (loop.broken) return false;
     loop.skipped = false;
-    const meta = s.ranges.get(id)!;
+    const meta = s.program.ranges[id]!;
     s.budget.tick(meta.bodyText);
-    if (meta.elemSlot >= 0) s.exec.vars[meta.elemSlot] = elem;
-    if (meta.keySlot >= 0) s.exec.vars[meta.keySlot] = loop.keys ? loop.keys[i] : BigInt(i);
+    if (meta.elemSlot >= 0) s.vars[meta.elemSlot] = elem;
+    if (meta.keySlot >= 0) s.vars[meta.keySlot] = loop.keys ? loop.keys[i] : BigInt(i);
     if (meta.elemSlot === -2 || meta.keySlot === -2) s.exec.errorf('range variables outside the variable stack');
     return true;
   } catch (e) {

@@ -71,42 +71,34 @@ export class GoSlice {
 
 export type MapElem = 'string' | 'iface';
 
+const hasOwn = Object.prototype.hasOwnProperty;
+
+/**
+ * map[string]string (elements are strings) or map[string]interface{} (elements are Iface, as
+ * MapIndex returns them). Only own properties of `entries` are ever read, so a plain object
+ * (even the caller's own) can back a map without exposing Object.prototype.
+ */
 export class GoMap {
   private sorted: string[] | null = null;
-  /** Entries live in a null-prototype object so no template can reach Object.prototype. */
   constructor(
     readonly elem: MapElem,
-    readonly entries: Readonly<Record<string, Concrete | null>> | null,
+    readonly entries: Readonly<Record<string, string | Iface>> | null,
   ) {}
   get length(): number {
     return this.entries ? this.keys().length : 0;
   }
   has(k: string): boolean {
-    return this.entries !== null && Object.prototype.hasOwnProperty.call(this.entries, k);
+    return this.entries !== null && hasOwn.call(this.entries, k);
   }
-  /** Element for a present key (the raw element; MapIndex wraps iface elements). */
-  get(k: string): Concrete | null {
-    return this.entries![k] as Concrete | null;
-  }
-  /** reflect's MapIndex: invalid (undefined) when absent; Iface-wrapped for interface{} maps. */
+  /** reflect's MapIndex: invalid (undefined) when the key is absent. */
   mapIndex(k: string): GoValue {
-    if (!this.has(k)) return undefined;
-    const v = this.entries![k] as Concrete | null;
-    if (this.elem === 'string') return v as string;
-    let cache = this.ifaceCache;
-    if (cache === null) cache = this.ifaceCache = new Map();
-    let w = cache.get(k);
-    if (w === undefined) {
-      w = v === null ? NIL_IFACE : new Iface(v);
-      cache.set(k, w);
-    }
-    return w;
+    if (this.entries === null || !hasOwn.call(this.entries, k)) return undefined;
+    return this.entries[k];
   }
   /** reflect.Zero of the element type, what `index` yields for a missing key. */
   zeroElem(): GoValue {
     return this.elem === 'string' ? '' : NIL_IFACE;
   }
-  private ifaceCache: Map<string, Iface> | null = null;
   /** Keys in Go's sorted order (byte-wise, which for UTF-16 strings equals code point order). */
   keys(): string[] {
     if (this.sorted === null) this.sorted = this.entries ? Object.keys(this.entries).sort(compareGoStrings) : [];
@@ -121,6 +113,16 @@ export class GoMap {
  */
 export class Iface {
   constructor(readonly v: Concrete | null) {}
+  /** nunjucks writes `{{ x }}` by string concatenation: an element prints as Go's %v would. */
+  toString(): string {
+    return this.v === null ? '<nil>' : formatValue(this.v);
+  }
+}
+
+/** Go's %v, installed by fmt.ts (which depends on this module). */
+let formatValue: (v: Concrete) => string = String;
+export function installFormatter(f: (v: Concrete) => string): void {
+  formatValue = f;
 }
 
 export const NIL_IFACE = new Iface(null);
@@ -210,27 +212,63 @@ export function kindOf(v: GoValue): Kind {
   return 'map';
 }
 
+
+function wellFormedStrings(items: readonly unknown[]): boolean {
+  for (const x of items) if (typeof x !== 'string' || hasEscapes(x)) return false;
+  return true;
+}
+
+/** A dependency as Axon builds it: map[string]interface{}{"Outputs", "Results", "Name"}. */
+function toDep(name: string, d: DependencyData): GoMap {
+  let outs: readonly string[] | null = null;
+  if (d.Outputs !== null && d.Outputs !== undefined) {
+    // The caller's array is used as is when it already holds Go-clean strings (the usual case).
+    outs = wellFormedStrings(d.Outputs) ? d.Outputs : d.Outputs.map((o) => wellFormed(String(o)));
+  }
+  return new GoMap('iface', {
+    Outputs: new Iface(new GoSlice(outs, outs === null ? 0 : jsonSliceCap(outs.length))),
+    Results: new Iface(stringMap(d.Results)),
+    Name: new Iface(wellFormed(typeof d.Name === 'string' ? d.Name : name)),
+  });
+}
+
 function stringMap(obj: Record<string, string> | null | undefined): GoMap {
   if (obj === null || obj === undefined) return new GoMap('string', null);
-  const entries: Record<string, Concrete | null> = Object.create(null);
-  for (const k of Object.keys(obj)) entries[wellFormed(k)] = wellFormed(String(obj[k]));
+  const keys = Object.keys(obj);
+  let clean = true;
+  for (const k of keys) {
+    const v = obj[k];
+    if (typeof v !== 'string' || hasEscapes(v) || hasEscapes(k)) {
+      clean = false;
+      break;
+    }
+  }
+  // GoMap reads own properties only, so a clean caller object can back the map directly.
+  if (clean) return new GoMap('string', obj);
+  const entries: Record<string, string> = Object.create(null);
+  for (const k of keys) entries[wellFormed(k)] = wellFormed(String(obj[k]));
   return new GoMap('string', entries);
+}
+
+/** `.Deps`: converts a dependency when the template first reaches it. */
+class DepsMap extends GoMap {
+  private readonly converted = new Map<string, Iface>();
+  constructor(private readonly raw: Record<string, DependencyData>) {
+    super('iface', raw as unknown as Record<string, Iface>);
+  }
+  override mapIndex(k: string): GoValue {
+    if (!hasOwn.call(this.raw, k)) return undefined;
+    let v = this.converted.get(k);
+    if (v === undefined) {
+      const dep = this.raw[k];
+      v = dep === null || dep === undefined ? NIL_IFACE : new Iface(toDep(k, dep));
+      this.converted.set(k, v);
+    }
+    return v;
+  }
 }
 
 /** Build the `{"Deps": deps}` value exactly as Axon hands it to Execute. */
 export function toGoData(data: { Deps: Record<string, DependencyData> }): GoMap {
-  const deps: Record<string, Concrete | null> = Object.create(null);
-  const src = data.Deps ?? {};
-  for (const name of Object.keys(src)) {
-    const d = src[name]!;
-    const dep: Record<string, Concrete | null> = Object.create(null);
-    const outs = d.Outputs === null || d.Outputs === undefined ? null : d.Outputs.map((o) => wellFormed(String(o)));
-    dep.Outputs = new GoSlice(outs, outs === null ? 0 : jsonSliceCap(outs.length));
-    dep.Results = stringMap(d.Results);
-    dep.Name = wellFormed(typeof d.Name === 'string' ? d.Name : name);
-    deps[wellFormed(name)] = new GoMap('iface', dep);
-  }
-  const root: Record<string, Concrete | null> = Object.create(null);
-  root.Deps = new GoMap('iface', deps);
-  return new GoMap('iface', root);
+  return new GoMap('iface', { Deps: new Iface(new DepsMap(data.Deps ?? {})) });
 }

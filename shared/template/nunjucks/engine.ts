@@ -7,7 +7,7 @@ import nunjucks from 'nunjucks';
 import type { DependencyData } from '../../task/model.js';
 import { TemplateError } from '../errors.js';
 import { Budget, RenderLimits } from '../limits.js';
-import { contentKey, Lru } from '../lru.js';
+import { Lru } from '../lru.js';
 import { compiler, NjkTemplateError, parser, transformer } from './internals.js';
 import { NUNJUCKS_RUNTIME_GLOBALS, NunjucksRenderState, SandboxRefusal, guardedFilters } from './runtime.js';
 import { sandbox } from './sandbox.js';
@@ -50,7 +50,7 @@ export class NunjucksEngine {
 
   /** Parse, sandbox and compile; throws TemplateError('parse'). */
   prepare(text: string): nunjucks.Template {
-    const key = contentKey('nunjucks', text);
+    const key = text;
     const hit = this.cache.get(key);
     if (hit) return hit;
     let code: string;
