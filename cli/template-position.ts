@@ -8,17 +8,20 @@ import type { ManifestDoc, Position } from '../shared/local/manifests.js';
 
 const PROMPT = ['spec', 'prompt'];
 
-/** The 1-based line and column a template error message names, e.g. `template: x:3:14: ...`. */
-export function templateErrorPosition(message: string): { line: number; col?: number } | undefined {
-  const match = /:(\d+)(?::(\d+))?:\s/.exec(message) ?? /\bline (\d+)(?:,? col(?:umn)? (\d+))?/i.exec(message);
-  if (!match) return undefined;
-  const line = Number(match[1]);
-  return match[2] !== undefined ? { line, col: Number(match[2]) } : { line };
+/**
+ * The 1-based line and column of a template error inside the prompt: from the error's own
+ * `line` / `column` (0-based, Go's convention) when it has them, else from a Go-style message
+ * (`template: x:3: ...` names the line only).
+ */
+export function templateErrorPosition(err: Error & { line?: number; column?: number }): { line: number; col?: number } | undefined {
+  if (typeof err.line === 'number') return typeof err.column === 'number' ? { line: err.line, col: err.column + 1 } : { line: err.line };
+  const match = /:(\d+):\s/.exec(err.message);
+  return match ? { line: Number(match[1]) } : undefined;
 }
 
 export function templatePosition(doc: ManifestDoc, err: Error): Position & { file: string } {
   const fallback = { file: doc.file, ...doc.positionOf(PROMPT) };
-  const at = templateErrorPosition(err.message);
+  const at = templateErrorPosition(err);
   const range = doc.rangeOf(PROMPT);
   if (!at || !range) return fallback;
   const source = doc.text.slice(range[0], range[1]);

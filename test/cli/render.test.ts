@@ -58,11 +58,11 @@ test('a template error names file:line:col in the manifest', () => {
   writeFileSync(deps, 'dep:\n  - "present: yes"\n');
   const rendered = render(join(dir, 't.yaml'), { deps });
   assert.equal(rendered.code, 1);
-  // The engine's position inside the prompt (line 2, column c) is moved onto the file: the
-  // block's second line is line 10, indented by 4.
+  // The engine's position inside the prompt (line 2, 0-based column c as Go prints it) is moved
+  // onto the file: the block's second line is line 10, indented by 4.
   const [, col] = /prompt:2:(\d+):/.exec(rendered.stderr) ?? [];
   assert.ok(col, rendered.stderr);
-  assert.match(rendered.stderr, new RegExp(`${join(dir, 't.yaml')}:10:${4 + Number(col)}: needs: prompt template: .*absent`));
+  assert.match(rendered.stderr, new RegExp(`${join(dir, 't.yaml')}:10:${4 + Number(col) + 1}: needs: prompt template: .*absent`));
   assert.equal(rendered.stdout, '');
 });
 

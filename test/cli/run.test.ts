@@ -139,7 +139,7 @@ test('template and cycle problems fail the Tasks concerned with the engine\'s me
   const byName = Object.fromEntries(parseJson(result).map((t) => [t.name, t]));
   assert.equal(byName.base!.phase, 'Succeeded');
   assert.equal(byName['bad-key']!.phase, 'Failed');
-  assert.match(byName['bad-key']!.message!, /^prompt template: .*missing/);
+  assert.match(byName['bad-key']!.message!, /^prompt template\b.*missing/);
   assert.equal(byName['loop-a']!.phase, 'Failed');
   assert.equal(byName['loop-b']!.phase, 'Failed');
   assert.ok([byName['loop-a']!.message, byName['loop-b']!.message].some((m) => /cycle/i.test(m!)));
