@@ -19,7 +19,8 @@ import { openStore, type OpenedStore } from './store.js';
 import { painter, type Colour } from './view/format.js';
 import { LineSplitter } from './view/lines.js';
 import { formatLogLine } from './view/log-line.js';
-import { formatSummary, jsonReport, type TaskReport } from './view/summary.js';
+import { reportsOf } from './reports.js';
+import { formatSummary, jsonReport } from './view/summary.js';
 import { TaskTable } from './view/table.js';
 
 export interface RunOptions {
@@ -41,7 +42,6 @@ export interface RunHooks {
 
 const LOG_COLOURS: Colour[] = ['cyan', 'magenta', 'blue', 'yellow', 'green'];
 const STOP_GRACE_MS = 2000;
-const FAILURE_TAIL_LINES = 5;
 
 function taskName(doc: { object: Record<string, unknown> }): string {
   const meta = doc.object.metadata as Record<string, unknown> | undefined;
@@ -65,60 +65,6 @@ function refusals(manifests: Manifests, ctx: CliContext, namespace: string): str
 function usedTypes(manifests: Manifests): AgentType[] {
   const types = new Set(manifests.tasks.map((doc) => (doc.object.spec as Record<string, unknown>).type));
   return AGENT_TYPES.filter((type) => types.has(type));
-}
-
-function lastLines(text: string, count: number): string[] {
-  return text
-    .split('\n')
-    .map((line) => line.trimEnd())
-    .filter((line) => line !== '')
-    .slice(-count);
-}
-
-async function reportsOf(engine: LocalEngine, tasks: readonly Task[], interrupted: boolean, stoppedAt: Date): Promise<TaskReport[]> {
-  const applied = new Set(tasks.map((t) => `${t.metadata.namespace}/${t.metadata.name}`));
-  const reports: TaskReport[] = [];
-  for (const applied0 of tasks) {
-    const { namespace, name } = applied0.metadata;
-    const task = (await engine.cluster.getTask(namespace, name)) ?? applied0;
-    const status = task.status ?? {};
-    const phase = status.phase ?? '';
-    const job = await engine.cluster.getJob(namespace, name);
-    const prompt = job?.spec?.template.spec?.containers[0]?.args?.[0] ?? null;
-    const terminal = phase === 'Succeeded' || phase === 'Failed';
-    const outcome = phase === 'Succeeded' ? 'succeeded' : phase === 'Failed' ? 'failed' : interrupted ? 'interrupted' : 'stalled';
-    let message = status.message ?? null;
-    if (outcome === 'interrupted') {
-      message = job ? `interrupted while ${phase}: its agent was stopped` : `interrupted while ${phase || 'being registered'}`;
-    }
-    if (outcome === 'stalled') {
-      const missing = (task.spec.dependsOn ?? []).filter((dep) => !applied.has(`${namespace}/${dep}`));
-      message =
-        missing.length > 0
-          ? `stalled: no Task named ${missing.map((m) => `"${m}"`).join(', ')} was given, so it waits forever`
-          : `stalled: ${message ?? 'nothing more happened'}`;
-    }
-    const start = status.startTime ? Date.parse(status.startTime) : NaN;
-    const end = status.completionTime && terminal ? Date.parse(status.completionTime) : stoppedAt.getTime();
-    let logTail: string[] = [];
-    if (job && outcome !== 'succeeded') {
-      const log = await engine.cluster.readJobLog(namespace, name, '', 64 * 1024).catch(() => null);
-      if (log) logTail = lastLines(log.log, FAILURE_TAIL_LINES);
-    }
-    reports.push({
-      namespace,
-      name,
-      phase,
-      outcome,
-      message,
-      outputs: status.outputs ?? [],
-      results: status.results ?? {},
-      prompt,
-      durationMs: Number.isNaN(start) ? null : Math.max(0, end - start),
-      logTail,
-    });
-  }
-  return reports;
 }
 
 export async function runCommand(options: RunOptions, ctx: CliContext, hooks: RunHooks): Promise<number> {
