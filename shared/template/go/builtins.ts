@@ -181,8 +181,9 @@ function slice(item: GoValue, indexes: GoValue[]): GoValue {
     throw new BuiltinError(`can't slice item of type ${typeName(item)}`);
   }
   const idx = [0, len, 0];
+  // Unlike index, Go's slice does not look inside interface arguments.
   indexes.forEach((ix, i) => {
-    idx[i] = indexArg(indirectInterface(ix), cap);
+    idx[i] = indexArg(ix, cap);
   });
   if (idx[0]! > idx[1]!) throw new BuiltinError(`invalid slice index: ${idx[0]} > ${idx[1]}`);
   if (indexes.length === 3 && idx[1]! > idx[2]!) throw new BuiltinError(`invalid slice index: ${idx[1]} > ${idx[2]}`);
