@@ -71,6 +71,20 @@ describe('render limits', () => {
     );
   });
 
+  it('a template nested too deeply to compile is a parse error, not a crash', () => {
+    const n = 20000;
+    for (const [t, d] of [
+      ['{{ ' + '('.repeat(n) + '1' + ')'.repeat(n) + ' }}', 'go'],
+      ['{{ if 1 }}'.repeat(n) + 'x' + '{{ end }}'.repeat(n), 'go'],
+      ['{% if 1 %}'.repeat(n) + 'x' + '{% endif %}'.repeat(n), 'nunjucks'],
+    ] as const) {
+      assert.throws(
+        () => renderPrompt(t, d, data),
+        (e: unknown) => e instanceof TemplateError && e.stage === 'parse' && /nested too deeply/.test(e.message),
+      );
+    }
+  });
+
   it('rejects nonsensical limits', () => {
     assert.throws(() => renderPrompt('x', 'go', data, { timeoutMs: 0 }), RangeError);
     assert.throws(() => renderPrompt('x', 'go', data, { maxOutputBytes: -1 }), RangeError);

@@ -55,9 +55,19 @@ export class GoEngine {
     const key = text;
     const hit = this.cache.get(key);
     if (hit) return hit;
-    const parsed = this.check(text);
-    const compiled = compileGo(parsed);
-    const template = new nunjucks.Template(compiled.source, this.env, TEMPLATE_NAME, true);
+    let parsed: ParsedTemplate;
+    let compiled: CompiledGo;
+    let template: nunjucks.Template;
+    try {
+      parsed = this.check(text);
+      compiled = compileGo(parsed);
+      template = new nunjucks.Template(compiled.source, this.env, TEMPLATE_NAME, true);
+    } catch (e) {
+      if (e instanceof RangeError || /Maximum call stack size exceeded/.test(String((e as Error)?.message))) {
+        throw new TemplateError(`template: ${TEMPLATE_NAME}: template is nested too deeply`, 'parse', { cause: e });
+      }
+      throw e;
+    }
     const program: GoProgram = {
       name: TEMPLATE_NAME,
       text: parsed.text,

@@ -61,6 +61,9 @@ export class NunjucksEngine {
       code = c.getCode();
     } catch (e) {
       if (e instanceof TemplateError) throw e;
+      if (e instanceof RangeError || /Maximum call stack size exceeded/.test(String((e as Error)?.message))) {
+        throw new TemplateError(`template: ${NAME}: template is nested too deeply`, 'parse', { cause: e });
+      }
       const p = positioned(e as NjkTemplateError);
       throw new TemplateError(p.message, 'parse', { cause: e, line: p.line, column: p.column });
     }
