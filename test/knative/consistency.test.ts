@@ -14,6 +14,8 @@ import { createHandlers as jobStatusHandlers, FUNCTION_NAME as JOB_STATUS } from
 import { createHandlers as launcherHandlers, FUNCTION_NAME as LAUNCHER } from '../../functions/launcher/app.js';
 import { createHandlers as taskIntakeHandlers, FUNCTION_NAME as TASK_INTAKE } from '../../functions/task-intake/app.js';
 import { FUNCTION_NAME as DEAD_LETTER } from '../../functions/dead-letter/app.js';
+import { createHandlers as resyncHandlers, FUNCTION_NAME as RESYNC } from '../../functions/resync/app.js';
+import { DEFAULT_RESYNC_OPTIONS } from '../../shared/resync/config.js';
 import { KUBERNETES_API_CALLS } from '../../shared/cluster/kubernetes.js';
 import * as eventTypes from '../../shared/events/types.js';
 import type { FlowDeps } from '../../shared/flow/deps.js';
@@ -39,6 +41,7 @@ const ACCEPTS: Record<string, string[]> = {
   [JOB_STATUS]: Object.keys(jobStatusHandlers(noDeps, { logTailBytes: 1024 })),
   [LAUNCHER]: Object.keys(launcherHandlers(noDeps, DEFAULT_JOB_CONFIG)),
   [DEAD_LETTER]: [ANY],
+  [RESYNC]: Object.keys(resyncHandlers(noDeps, DEFAULT_RESYNC_OPTIONS)),
 };
 
 interface Route {

@@ -1,0 +1,18 @@
+import { readFileSync } from 'node:fs';
+import { startFunction } from '../../shared/runtime/start.js';
+
+/** In a pod, the namespace it runs in: resync walks that one unless told otherwise. */
+function podNamespace(): string | undefined {
+  try {
+    return readFileSync('/var/run/secrets/kubernetes.io/serviceaccount/namespace', 'utf8').trim() || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+// The name is FUNCTION_NAME of app.ts, written out: app.ts loads after the server listens.
+await startFunction('resync', async () => {
+  const [{ createApp }, { readResyncOptions }] = await Promise.all([import('./app.js'), import('../../shared/resync/config.js')]);
+  const options = readResyncOptions(process.env, podNamespace());
+  return (deps, config) => createApp(deps, { ...options, logTailBytes: config.logTailBytes });
+});

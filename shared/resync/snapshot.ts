@@ -1,0 +1,120 @@
+/**
+ * What resync sees: every Task and every Task Job, read page by page and kept only as small
+ * facts (never the objects, whose statuses may hold large outputs), with the index's entry for
+ * each Task. Reading is not atomic — the repairs read their objects again before acting.
+ */
+import type { V1Job } from '@kubernetes/client-node';
+import type { ListPage } from '../cluster/cluster.js';
+import type { FlowDeps } from '../flow/deps.js';
+import { viewJob, type JobView } from '../flow/job-view.js';
+import type { TaskEntry } from '../store/store.js';
+import type { Phase, Task } from '../task/model.js';
+import type { ResyncOptions } from './config.js';
+
+export interface JobFacts {
+  name: string;
+  /** Uid of the Task that owns it (controller ownerReference). */
+  ownerUid?: string;
+  finished: boolean;
+  active: boolean;
+}
+
+export interface TaskFacts {
+  namespace: string;
+  name: string;
+  uid: string;
+  phase?: Phase;
+  dependsOn: string[];
+  entry: TaskEntry | null;
+  /** The Job running this Task's name (label axon.io/task), whoever owns it. */
+  job?: JobFacts;
+}
+
+export interface Snapshot {
+  tasks: TaskFacts[];
+  jobs: number;
+}
+
+/** Concurrent index reads per page. */
+const ENTRY_READS_AT_ONCE = 32;
+
+/** client-node hands back model objects with Date fields; the Job view reads JSON. */
+export function plainJob(job: V1Job): Record<string, unknown> {
+  return { ...(JSON.parse(JSON.stringify(job)) as Record<string, unknown>), apiVersion: 'batch/v1', kind: 'Job' };
+}
+
+export function jobView(job: V1Job): JobView {
+  return viewJob(plainJob(job));
+}
+
+async function* pages<T>(list: (token?: string) => Promise<ListPage<T>>): AsyncGenerator<T[]> {
+  let token: string | undefined;
+  do {
+    const page = await list(token);
+    yield page.items;
+    token = page.continueToken;
+  } while (token);
+}
+
+const keyOf = (namespace: string, name: string) => `${namespace}/${name}`;
+
+async function entries(deps: FlowDeps, tasks: Task[]): Promise<Array<TaskEntry | null>> {
+  const out: Array<TaskEntry | null> = [];
+  for (let i = 0; i < tasks.length; i += ENTRY_READS_AT_ONCE) {
+    const chunk = tasks.slice(i, i + ENTRY_READS_AT_ONCE);
+    out.push(...(await Promise.all(chunk.map((t) => deps.store.get(t.metadata.namespace, t.metadata.name)))));
+  }
+  return out;
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** A listed Task's facts; undefined for an object too malformed to name (task-intake judges the rest). */
+function taskFacts(task: Task, entry: TaskEntry | null, job: JobFacts | undefined): TaskFacts | undefined {
+  const meta = isObject(task.metadata) ? task.metadata : undefined;
+  if (!meta || typeof meta.name !== 'string' || typeof meta.namespace !== 'string' || typeof meta.uid !== 'string') return undefined;
+  const spec: Record<string, unknown> = isObject(task.spec) ? task.spec : {};
+  const dependsOn = Array.isArray(spec.dependsOn) ? spec.dependsOn.filter((d): d is string => typeof d === 'string') : [];
+  const phase = isObject(task.status) && typeof task.status.phase === 'string' ? (task.status.phase as Phase) : undefined;
+  return { namespace: meta.namespace, name: meta.name, uid: meta.uid, phase, dependsOn, entry, job };
+}
+
+export async function takeSnapshot(deps: FlowDeps, options: Pick<ResyncOptions, 'namespaces' | 'pageSize'>): Promise<Snapshot> {
+  const scopes = options.namespaces ?? [undefined];
+  const jobs = new Map<string, JobFacts>();
+  let jobCount = 0;
+  for (const namespace of scopes) {
+    for await (const items of pages((continueToken) => deps.cluster.listJobPage({ namespace, continueToken, limit: options.pageSize }))) {
+      for (const job of items) {
+        let view: JobView;
+        try {
+          view = jobView(job);
+        } catch {
+          continue; // not a Job we can read; job-status would refuse it as well
+        }
+        if (!view.taskName) continue;
+        jobCount++;
+        jobs.set(keyOf(view.namespace, view.taskName), {
+          name: view.jobName,
+          ownerUid: view.taskUid,
+          finished: view.outcome !== undefined,
+          active: view.active > 0,
+        });
+      }
+    }
+  }
+  const tasks: TaskFacts[] = [];
+  for (const namespace of scopes) {
+    for await (const items of pages((continueToken) => deps.cluster.listTaskPage({ namespace, continueToken, limit: options.pageSize }))) {
+      const named = items.filter((t) => isObject(t.metadata) && typeof t.metadata.name === 'string' && typeof t.metadata.namespace === 'string');
+      const found = await entries(deps, named);
+      named.forEach((task, i) => {
+        const facts = taskFacts(task, found[i] ?? null, jobs.get(keyOf(task.metadata.namespace, task.metadata.name)));
+        if (facts) tasks.push(facts);
+      });
+    }
+  }
+  return { tasks, jobs: jobCount };
+}
