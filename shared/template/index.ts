@@ -19,15 +19,34 @@ export interface TemplateData {
   Deps: Record<string, DependencyData>;
 }
 
-// Engines hold only caches of compiled templates (bounded LRUs); sharing them is what makes
-// "compiled once" true across renders.
-const goEngine = new GoEngine();
-const nunjucksEngine = new NunjucksEngine();
+/** A renderer with its own caches of compiled templates, for callers that inject one. */
+export interface PromptRenderer {
+  check(template: string, dialect: TemplateDialect): void;
+  render(template: string, dialect: TemplateDialect, data: TemplateData, limits?: Partial<RenderLimits>): string;
+}
+
+/** `cacheSize` bounds each dialect's LRU of compiled templates. */
+export function createPromptRenderer(cacheSize = 256): PromptRenderer {
+  const go = new GoEngine(cacheSize);
+  const njk = new NunjucksEngine(cacheSize);
+  return {
+    check(template, dialect) {
+      if (dialect === 'nunjucks') njk.prepare(template);
+      else go.prepare(template);
+    },
+    render(template, dialect, data, limits) {
+      const l = resolveLimits(limits);
+      return dialect === 'nunjucks' ? njk.render(template, data, l) : go.render(template, data, l);
+    },
+  };
+}
+
+// The entry points below share one renderer, so a template is compiled once per process.
+const shared = createPromptRenderer();
 
 /** Throws TemplateError (stage `parse`, message with the position) when the template does not parse. */
 export function checkTemplate(template: string, dialect: TemplateDialect): void {
-  if (dialect === 'nunjucks') nunjucksEngine.prepare(template);
-  else goEngine.prepare(template);
+  shared.check(template, dialect);
 }
 
 /** Render a prompt in the given dialect; throws TemplateError. Compiled templates are cached. */
@@ -37,12 +56,10 @@ export function renderPrompt(
   data: TemplateData,
   limits?: Partial<RenderLimits>,
 ): string {
-  const l = resolveLimits(limits);
-  if (dialect === 'nunjucks') return nunjucksEngine.render(template, data, l);
-  return goEngine.render(template, data, l);
+  return shared.render(template, dialect, data, limits);
 }
 
 /** Go text/template as Axon runs it (missingkey=error); throws Error carrying the position. */
 export function renderGoTemplate(template: string, data: TemplateData): string {
-  return renderPrompt(template, 'go', data);
+  return shared.render(template, 'go', data);
 }

@@ -71,6 +71,11 @@ describe('Go dialect: seed forms', () => {
       (e: unknown) => e instanceof TemplateError && e.stage === 'parse' && e.message === 'template: prompt:2: unexpected EOF',
     );
     assert.throws(
+      () => checkTemplate('ok\n  {{ .Deps.x | nosuch }}', 'go'),
+      (e: unknown) =>
+        e instanceof TemplateError && e.message === 'template: prompt:2: function "nosuch" not defined' && e.line === 2 && e.column === 15,
+    );
+    assert.throws(
       () => checkTemplate('{{ if false }}{{ nosuch 1 }}{{ end }}', 'go'),
       (e: unknown) => e instanceof TemplateError && e.message === 'template: prompt:1: function "nosuch" not defined',
     );

@@ -9,7 +9,7 @@ import { TemplateError } from '../errors.js';
 import { Budget, RenderLimits } from '../limits.js';
 import { Lru } from '../lru.js';
 import { compileGo, CompiledGo } from './compile.js';
-import { GoExecError } from './exec.js';
+import { GoExecError, location } from './exec.js';
 import { GoParseError, parseGo, ParsedTemplate } from './parser.js';
 import { GO_RUNTIME_GLOBALS, GoProgram, GoRenderState } from './runtime.js';
 import { toGoData } from './values.js';
@@ -45,7 +45,9 @@ export class GoEngine {
       return parseGo(text, TEMPLATE_NAME);
     } catch (e) {
       if (e instanceof GoParseError) {
-        throw new TemplateError(e.message, 'parse', { cause: e, line: e.line });
+        // Go's message names only the line; the column of the offending token rides along.
+        const [line, column] = location(text, e.pos);
+        throw new TemplateError(e.message, 'parse', { cause: e, line: e.line, column: line === e.line ? column : undefined });
       }
       throw e;
     }
