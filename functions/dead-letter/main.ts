@@ -1,4 +1,7 @@
 import { startStandalone } from '../../shared/runtime/start.js';
-import { createApp, FUNCTION_NAME } from './app.js';
 
-await startStandalone(FUNCTION_NAME, ({ log, metrics }) => createApp({ log, metrics }));
+// The name is FUNCTION_NAME of app.ts, written out: app.ts loads after the server listens.
+await startStandalone('dead-letter', async () => {
+  const { createApp } = await import('./app.js');
+  return ({ log, metrics }) => createApp({ log, metrics });
+});

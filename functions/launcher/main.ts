@@ -1,10 +1,11 @@
-import { DEFAULT_JOB_CONFIG } from '../../shared/job/build.js';
 import { startFunction } from '../../shared/runtime/start.js';
-import { createApp, FUNCTION_NAME } from './app.js';
 
-await startFunction(FUNCTION_NAME, (deps, config) =>
-  createApp(deps, {
-    images: { ...DEFAULT_JOB_CONFIG.images, ...config.images },
-    backoffLimit: config.backoffLimit ?? DEFAULT_JOB_CONFIG.backoffLimit,
-  }),
-);
+// The name is FUNCTION_NAME of app.ts, written out: app.ts loads after the server listens.
+await startFunction('launcher', async () => {
+  const [{ createApp }, { DEFAULT_JOB_CONFIG }] = await Promise.all([import('./app.js'), import('../../shared/job/build.js')]);
+  return (deps, config) =>
+    createApp(deps, {
+      images: { ...DEFAULT_JOB_CONFIG.images, ...config.images },
+      backoffLimit: config.backoffLimit ?? DEFAULT_JOB_CONFIG.backoffLimit,
+    });
+});

@@ -1,4 +1,7 @@
 import { startFunction } from '../../shared/runtime/start.js';
-import { createApp, FUNCTION_NAME } from './app.js';
 
-await startFunction(FUNCTION_NAME, (deps) => createApp(deps));
+// The name is FUNCTION_NAME of app.ts, written out: app.ts loads after the server listens.
+await startFunction('task-intake', async () => {
+  const { createApp } = await import('./app.js');
+  return (deps) => createApp(deps);
+});

@@ -1,32 +1,50 @@
 /**
  * Builds the real clients a function runs with. Heavy modules (client-node ~0.5 s, ioredis)
- * are imported here, lazily, so nothing pays for them at module load.
+ * are imported here, lazily, so nothing pays for them at module load; start.ts imports this
+ * module itself only once the server listens.
  */
-import pino, { type Logger } from 'pino';
+import type { Logger } from 'pino';
 import { createHttpEmit } from '../events/emit.js';
 import type { FlowDeps } from '../flow/deps.js';
 import { createMetrics } from '../metrics/metrics.js';
-import type { BaseConfig, RuntimeConfig } from './config.js';
+import type { RuntimeConfig } from './config.js';
 
 export interface Runtime {
   deps: FlowDeps;
   close(): Promise<void>;
 }
 
-export function createLogger(config: Pick<BaseConfig, 'functionName' | 'logLevel'>): Logger {
-  return pino({ level: config.logLevel, base: { function: config.functionName } });
+/**
+ * Waits (briefly) for the first connection, so that the first readiness probe after loading
+ * finds Redis answering. A Redis that is down does not stop the start: the function serves,
+ * and readiness says 503 until Redis answers.
+ */
+function connected(redis: { once(event: 'ready' | 'error', listener: () => void): unknown }, timeoutMs = 2_000): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, timeoutMs);
+    timer.unref();
+    const done = () => {
+      clearTimeout(timer);
+      resolve();
+    };
+    redis.once('ready', done);
+    redis.once('error', done);
+  });
 }
 
 export async function createRuntime(config: RuntimeConfig, log: Logger): Promise<Runtime> {
-  const [{ Redis }, { createRedisStore }, k8s, { createKubernetesCluster }] = await Promise.all([
+  // Through `default` (module.exports): a bundler's dynamic import of a CommonJS module
+  // (npm run bundle) has no named exports.
+  const [{ default: ioredis }, { createRedisStore }, k8s, { createKubernetesCluster }] = await Promise.all([
     import('ioredis'),
     import('../store/redis-store.js'),
     import('@kubernetes/client-node'),
     import('../cluster/kubernetes.js'),
   ]);
   // Fail commands fast while Redis is down (→ 503, the broker retries) instead of queueing them.
-  const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 1, enableOfflineQueue: false, lazyConnect: false });
+  const redis = new ioredis.Redis(config.redisUrl, { maxRetriesPerRequest: 1, enableOfflineQueue: false, lazyConnect: false });
   redis.on('error', (err: Error) => log.warn({ err: err.message }, 'redis connection error'));
+  await connected(redis);
   const kubeConfig = new k8s.KubeConfig();
   kubeConfig.loadFromDefault();
   const deps: FlowDeps = {

@@ -1,6 +1,8 @@
 /** The only place the environment is read: env → one typed config, checked once at start. */
-import { MAX_SINGLE_ARGUMENT_BYTES } from '../flow/deps.js';
-import { DEFAULT_RENDER_LIMITS, type RenderLimits } from '../template/index.js';
+// Straight from the modules that define them: the template index would load the engines
+// (nunjucks) before the server listens.
+import { MAX_PROMPT_BYTES as MAX_SINGLE_ARGUMENT_BYTES } from '../job/build.js';
+import { DEFAULT_RENDER_LIMITS, type RenderLimits } from '../template/limits.js';
 import { AGENT_TYPES, type AgentType } from '../task/model.js';
 
 /** What every function reads, including those with no Redis, cluster or sink (dead-letter). */
