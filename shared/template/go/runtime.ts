@@ -30,6 +30,7 @@ export interface GoProgram {
 }
 
 export class GoRenderState {
+  /** State of ranges that need per-iteration work, by range node id. */
   readonly loops: (LoopState | undefined)[] = [];
   readonly vars: GoValue[];
   error: unknown = undefined;

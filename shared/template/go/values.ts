@@ -218,18 +218,45 @@ function wellFormedStrings(items: readonly unknown[]): boolean {
   return true;
 }
 
-/** A dependency as Axon builds it: map[string]interface{}{"Outputs", "Results", "Name"}. */
-function toDep(name: string, d: DependencyData): GoMap {
-  let outs: readonly string[] | null = null;
-  if (d.Outputs !== null && d.Outputs !== undefined) {
-    // The caller's array is used as is when it already holds Go-clean strings (the usual case).
-    outs = wellFormedStrings(d.Outputs) ? d.Outputs : d.Outputs.map((o) => wellFormed(String(o)));
+/**
+ * A dependency as Axon builds it: map[string]interface{}{"Outputs", "Results", "Name"}. Each
+ * field is converted when the template first reaches it.
+ */
+class DepMap extends GoMap {
+  private outputs: Iface | undefined;
+  private results: Iface | undefined;
+  private name: Iface | undefined;
+  constructor(
+    private readonly depName: string,
+    private readonly d: DependencyData,
+  ) {
+    super('iface', DEP_KEYS);
   }
-  return new GoMap('iface', {
-    Outputs: new Iface(new GoSlice(outs, outs === null ? 0 : jsonSliceCap(outs.length))),
-    Results: new Iface(stringMap(d.Results)),
-    Name: new Iface(wellFormed(typeof d.Name === 'string' ? d.Name : name)),
-  });
+  override mapIndex(k: string): GoValue {
+    switch (k) {
+      case 'Outputs':
+        return (this.outputs ??= new Iface(outputsOf(this.d)));
+      case 'Results':
+        return (this.results ??= new Iface(stringMap(this.d.Results)));
+      case 'Name':
+        return (this.name ??= new Iface(wellFormed(typeof this.d.Name === 'string' ? this.d.Name : this.depName)));
+    }
+    return undefined;
+  }
+}
+
+/** The dependency map's keys (its values are produced by DepMap.mapIndex). */
+const DEP_KEYS: Readonly<Record<string, Iface>> = Object.freeze({ Outputs: NIL_IFACE, Results: NIL_IFACE, Name: NIL_IFACE });
+
+function outputsOf(d: DependencyData): GoSlice {
+  if (d.Outputs === null || d.Outputs === undefined) return new GoSlice(null, 0);
+  // The caller's array is used as is when it already holds Go-clean strings (the usual case).
+  const outs = wellFormedStrings(d.Outputs) ? d.Outputs : d.Outputs.map((o) => wellFormed(String(o)));
+  return new GoSlice(outs, jsonSliceCap(outs.length));
+}
+
+function toDep(name: string, d: DependencyData): GoMap {
+  return new DepMap(name, d);
 }
 
 function stringMap(obj: Record<string, string> | null | undefined): GoMap {
