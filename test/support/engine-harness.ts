@@ -15,6 +15,10 @@ import { parseAllDocuments } from 'yaml';
 import { createApp as createJobStatusApp } from '../../functions/job-status/app.js';
 import { createApp as createLauncherApp } from '../../functions/launcher/app.js';
 import { createApp as createTaskIntakeApp } from '../../functions/task-intake/app.js';
+import { createApp as createResyncApp } from '../../functions/resync/app.js';
+import { DEFAULT_RESYNC_OPTIONS, type ResyncOptions } from '../../shared/resync/config.js';
+import { newResyncState, type ResyncState } from '../../shared/resync/plan.js';
+import { runResync, type ResyncReport } from '../../shared/resync/resync.js';
 import { createKubernetesCluster } from '../../shared/cluster/kubernetes.js';
 import { MAX_SINGLE_ARGUMENT_BYTES, type FlowDeps } from '../../shared/flow/deps.js';
 import { DEFAULT_JOB_CONFIG } from '../../shared/job/build.js';
@@ -73,6 +77,17 @@ export interface DrainOptions {
   random?: () => number;
 }
 
+export interface EngineHarnessOptions {
+  /** Redis with AOF on, so a restart keeps the data. */
+  appendonly?: boolean;
+  /** Where the functions' pino lines go (default: a silent logger). */
+  logStream?: { write(line: string): void };
+  /** Per-request timeout of the Kubernetes client. */
+  requestTimeoutMs?: number;
+  /** Resync's options for `resync()` and the resync app. */
+  resync?: Partial<ResyncOptions>;
+}
+
 export class EngineHarness {
   readonly emitted: CloudEvent<unknown>[] = [];
   readonly deliveries: Delivery[] = [];
@@ -80,15 +95,21 @@ export class EngineHarness {
   private readonly source: ApiServerSourceSimulator;
   private readonly routes = loadTriggerRoutes();
   private readonly apps: Record<string, express.Express>;
+  private readonly resyncDeps: FlowDeps;
+  private readonly resyncState: ResyncState = newResyncState();
+  readonly resyncOptions: ResyncOptions;
 
   private constructor(
     readonly api: FakeApiServer,
     readonly redisServer: RedisServer,
     readonly store: Store,
+    options: EngineHarnessOptions = {},
   ) {
     this.source = new ApiServerSourceSimulator(api);
-    const cluster = createKubernetesCluster(api.kubeConfig());
-    const log = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
+    const cluster = createKubernetesCluster(api.kubeConfig(), { requestTimeoutMs: options.requestTimeoutMs });
+    const log = options.logStream
+      ? pino({ level: 'trace' }, options.logStream)
+      : pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
     const deps = (name: string): FlowDeps => ({
       store,
       cluster,
@@ -105,12 +126,30 @@ export class EngineHarness {
       'job-status': createJobStatusApp(deps('job-status'), { logTailBytes: 64 * 1024 }),
       launcher: createLauncherApp(deps('launcher'), DEFAULT_JOB_CONFIG),
     };
+    this.resyncOptions = { ...DEFAULT_RESYNC_OPTIONS, logTailBytes: 64 * 1024, ...options.resync };
+    this.resyncDeps = deps('resync');
+    this.apps.resync = createResyncApp(this.resyncDeps, this.resyncOptions);
   }
 
-  static async start(): Promise<EngineHarness> {
-    const [api, redisServer] = await Promise.all([startFakeApiServer(), startRedisServer()]);
+  static async start(options: EngineHarnessOptions = {}): Promise<EngineHarness> {
+    const [api, redisServer] = await Promise.all([startFakeApiServer(), startRedisServer({ appendonly: options.appendonly })]);
     const store = createRedisStore(new Redis(redisServer.url, { maxRetriesPerRequest: 1 }));
-    return new EngineHarness(api, redisServer, store);
+    return new EngineHarness(api, redisServer, store, options);
+  }
+
+  /** One resync run, as a PingSource tick would start it; what it emits is queued. */
+  resync(options: Partial<ResyncOptions> = {}): Promise<ResyncReport> {
+    return runResync(this.resyncDeps, { ...this.resyncOptions, ...options }, this.resyncState);
+  }
+
+  /** Events the ApiServerSource stand-in would send now, taken without delivering them (lost). */
+  dropSourceEvents(): CloudEvent<unknown>[] {
+    return this.source.poll();
+  }
+
+  /** Events queued for delivery (replies and emitted events), taken without delivering them (lost). */
+  dropQueued(): CloudEvent<unknown>[] {
+    return this.queue.splice(0);
   }
 
   async close(): Promise<void> {
