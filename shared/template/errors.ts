@@ -7,7 +7,7 @@ export type TemplateStage = 'parse' | 'execute' | 'limit';
 export class TemplateError extends PermanentError {
   /** 1-based line of the failure, when known. */
   readonly line?: number;
-  /** 0-based byte column (Go's convention), when known. */
+  /** 0-based column, when known: bytes in the Go dialect (Go's convention), characters in nunjucks. */
   readonly column?: number;
 
   constructor(

@@ -31,7 +31,11 @@ function createEnvironment(): nunjucks.Environment {
 /** "(unknown path) [Line 1, Column 5]\n  reason" → "template: prompt:1:5: reason". */
 function positioned(e: NjkTemplateError): { message: string; line?: number; column?: number } {
   const reason = e.message.replace(/^\([^)]*\)(?: \[Line \d+, Column \d+\])?\s*/, '').trim();
-  if (e.lineno) return { message: `template: ${NAME}:${e.lineno}:${e.colno ?? 0}: ${reason}`, line: e.lineno, column: e.colno };
+  // The parser reports 1-based line and column.
+  if (e.lineno) {
+    const column = e.colno ? e.colno - 1 : undefined;
+    return { message: `template: ${NAME}:${e.lineno}:${e.colno ?? 0}: ${reason}`, line: e.lineno, column };
+  }
   return { message: `template: ${NAME}: ${reason}` };
 }
 
@@ -98,8 +102,9 @@ const POS = /^\([^)]*\)(?: \[Line (\d+)(?:, Column (\d+))?\])?\s*/;
 function renderError(err: unknown, thrown: unknown): TemplateError {
   const t = thrown as NjkTemplateError;
   const line = typeof t?.lineno === 'number' ? t.lineno + 1 : undefined;
-  const column = typeof t?.colno === 'number' ? t.colno + 1 : undefined;
-  const at = line !== undefined ? `${NAME}:${line}:${column ?? 0}` : NAME;
+  const column = typeof t?.colno === 'number' ? t.colno : undefined;
+  // Messages show 1-based columns; the `column` property is 0-based like the Go dialect's.
+  const at = line !== undefined ? `${NAME}:${line}:${(column ?? 0) + 1}` : NAME;
   if (err instanceof SandboxRefusal) {
     return new TemplateError(`template: ${at}: ${err.reason}`, 'execute', { cause: err, line, column });
   }
