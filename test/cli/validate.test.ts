@@ -72,7 +72,7 @@ const cases: Array<{ kind: string; yaml: string; at: string; message: RegExp }> 
     yaml:
       taskYaml('b', 'p') +
       '---\napiVersion: axon.io/v1alpha1\nkind: Task\nmetadata: {name: a}\nspec:\n  type: codex\n  dependsOn: [b]\n  credentials: {type: api-key, secretRef: {name: keys}}\n  prompt: |\n    fine line\n    {{ index .Deps "b" "Outputs" }\n    last line\n',
-    at: 't.yaml:13:34', // the stray "}" itself,
+    at: 't.yaml:13:34', // the stray "}" itself
     message: /a: spec\.prompt: template: prompt:2: unexpected "}"/,
   },
   {
