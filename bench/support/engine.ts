@@ -1,0 +1,85 @@
+/**
+ * The functions' apps on real parts for the benchmarks: a private redis-server, the Redis
+ * store, the in-process cluster, each app listening on a loopback port (events arrive over
+ * real HTTP). What the functions emit is handed to `onEmit` instead of an HTTP sink.
+ */
+import type { CloudEvent } from 'cloudevents';
+import { Redis } from 'ioredis';
+import pino, { type Logger } from 'pino';
+import { createApp as createJobStatusApp } from '../../functions/job-status/app.js';
+import { createApp as createLauncherApp } from '../../functions/launcher/app.js';
+import { createApp as createTaskIntakeApp } from '../../functions/task-intake/app.js';
+import { MAX_SINGLE_ARGUMENT_BYTES, type FlowDeps } from '../../shared/flow/deps.js';
+import { DEFAULT_JOB_CONFIG } from '../../shared/job/build.js';
+import { listenLocal, type LocalServer } from '../../shared/local/listen.js';
+import { createRedisStore } from '../../shared/store/redis-store.js';
+import type { Store } from '../../shared/store/store.js';
+import { DEFAULT_RENDER_LIMITS } from '../../shared/template/index.js';
+import { startRedisServer, type RedisServer } from '../../test/support/redis-server.js';
+import { MemoryCluster, type ClusterChange } from './memory-cluster.js';
+import { agentLog } from './objects.js';
+
+export type FunctionName = 'task-intake' | 'job-status' | 'launcher';
+
+export interface BenchEngineOptions {
+  functions: FunctionName[];
+  onEmit?: (event: CloudEvent<unknown>) => void;
+  onClusterChange?: (change: ClusterChange) => void;
+  /** Log level of the apps; their lines go to /dev/null (the cost of writing them stays). */
+  logLevel?: string;
+}
+
+export interface BenchEngine {
+  redisServer: RedisServer;
+  /** The store's own connection (its commands are the ones counted). */
+  redis: Redis;
+  store: Store;
+  cluster: MemoryCluster;
+  urls: Partial<Record<FunctionName, string>>;
+  close(): Promise<void>;
+}
+
+export function benchLogger(level = 'info'): Logger {
+  return pino({ level }, pino.destination({ dest: '/dev/null', sync: true }));
+}
+
+export async function startBenchEngine(options: BenchEngineOptions): Promise<BenchEngine> {
+  const redisServer = await startRedisServer();
+  const redis = new Redis(redisServer.url, { maxRetriesPerRequest: 1 });
+  const store = createRedisStore(redis);
+  const cluster = new MemoryCluster({ log: (_ns, job) => agentLog(job), onChange: options.onClusterChange });
+  const log = benchLogger(options.logLevel);
+  const deps = (name: FunctionName): FlowDeps => ({
+    store,
+    cluster,
+    log: log.child({ function: name }),
+    emit: async (event) => options.onEmit?.(event),
+    config: { source: `/dendrite/${name}`, renderLimits: DEFAULT_RENDER_LIMITS, maxPromptBytes: MAX_SINGLE_ARGUMENT_BYTES },
+    now: () => new Date(),
+  });
+  const servers: LocalServer[] = [];
+  const urls: BenchEngine['urls'] = {};
+  for (const name of options.functions) {
+    const app =
+      name === 'task-intake'
+        ? createTaskIntakeApp(deps(name))
+        : name === 'job-status'
+          ? createJobStatusApp(deps(name), { logTailBytes: 64 * 1024 })
+          : createLauncherApp(deps(name), DEFAULT_JOB_CONFIG);
+    const server = await listenLocal(app);
+    servers.push(server);
+    urls[name] = server.url;
+  }
+  return {
+    redisServer,
+    redis,
+    store,
+    cluster,
+    urls,
+    async close() {
+      await Promise.all(servers.map((s) => s.close()));
+      await store.close();
+      await redisServer.stop();
+    },
+  };
+}

@@ -1,0 +1,200 @@
+/**
+ * The benchmarks at tiny sizes, so that they keep working: each produces its figures (finite,
+ * positive). No timing is asserted — only what does not depend on the machine: every Task of
+ * the DAG succeeds, the load runs get no errors, a completion event costs at most two Redis
+ * round trips. Also: the bundled entry points (npm run bundle) serve a real event, and every
+ * function's entry point names itself as its app does.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createServer, get, type IncomingMessage } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { CloudEvent, HTTP } from 'cloudevents';
+import { runBareServer } from '../../bench/bare-server.js';
+import { runColdStart, startOnce } from '../../bench/cold-start.js';
+import { runDag } from '../../bench/dag.js';
+import { runFanIn } from '../../bench/fan-in.js';
+import { runRoundTrips } from '../../bench/round-trips.js';
+import { startFakeApiServer, type FakeApiServer } from '../support/fake-apiserver.js';
+import { startRedisServer, type RedisServer } from '../support/redis-server.js';
+
+const REPO = fileURLToPath(new URL('../../../', import.meta.url));
+const DIST = new URL('../../', import.meta.url);
+
+function positive(value: number, what: string): void {
+  assert.ok(Number.isFinite(value) && value > 0, `${what} should be a positive number, got ${value}`);
+}
+
+describe('benchmarks at smoke size', () => {
+  test('fan-in produces per-event and last→ready times for every width', async () => {
+    const result = await runFanIn({ widths: [1, 4], reps: () => 2 });
+    assert.deepEqual(result.rows.map((r) => r.width), [1, 4]);
+    assert.deepEqual(result.rows.map((r) => r.events), [2, 8]);
+    for (const row of result.rows) {
+      positive(row.perEventMeanMs, 'per-event time');
+      positive(row.perEventP99Ms, 'per-event p99');
+      positive(row.lastToReadyMs, 'last → ready');
+    }
+    positive(result.lastToReadyRatio, 'ratio');
+  });
+
+  test('a completion event costs at most two Redis round trips, first or last', async () => {
+    const result = await runRoundTrips({ widths: [1, 3] });
+    assert.equal(result.rows.length, 2);
+    assert.equal(result.rows[0]!.first, null);
+    assert.ok(result.rows[1]!.first!.length >= 1, 'the first completion reaches Redis');
+    for (const row of result.rows) assert.ok(row.last.some((c) => c === 'EVALSHA complete'), `last completion ran the complete script: ${row.last}`);
+    assert.ok(result.max >= 1 && result.max <= 2, `round trips per completion: ${result.max}`);
+  });
+
+  test('the DAG runs to the end: every Task succeeds, throughput and CPU are measured', async () => {
+    const result = await runDag({ tasks: 40, layerWidth: 8, maxFanIn: 5, concurrency: 4, seed: 1 });
+    assert.equal(result.succeeded, 40);
+    assert.equal(result.failures, 0);
+    assert.ok(result.edges > 0);
+    positive(result.eventsPerSecond, 'events/s');
+    positive(result.nodeCpuMsPerTask, 'CPU per Task');
+    assert.ok(result.deliveries >= 40 * 4, `at least intake, ready, Job add and completion per Task: ${result.deliveries}`);
+  });
+
+  test('the load comparison gets answers from both servers, without errors', async () => {
+    const result = await runBareServer({ rounds: 1, durationSeconds: 1, connections: 2, tasks: 3000, warmupSeconds: 0 });
+    assert.deepEqual(result.runs.map((r) => r.server), ['bare express', 'job-status']);
+    for (const run of result.runs) {
+      positive(run.requestsPerSecond, `${run.server} req/s`);
+      assert.equal(run.non2xx, 0, `${run.server} non-2xx`);
+      assert.equal(run.errors, 0, `${run.server} errors`);
+    }
+    positive(result.ratio, 'ratio');
+  });
+
+  test('cold start measures health, readiness and memory of a function and the bare app', async () => {
+    const result = await runColdStart({ rounds: 1, functions: ['job-status'], bundles: false });
+    for (const row of [result.bare, ...result.rows]) {
+      positive(row.healthMs, `${row.variant} health`);
+      positive(row.readyMs, `${row.variant} ready`);
+      positive(row.settledRssMiB, `${row.variant} RSS`);
+      assert.ok(row.readyMs >= row.healthMs);
+    }
+  });
+});
+
+function getJson(port: number, path: string): Promise<{ status: number; body: Record<string, unknown> }> {
+  return new Promise((resolve, reject) => {
+    get({ host: '127.0.0.1', port, path, agent: false }, (res: IncomingMessage) => {
+      let text = '';
+      res.on('data', (chunk: Buffer) => (text += chunk.toString()));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(text || '{}') as Record<string, unknown> }));
+    }).on('error', reject);
+  });
+}
+
+describe('entry points', () => {
+  let redis: RedisServer;
+  let api: FakeApiServer;
+  let dir: string;
+  let kubeconfig: string;
+
+  before(async () => {
+    [redis, api] = await Promise.all([startRedisServer(), startFakeApiServer()]);
+    dir = await mkdtemp(join(tmpdir(), 'dendrite-smoke-'));
+    kubeconfig = join(dir, 'kubeconfig');
+    await writeFile(
+      kubeconfig,
+      `apiVersion: v1\nkind: Config\nclusters: [{ name: fake, cluster: { server: "${api.url}", insecure-skip-tls-verify: true } }]\n` +
+        'users: [{ name: fake, user: { token: fake } }]\ncontexts: [{ name: fake, context: { cluster: fake, user: fake, namespace: default } }]\n' +
+        'current-context: fake\n',
+    );
+  });
+  after(async () => {
+    await Promise.all([redis.stop(), api.close()]);
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  for (const fn of ['task-intake', 'job-status', 'launcher', 'resync', 'dead-letter']) {
+    test(`${fn}: main.js answers /healthz before and after loading with its app's FUNCTION_NAME`, async () => {
+      const { FUNCTION_NAME } = (await import(new URL(`functions/${fn}/app.js`, DIST).href)) as { FUNCTION_NAME: string };
+      const script = fileURLToPath(new URL(`functions/${fn}/main.js`, DIST));
+      const sample = await startOnce(script, { REDIS_URL: redis.url, K_SINK: 'http://127.0.0.1:9/', KUBECONFIG: kubeconfig, LOG_LEVEL: 'warn' });
+      positive(sample.readyMs, 'ready');
+      // startOnce stops the process; start it again to read the bodies.
+      const port = await new Promise<number>((resolve) => {
+        const probe = createServer().listen(0, '127.0.0.1', () => {
+          const p = (probe.address() as AddressInfo).port;
+          probe.close(() => resolve(p));
+        });
+      });
+      const child = spawn(process.execPath, [script], {
+        env: { ...process.env, PORT: String(port), REDIS_URL: redis.url, K_SINK: 'http://127.0.0.1:9/', KUBECONFIG: kubeconfig, LOG_LEVEL: 'warn' },
+        stdio: 'ignore',
+      });
+      try {
+        let early: { status: number; body: Record<string, unknown> } | undefined;
+        while (!early) early = await getJson(port, '/healthz').catch(() => undefined);
+        assert.equal(early.status, 200);
+        assert.equal(early.body.function, FUNCTION_NAME);
+        let ready = 0;
+        while (ready !== 200) ready = (await getJson(port, '/readyz').catch(() => ({ status: 0 }))).status;
+        const late = await getJson(port, '/healthz');
+        assert.deepEqual(late, { status: 200, body: { status: 'ok', function: FUNCTION_NAME } });
+      } finally {
+        child.kill('SIGKILL');
+      }
+    });
+  }
+
+  test('the bundled job-status (npm run bundle) records a completion: client-node, Redis and the sink all work', async () => {
+    const bundle = spawnSync('npm', ['run', '--silent', 'bundle'], { cwd: REPO, encoding: 'utf8' });
+    assert.equal(bundle.status, 0, bundle.stderr);
+    const received: string[] = [];
+    const sink = createServer((req, res) => {
+      received.push(String(req.headers['ce-type']));
+      req.resume();
+      req.on('end', () => res.writeHead(202).end());
+    });
+    await new Promise<void>((resolve) => sink.listen(0, '127.0.0.1', resolve));
+    const sinkUrl = `http://127.0.0.1:${(sink.address() as AddressInfo).port}/`;
+    api.put('tasks', {
+      apiVersion: 'axon.io/v1alpha1',
+      kind: 'Task',
+      metadata: { namespace: 'default', name: 'bundled' },
+      spec: { type: 'claude-code', prompt: 'p', credentials: { type: 'api-key', secretRef: { name: 'k' } } },
+    });
+    const port = await new Promise<number>((resolve) => {
+      const probe = createServer().listen(0, '127.0.0.1', () => {
+        const p = (probe.address() as AddressInfo).port;
+        probe.close(() => resolve(p));
+      });
+    });
+    const child = spawn(process.execPath, [fileURLToPath(new URL('bundle/functions/job-status/main.js', DIST))], {
+      env: { ...process.env, PORT: String(port), REDIS_URL: redis.url, K_SINK: sinkUrl, KUBECONFIG: kubeconfig, LOG_LEVEL: 'warn' },
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
+    try {
+      let ready = 0;
+      while (ready !== 200) ready = (await getJson(port, '/readyz').catch(() => ({ status: 0 }))).status;
+      const message = HTTP.binary(
+        new CloudEvent({
+          type: 'dev.dendrite.job.completed',
+          source: '/smoke',
+          id: 'smoke-1',
+          data: { namespace: 'default', task: 'bundled', succeeded: true, outputs: ['branch: x'] },
+        }),
+      );
+      const res = await fetch(`http://127.0.0.1:${port}/`, { method: 'POST', headers: message.headers as Record<string, string>, body: message.body as string });
+      assert.equal(res.status, 202, await res.text());
+      const task = api.get('tasks', 'default', 'bundled') as { status?: { phase?: string; outputs?: string[] } };
+      assert.equal(task.status?.phase, 'Succeeded');
+      assert.deepEqual(task.status?.outputs, ['branch: x']);
+      assert.ok(received.includes('dev.dendrite.task.succeeded'), `sink got ${received}`);
+    } finally {
+      child.kill('SIGKILL');
+      sink.close();
+    }
+  });
+});
