@@ -75,6 +75,9 @@ export interface AddJobPodOptions {
 
 export type StoredObject = Record<string, unknown> & { metadata: Record<string, unknown> };
 
+/** Sees each object as stored (do not modify it), or as it was when deleted. */
+export type ChangeListener = (obj: StoredObject, deleted: boolean) => void;
+
 export interface FakeApiServer {
   readonly url: string;
   /** Every request received, in arrival order, faulted ones included. */
@@ -94,6 +97,8 @@ export interface FakeApiServer {
   /** The next `times` requests matching `match` take effect at once, but are answered only after `delayMs`. */
   delayNext(match: RequestMatch, delayMs: number, times?: number): void;
   clearRequests(): void;
+  /** Calls `listener` on every change the server makes, synchronously, in order. */
+  onChange(listener: ChangeListener): void;
   close(): Promise<void>;
 }
 
@@ -207,7 +212,22 @@ function nonNegativeInt(query: Record<string, string>, key: string): number | un
 }
 
 export async function startFakeApiServer(): Promise<FakeApiServer> {
-  const store = new Map<string, StoredObject>();
+  const listeners: ChangeListener[] = [];
+  /** Every write and delete is seen by the listeners, in the order the server made them. */
+  class ObservedStore extends Map<string, StoredObject> {
+    override set(key: string, value: StoredObject): this {
+      super.set(key, value);
+      for (const listener of listeners) listener(value, false);
+      return this;
+    }
+    override delete(key: string): boolean {
+      const value = super.get(key);
+      const deleted = super.delete(key);
+      if (value) for (const listener of listeners) listener(value, true);
+      return deleted;
+    }
+  }
+  const store = new ObservedStore();
   const logs = new Map<string, string>();
   const rules: Rule[] = [];
   const requests: RecordedRequest[] = [];
@@ -673,6 +693,9 @@ export async function startFakeApiServer(): Promise<FakeApiServer> {
     },
     clearRequests() {
       requests.length = 0;
+    },
+    onChange(listener) {
+      listeners.push(listener);
     },
     async close() {
       closed = true;

@@ -1,0 +1,341 @@
+/**
+ * The engine under a hostile schedule, fast enough for property runs: the real handlers (the
+ * same ones the apps serve) called in-process, real Redis, the fake API server through
+ * client-node, the ApiServerSource stand-in, routing by knative/triggers.yaml — and a broker
+ * that delivers events in random order, concurrently, each 1–3 times, sometimes never (then
+ * resync must repair), while handlers crash after a random step (an injected crash before or
+ * after the n-th call to Redis, the API or the event sink), the API server answers 5xx, 429,
+ * 409 or resets, and Redis connections are killed mid-handler. A crashed delivery is
+ * redelivered, as a broker does with a 5xx.
+ *
+ * It also keeps what the invariants are checked against: Jobs created per name, the prompt of
+ * every task.ready ever emitted, every phase each Task went through, every refusal.
+ */
+import type { CloudEvent } from 'cloudevents';
+import { Redis } from 'ioredis';
+import pino from 'pino';
+import { createHandlers as jobStatusHandlers } from '../../functions/job-status/app.js';
+import { createHandlers as launcherHandlers } from '../../functions/launcher/app.js';
+import { createHandlers as taskIntakeHandlers } from '../../functions/task-intake/app.js';
+import type { Cluster } from '../../shared/cluster/cluster.js';
+import { createKubernetesCluster } from '../../shared/cluster/kubernetes.js';
+import { TransientError } from '../../shared/errors.js';
+import { TASK_READY, type TaskReadyData } from '../../shared/events/types.js';
+import { MAX_SINGLE_ARGUMENT_BYTES, type FlowDeps } from '../../shared/flow/deps.js';
+import { answerFor, type Handler, type HandlerContext } from '../../shared/http/function-app.js';
+import { DEFAULT_JOB_CONFIG } from '../../shared/job/build.js';
+import { DEFAULT_RESYNC_OPTIONS } from '../../shared/resync/config.js';
+import { newResyncState } from '../../shared/resync/plan.js';
+import { runResync, type RepairRecord } from '../../shared/resync/resync.js';
+import { createRedisStore } from '../../shared/store/redis-store.js';
+import type { Store } from '../../shared/store/store.js';
+import { DEFAULT_RENDER_LIMITS } from '../../shared/template/index.js';
+import { ApiServerSourceSimulator } from '../support/apiserver-source.js';
+import { loadTriggerRoutes } from '../support/engine-harness.js';
+import { startFakeApiServer, type FakeApiServer, type StoredObject } from '../support/fake-apiserver.js';
+import type { RedisServer } from '../support/redis-server.js';
+import { agentOutput } from './model.js';
+
+export interface ChaosOptions {
+  /** Chance that a delivery's handler crashes (at a random step, before or after that call). */
+  crash: number;
+  /** Chance, per copy, that a delivered event is delivered once more later (up to 3 in all). */
+  duplicate: number;
+  /** Chance that an ApiServerSource event or an emitted task.ready is lost for good. */
+  lose: number;
+  /** Chance per batch that the next API request fails (500, 503, 429, 409 or a reset). */
+  apiFault: number;
+  /** Chance per batch that every Redis client connection is killed while it runs. */
+  redisKill: number;
+  /** Most deliveries in flight at once. */
+  concurrency: number;
+}
+
+export interface ChaosStats {
+  deliveries: number;
+  crashes: number;
+  redeliveries: number;
+  duplicates: number;
+  lost: number;
+  apiFaults: number;
+  redisKills: number;
+  resyncRuns: number;
+  repairs: RepairRecord[];
+}
+
+/** A crash injected into a handler: transient, so the delivery fails with 503 and is retried. */
+export class InjectedCrash extends TransientError {}
+
+type Services = Record<string, (deps: FlowDeps) => Record<string, Handler>>;
+
+const SERVICES: Services = {
+  'task-intake': (deps) => taskIntakeHandlers(deps),
+  'job-status': (deps) => jobStatusHandlers(deps, { logTailBytes: 64 * 1024 }),
+  launcher: (deps) => launcherHandlers(deps, DEFAULT_JOB_CONFIG),
+};
+
+const RETRYABLE = (status: number) => status === 404 || status === 408 || status === 409 || status === 429 || status >= 500;
+
+const silent = pino({ level: 'silent' });
+const handlerContext: HandlerContext = { log: silent, forTask: () => silent };
+
+/** Counts every call to an object's methods, and crashes at the `at`-th one. */
+function withCrash<T extends object>(target: T, counter: { calls: number; at: number; after: boolean }): T {
+  return new Proxy(target, {
+    get(obj, prop, receiver) {
+      const value = Reflect.get(obj, prop, receiver) as unknown;
+      if (typeof value !== 'function') return value;
+      return async (...args: unknown[]) => {
+        const n = ++counter.calls;
+        if (n !== counter.at) return (value as (...a: unknown[]) => unknown).apply(obj, args);
+        if (counter.after) {
+          await (value as (...a: unknown[]) => unknown).apply(obj, args);
+          throw new InjectedCrash(`injected crash after call ${n} (${String(prop)})`);
+        }
+        throw new InjectedCrash(`injected crash before call ${n} (${String(prop)})`);
+      };
+    },
+  });
+}
+
+function jobFinished(job: StoredObject): boolean {
+  const conditions = ((job.status ?? {}) as { conditions?: Array<{ type: string; status: string }> }).conditions ?? [];
+  return conditions.some((c) => (c.type === 'Complete' || c.type === 'Failed') && c.status === 'True');
+}
+
+export class ChaosEngine {
+  readonly stats: ChaosStats = { deliveries: 0, crashes: 0, redeliveries: 0, duplicates: 0, lost: 0, apiFaults: 0, redisKills: 0, resyncRuns: 0, repairs: [] };
+  /** Successful creates per Job name (a second one would be a second launch). */
+  readonly jobsCreated = new Map<string, number>();
+  /** Every prompt a task.ready carried, per Task. */
+  readonly readyPrompts = new Map<string, string[]>();
+  /** Every phase each Task was stored with, in order. */
+  readonly phaseHistory = new Map<string, string[]>();
+  /** Answers that are neither success nor retryable, or 500s (a bug). */
+  readonly refusals: string[] = [];
+
+  private readonly pool: CloudEvent<unknown>[] = [];
+  private readonly copiesLeft = new Map<CloudEvent<unknown>, number>();
+  private readonly source: ApiServerSourceSimulator;
+  private readonly routes = loadTriggerRoutes();
+  private readonly resyncState = newResyncState();
+  private readonly cluster: Cluster;
+
+  private constructor(
+    readonly api: FakeApiServer,
+    readonly store: Store,
+    private readonly admin: Redis,
+    readonly namespace: string,
+    private readonly random: () => number,
+    private readonly options: ChaosOptions,
+    private readonly failing: (task: string) => boolean,
+  ) {
+    this.source = new ApiServerSourceSimulator(api);
+    const base = createKubernetesCluster(api.kubeConfig(), { requestTimeoutMs: 5_000 });
+    this.cluster = {
+      ...base,
+      createJob: async (job) => {
+        const result = await base.createJob(job);
+        if (result === 'created') this.jobsCreated.set(job.metadata!.name!, (this.jobsCreated.get(job.metadata!.name!) ?? 0) + 1);
+        return result;
+      },
+    };
+    api.onChange((obj, deleted) => {
+      if (obj.kind !== 'Task' || deleted) return;
+      const phase = String((obj.status as { phase?: string } | undefined)?.phase ?? '');
+      const name = String(obj.metadata.name);
+      const history = this.phaseHistory.get(name) ?? [];
+      if (history.at(-1) !== phase) history.push(phase);
+      this.phaseHistory.set(name, history);
+    });
+  }
+
+  static async start(
+    redis: RedisServer,
+    namespace: string,
+    random: () => number,
+    options: ChaosOptions,
+    failing: (task: string) => boolean,
+  ): Promise<ChaosEngine> {
+    const api = await startFakeApiServer();
+    // Killed connections reconnect; their errors are the point, not news.
+    const client = new Redis(redis.url, { maxRetriesPerRequest: 1 }).on('error', () => undefined);
+    const admin = new Redis(redis.url).on('error', () => undefined);
+    return new ChaosEngine(api, createRedisStore(client), admin, namespace, random, options, failing);
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([this.store.close(), this.admin.quit(), this.api.close()]);
+  }
+
+  apply(tasks: object[]): void {
+    for (const task of tasks) {
+      const copy = structuredClone(task) as { metadata: Record<string, unknown> };
+      copy.metadata.namespace = this.namespace;
+      this.api.put('tasks', copy);
+    }
+  }
+
+  task(name: string): StoredObject & { status?: Record<string, unknown> } {
+    return this.api.get('tasks', this.namespace, name)!;
+  }
+
+  private deps(name: string, crash?: { calls: number; at: number; after: boolean }): FlowDeps {
+    const emit = async (event: CloudEvent<unknown>) => this.emitted(event);
+    return {
+      store: crash ? withCrash(this.store, crash) : this.store,
+      cluster: crash ? withCrash(this.cluster, crash) : this.cluster,
+      emit: crash ? withCrash({ emit }, crash).emit : emit,
+      log: silent,
+      config: { source: `/dendrite/${name}`, renderLimits: DEFAULT_RENDER_LIMITS, maxPromptBytes: MAX_SINGLE_ARGUMENT_BYTES },
+      now: () => new Date(),
+    };
+  }
+
+  private emitted(event: CloudEvent<unknown>): void {
+    if (event.type === TASK_READY) {
+      const data = event.data as TaskReadyData;
+      this.readyPrompts.set(data.name, [...(this.readyPrompts.get(data.name) ?? []), data.prompt]);
+      // A broker that gives up on an event sends it to the dead letters: lost for the engine.
+      if (this.random() < this.options.lose) {
+        this.stats.lost++;
+        return;
+      }
+    }
+    this.pool.push(event);
+  }
+
+  private pollSource(): void {
+    for (const event of this.source.poll()) {
+      if (this.random() < this.options.lose) this.stats.lost++;
+      else this.pool.push(event);
+    }
+  }
+
+  private take(): CloudEvent<unknown> {
+    const i = Math.floor(this.random() * this.pool.length);
+    const [event] = this.pool.splice(i, 1);
+    return event!;
+  }
+
+  private service(event: CloudEvent<unknown>): string | undefined {
+    const attributes = event as unknown as Record<string, unknown>;
+    return this.routes.find((r) => Object.entries(r.attributes).every(([k, v]) => attributes[k] === v))?.service;
+  }
+
+  private async deliver(event: CloudEvent<unknown>): Promise<void> {
+    const service = this.service(event);
+    const factory = service ? SERVICES[service] : undefined;
+    if (!factory) return; // routed nowhere we run (outcome events): dropped, as a Broker does
+    if (!this.copiesLeft.has(event)) {
+      let extra = 0;
+      while (extra < 2 && this.random() < this.options.duplicate) extra++;
+      this.copiesLeft.set(event, extra);
+    }
+    const crash = this.random() < this.options.crash ? { calls: 0, at: 1 + Math.floor(this.random() * 8), after: this.random() < 0.5 } : undefined;
+    const handler = factory(this.deps(service!, crash))[event.type]!;
+    this.stats.deliveries++;
+    let status: number;
+    try {
+      const reply = await handler(event, handlerContext);
+      if (reply) this.emitted(reply);
+      status = reply ? 200 : 202;
+    } catch (err) {
+      const answer = answerFor(err);
+      status = answer.status;
+      if (err instanceof InjectedCrash) this.stats.crashes++;
+      if (!RETRYABLE(status) || status === 500) {
+        this.refusals.push(`${service} ${event.type} ${event.subject}: ${status} ${answer.message} ${(err as Error).stack ?? ''}`);
+        return;
+      }
+      this.stats.redeliveries++;
+      this.pool.push(event);
+      return;
+    }
+    const left = this.copiesLeft.get(event)!;
+    if (left > 0) {
+      this.copiesLeft.set(event, left - 1);
+      this.stats.duplicates++;
+      this.pool.push(event);
+    }
+  }
+
+  private jobsToRun(): StoredObject[] {
+    return this.api.list('jobs', this.namespace).filter((j) => !jobFinished(j));
+  }
+
+  /** The kubelet and Job controller: start a Job, or run it to its end (the agent's log and condition). */
+  private kubeletStep(jobs: StoredObject[]): void {
+    const job = jobs[Math.floor(this.random() * jobs.length)]! as StoredObject & {
+      spec: { template: { spec: { containers: Array<{ name: string; args?: string[] }> } } };
+      status?: Record<string, unknown>;
+    };
+    const name = String(job.metadata.name);
+    const at = new Date().toISOString();
+    if (!job.status?.startTime && this.random() < 0.6) {
+      this.api.put('jobs', { ...job, status: { active: 1, startTime: at } });
+      return;
+    }
+    const container = job.spec.template.spec.containers[0]!;
+    const prompt = container.args?.[0] ?? '';
+    const task = String((job.metadata.labels as Record<string, string>)['axon.io/task']);
+    const fails = this.failing(task);
+    const log = fails ? 'giving up\n' : `working\n---AXON_OUTPUTS_START---\n${agentOutput(prompt)}\n---AXON_OUTPUTS_END---\n`;
+    this.api.addJobPod(this.namespace, name, { logs: { [container.name]: log } });
+    this.api.put('jobs', {
+      ...job,
+      status: fails
+        ? { ...job.status, active: 0, failed: 1, conditions: [{ type: 'Failed', status: 'True', reason: 'BackoffLimitExceeded', message: 'agent failed', lastTransitionTime: at }] }
+        : { ...job.status, active: 0, succeeded: 1, completionTime: at, conditions: [{ type: 'Complete', status: 'True', lastTransitionTime: at }] },
+    });
+  }
+
+  private injectFaults(): void {
+    if (this.random() < this.options.apiFault) {
+      const faults = [500, 503, 429, 409, 'reset'] as const;
+      const status = faults[Math.floor(this.random() * faults.length)]!;
+      this.api.failNext({}, { status, ...(status === 429 ? { retryAfter: 0 } : {}) });
+      this.stats.apiFaults++;
+    }
+    if (this.random() < this.options.redisKill) {
+      this.stats.redisKills++;
+      // Mid-batch: the handlers' commands are on the wire when their connection dies.
+      setImmediate(() => void this.admin.call('CLIENT', 'KILL', 'TYPE', 'normal', 'SKIPME', 'yes').catch(() => undefined));
+    }
+  }
+
+  /** Delivers and runs Jobs until nothing is queued and no Job is left to run. */
+  private async drive(maxSteps: number): Promise<void> {
+    for (let step = 0; ; step++) {
+      if (step > maxSteps) throw new Error(`no quiet after ${maxSteps} steps (${this.pool.length} events queued)`);
+      this.pollSource();
+      const jobs = this.jobsToRun();
+      if (this.pool.length === 0 && jobs.length === 0) return;
+      if (jobs.length > 0 && (this.pool.length === 0 || this.random() < 0.25)) {
+        this.kubeletStep(jobs);
+        continue;
+      }
+      const size = Math.min(this.pool.length, 1 + Math.floor(this.random() * this.options.concurrency));
+      const batch = Array.from({ length: size }, () => this.take());
+      this.injectFaults();
+      await Promise.all(batch.map((event) => this.deliver(event)));
+    }
+  }
+
+  /** Runs the schedule to its end: drive, then resync (what was lost) until a run repairs nothing. */
+  async run(maxSteps = 200_000): Promise<void> {
+    for (let round = 0; round < 30; round++) {
+      await this.drive(maxSteps);
+      const report = await runResync(
+        { ...this.deps('resync'), log: silent },
+        { ...DEFAULT_RESYNC_OPTIONS, namespaces: [this.namespace], lostJobGraceMs: 0, logTailBytes: 64 * 1024 },
+        this.resyncState,
+      );
+      this.stats.resyncRuns++;
+      this.stats.repairs.push(...report.repairs);
+      if (report.aborted) continue; // a fault hit resync itself: run it again
+      if (report.repairs.length === 0 && report.deferred === 0 && report.suspected === 0 && this.pool.length === 0) return;
+    }
+    throw new Error('resync did not settle in 30 rounds');
+  }
+}
