@@ -45,7 +45,7 @@ export interface BareServerResult {
   duplicates: number;
 }
 
-export const FULL_BARE_SERVER: BareServerOptions = { rounds: 3, durationSeconds: 8, connections: 10, tasks: 60_000, warmupSeconds: 2 };
+export const FULL_BARE_SERVER: BareServerOptions = { rounds: 3, durationSeconds: 8, connections: 10, tasks: 90_000, warmupSeconds: 2 };
 
 const script = (name: string) => fileURLToPath(new URL(`./servers/${name}.js`, import.meta.url));
 

@@ -21,8 +21,12 @@ for (const name of selected) {
     process.stdout.write(`\n## ${name}\n\n(not built: ${script} is missing)\n`);
     continue;
   }
+  // The template benchmark (another module's) prints plain lines: give them a heading and a block.
+  const plain = name === 'template';
+  if (plain) process.stdout.write('\n## Template rendering (bench/template.ts)\n\n```\n');
   const started = performance.now();
   const run = spawnSync(process.execPath, [script], { stdio: 'inherit' });
+  if (plain) process.stdout.write('```\n');
   process.stderr.write(`[bench] ${name}: ${((performance.now() - started) / 1000).toFixed(1)} s, exit ${run.status}\n`);
   if (run.status !== 0) failed++;
 }
