@@ -133,8 +133,15 @@ export class EngineHarness {
 
   static async start(options: EngineHarnessOptions = {}): Promise<EngineHarness> {
     const [api, redisServer] = await Promise.all([startFakeApiServer(), startRedisServer({ appendonly: options.appendonly })]);
-    const store = createRedisStore(new Redis(redisServer.url, { maxRetriesPerRequest: 1 }));
-    return new EngineHarness(api, redisServer, store, options);
+    // As the functions run in production (shared/runtime/clients.ts): commands fail at once while
+    // Redis is unreachable (503, the broker retries) instead of waiting in an offline queue.
+    const redis = new Redis(redisServer.url, { maxRetriesPerRequest: 1, enableOfflineQueue: false });
+    redis.on('error', () => undefined);
+    await new Promise<void>((resolve, reject) => {
+      redis.once('ready', () => resolve());
+      redis.once('end', () => reject(new Error('could not connect to the test Redis')));
+    });
+    return new EngineHarness(api, redisServer, createRedisStore(redis), options);
   }
 
   /** One resync run, as a PingSource tick would start it; what it emits is queued. */
@@ -170,6 +177,13 @@ export class EngineHarness {
     const task = this.api.get('tasks', namespace, name);
     if (!task) throw new Error(`no Task ${namespace}/${name}`);
     return task;
+  }
+
+  /** A function's express app, for requests that are not CloudEvents at all. */
+  app(service: string): express.Express {
+    const app = this.apps[service];
+    if (!app) throw new Error(`no app ${service}`);
+    return app;
   }
 
   /** Sends one event to one function over HTTP; a 200 reply goes back to the broker. */

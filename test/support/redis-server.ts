@@ -13,6 +13,10 @@ export interface RedisServer {
   url: string;
   stop(): Promise<void>;
   restart(): Promise<void>;
+  /** Stops the server and keeps its data directory: clients see the connection refused. */
+  down(): Promise<void>;
+  /** Starts it again on the same port after `down()` (with AOF, with its data). */
+  up(): Promise<void>;
 }
 
 const STARTUP_TIMEOUT_MS = 10_000;
@@ -151,6 +155,12 @@ export async function startRedisServer(opts: { appendonly?: boolean } = {}): Pro
     },
     async restart() {
       await kill(current);
+      current = await spawnServer(port, dir, appendonly);
+    },
+    async down() {
+      await kill(current);
+    },
+    async up() {
       current = await spawnServer(port, dir, appendonly);
     },
   };
