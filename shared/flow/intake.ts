@@ -18,6 +18,7 @@ import { countCompleted } from './count.js';
 import type { FlowContext, FlowDeps } from './deps.js';
 import { failDependents, failTask, markFailed, type TaskIdentity } from './fail.js';
 import { readyEvent } from './ready.js';
+import { templateFailureMessage } from './render.js';
 import { mayAdvance, updateStatus } from './status.js';
 import { recordTaskEvent } from './task-events.js';
 
@@ -136,7 +137,7 @@ export async function intakeTask(
     } catch (err) {
       if (!(err instanceof TemplateError)) throw err;
       // Found now, before any dependency spends anything on a Task that could never render.
-      const message = `prompt template: ${err.message}`;
+      const message = templateFailureMessage(err);
       if (!alreadyFailedWith(task as unknown as Record<string, unknown>, message)) {
         await failTask(deps, context, identity, message, 'TemplateFailed');
       }
