@@ -30,7 +30,8 @@ import { runResync, type RepairRecord } from '../../shared/resync/resync.js';
 import { createRedisStore } from '../../shared/store/redis-store.js';
 import type { Store } from '../../shared/store/store.js';
 import { DEFAULT_RENDER_LIMITS } from '../../shared/template/index.js';
-import { ApiServerSourceSimulator } from '../support/apiserver-source.js';
+import { apiServerEvent } from '../support/apiserver-source.js';
+import { APISERVER_ADD, APISERVER_DELETE, APISERVER_UPDATE } from '../../shared/events/types.js';
 import { loadTriggerRoutes } from '../support/engine-harness.js';
 import { startFakeApiServer, type FakeApiServer, type StoredObject } from '../support/fake-apiserver.js';
 import type { RedisServer } from '../support/redis-server.js';
@@ -49,6 +50,12 @@ export interface ChaosOptions {
   redisKill: number;
   /** Most deliveries in flight at once. */
   concurrency: number;
+  /** Instances of each function (each its own Redis and API clients), picked at random per delivery. */
+  instances?: number;
+  /** Deliver every event at least twice. */
+  alwaysDuplicate?: boolean;
+  /** Chance that the kubelet first marks a Job active (else it runs it to its end at once). */
+  startJobs?: number;
 }
 
 export interface ChaosStats {
@@ -116,31 +123,44 @@ export class ChaosEngine {
 
   private readonly pool: CloudEvent<unknown>[] = [];
   private readonly copiesLeft = new Map<CloudEvent<unknown>, number>();
-  private readonly source: ApiServerSourceSimulator;
+  /** What changed since the source last sent (latest version per object): an incremental ApiServerSource. */
+  private readonly changed = new Map<string, { obj: StoredObject; deleted: boolean }>();
+  private readonly sent = new Set<string>();
+  /** Jobs not finished yet, by name. */
+  private readonly unfinished = new Map<string, StoredObject>();
   private readonly routes = loadTriggerRoutes();
   private readonly resyncState = newResyncState();
-  private readonly cluster: Cluster;
+  private readonly clusters: Cluster[];
 
   private constructor(
     readonly api: FakeApiServer,
-    readonly store: Store,
+    private readonly stores: Store[],
     private readonly admin: Redis,
     readonly namespace: string,
     private readonly random: () => number,
     private readonly options: ChaosOptions,
     private readonly failing: (task: string) => boolean,
   ) {
-    this.source = new ApiServerSourceSimulator(api);
-    const base = createKubernetesCluster(api.kubeConfig(), { requestTimeoutMs: 5_000 });
-    this.cluster = {
-      ...base,
-      createJob: async (job) => {
-        const result = await base.createJob(job);
-        if (result === 'created') this.jobsCreated.set(job.metadata!.name!, (this.jobsCreated.get(job.metadata!.name!) ?? 0) + 1);
-        return result;
-      },
-    };
+    this.clusters = stores.map(() => {
+      const base = createKubernetesCluster(api.kubeConfig(), { requestTimeoutMs: 5_000 });
+      return {
+        ...base,
+        createJob: async (job) => {
+          const result = await base.createJob(job);
+          if (result === 'created') this.jobsCreated.set(job.metadata!.name!, (this.jobsCreated.get(job.metadata!.name!) ?? 0) + 1);
+          return result;
+        },
+      };
+    });
     api.onChange((obj, deleted) => {
+      const watched = obj.kind === 'Task' || (obj.kind === 'Job' && typeof (obj.metadata.labels as Record<string, string> | undefined)?.['axon.io/task'] === 'string');
+      if (!watched) return;
+      const key = `${String(obj.kind)}/${String(obj.metadata.namespace)}/${String(obj.metadata.name)}`;
+      this.changed.set(key, { obj: structuredClone(obj), deleted });
+      if (obj.kind === 'Job') {
+        if (deleted || jobFinished(obj)) this.unfinished.delete(String(obj.metadata.name));
+        else this.unfinished.set(String(obj.metadata.name), obj);
+      }
       if (obj.kind !== 'Task' || deleted) return;
       const phase = String((obj.status as { phase?: string } | undefined)?.phase ?? '');
       const name = String(obj.metadata.name);
@@ -159,13 +179,24 @@ export class ChaosEngine {
   ): Promise<ChaosEngine> {
     const api = await startFakeApiServer();
     // Killed connections reconnect; their errors are the point, not news.
-    const client = new Redis(redis.url, { maxRetriesPerRequest: 1 }).on('error', () => undefined);
+    const clients = Array.from({ length: options.instances ?? 1 }, () => new Redis(redis.url, { maxRetriesPerRequest: 1 }).on('error', () => undefined));
     const admin = new Redis(redis.url).on('error', () => undefined);
-    return new ChaosEngine(api, createRedisStore(client), admin, namespace, random, options, failing);
+    const engine = new ChaosEngine(api, clients.map((c) => createRedisStore(c)), admin, namespace, random, options, failing);
+    engine.clients.push(...clients, admin);
+    return engine;
   }
 
+  /** The first instance's store (all share one Redis). */
+  get store(): Store {
+    return this.stores[0]!;
+  }
+
+  /** Every Redis client, closed hard at the end: a connection killed mid-run may still be reconnecting. */
+  private readonly clients: Redis[] = [];
+
   async close(): Promise<void> {
-    await Promise.all([this.store.close(), this.admin.quit(), this.api.close()]);
+    await this.api.close();
+    for (const client of this.clients) client.disconnect(false);
   }
 
   apply(tasks: object[]): void {
@@ -180,11 +211,13 @@ export class ChaosEngine {
     return this.api.get('tasks', this.namespace, name)!;
   }
 
-  private deps(name: string, crash?: { calls: number; at: number; after: boolean }): FlowDeps {
+  private deps(name: string, crash?: { calls: number; at: number; after: boolean }, instance = 0): FlowDeps {
     const emit = async (event: CloudEvent<unknown>) => this.emitted(event);
+    const store = this.stores[instance]!;
+    const cluster = this.clusters[instance]!;
     return {
-      store: crash ? withCrash(this.store, crash) : this.store,
-      cluster: crash ? withCrash(this.cluster, crash) : this.cluster,
+      store: crash ? withCrash(store, crash) : store,
+      cluster: crash ? withCrash(cluster, crash) : cluster,
       emit: crash ? withCrash({ emit }, crash).emit : emit,
       log: silent,
       config: { source: `/dendrite/${name}`, renderLimits: DEFAULT_RENDER_LIMITS, maxPromptBytes: MAX_SINGLE_ARGUMENT_BYTES },
@@ -205,8 +238,23 @@ export class ChaosEngine {
     this.pool.push(event);
   }
 
+  /** The watch events since the last call, one per changed object (its latest version). */
+  private sourceEvents(): CloudEvent<unknown>[] {
+    const events: CloudEvent<unknown>[] = [];
+    for (const [key, { obj, deleted }] of this.changed) {
+      if (deleted) {
+        if (this.sent.delete(key)) events.push(apiServerEvent(APISERVER_DELETE, obj));
+      } else {
+        events.push(apiServerEvent(this.sent.has(key) ? APISERVER_UPDATE : APISERVER_ADD, obj));
+        this.sent.add(key);
+      }
+    }
+    this.changed.clear();
+    return events;
+  }
+
   private pollSource(): void {
-    for (const event of this.source.poll()) {
+    for (const event of this.sourceEvents()) {
       if (this.random() < this.options.lose) this.stats.lost++;
       else this.pool.push(event);
     }
@@ -228,12 +276,13 @@ export class ChaosEngine {
     const factory = service ? SERVICES[service] : undefined;
     if (!factory) return; // routed nowhere we run (outcome events): dropped, as a Broker does
     if (!this.copiesLeft.has(event)) {
-      let extra = 0;
+      let extra = this.options.alwaysDuplicate ? 1 : 0;
       while (extra < 2 && this.random() < this.options.duplicate) extra++;
       this.copiesLeft.set(event, extra);
     }
     const crash = this.random() < this.options.crash ? { calls: 0, at: 1 + Math.floor(this.random() * 8), after: this.random() < 0.5 } : undefined;
-    const handler = factory(this.deps(service!, crash))[event.type]!;
+    const instance = Math.floor(this.random() * this.stores.length);
+    const handler = factory(this.deps(service!, crash, instance))[event.type]!;
     this.stats.deliveries++;
     let status: number;
     try {
@@ -261,18 +310,18 @@ export class ChaosEngine {
   }
 
   private jobsToRun(): StoredObject[] {
-    return this.api.list('jobs', this.namespace).filter((j) => !jobFinished(j));
+    return [...this.unfinished.values()];
   }
 
   /** The kubelet and Job controller: start a Job, or run it to its end (the agent's log and condition). */
   private kubeletStep(jobs: StoredObject[]): void {
-    const job = jobs[Math.floor(this.random() * jobs.length)]! as StoredObject & {
+    const job = structuredClone(jobs[Math.floor(this.random() * jobs.length)]!) as StoredObject & {
       spec: { template: { spec: { containers: Array<{ name: string; args?: string[] }> } } };
       status?: Record<string, unknown>;
     };
     const name = String(job.metadata.name);
     const at = new Date().toISOString();
-    if (!job.status?.startTime && this.random() < 0.6) {
+    if (!job.status?.startTime && this.random() < (this.options.startJobs ?? 0.6)) {
       this.api.put('jobs', { ...job, status: { active: 1, startTime: at } });
       return;
     }

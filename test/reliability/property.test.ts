@@ -5,8 +5,8 @@
  * engine ends where a simple reference model says, having launched each Task at most once,
  * lost no output, and rendered no prompt before all of its dependencies' outputs were recorded.
  *
- * Sized for CI on 2 cores: a time budget (RELIABILITY_PROPERTY_MS, default 60 s) stops the
- * run early; the number of schedules run is printed.
+ * Sized for CI on 2 cores: a time budget (RELIABILITY_PROPERTY_MS, default 60 s) ends the
+ * run early (at most RELIABILITY_PROPERTY_RUNS schedules); the number of schedules run is printed.
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -75,6 +75,9 @@ test('random DAGs under random schedules end as the reference model says', async
   const started = Date.now();
 
   const property = fc.asyncProperty(dagArbitrary, chaosArbitrary, fc.integer(), async (dag, chaos, seed) => {
+    // The budget is checked here, between schedules: a schedule is never cut off half-way
+    // (fast-check's own time limit abandons the run in flight, leaving its servers open).
+    if (Date.now() - started > BUDGET_MS && schedules > 0) return;
     const namespace = `p${++schedules}`;
     const model = expected(dag);
     const engine = await ChaosEngine.start(redis, namespace, seededRandom(seed), chaos, (name) => dag.failing.has(dag.names.indexOf(name)));
@@ -125,8 +128,6 @@ test('random DAGs under random schedules end as the reference model says', async
 
   await fc.assert(property, {
     numRuns: MAX_RUNS,
-    interruptAfterTimeLimit: BUDGET_MS,
-    markInterruptAsFailure: false,
     // Always include one schedule at the full size, under every kind of fault at once.
     examples: [
       [
