@@ -8,7 +8,9 @@ import type express from 'express';
 import type { Logger } from 'pino';
 import { createApp as createJobStatusApp, FUNCTION_NAME as JOB_STATUS } from '../functions/job-status/app.js';
 import { createApp as createLauncherApp, FUNCTION_NAME as LAUNCHER } from '../functions/launcher/app.js';
+import { createApp as createResyncApp, FUNCTION_NAME as RESYNC } from '../functions/resync/app.js';
 import { createApp as createTaskIntakeApp, FUNCTION_NAME as TASK_INTAKE } from '../functions/task-intake/app.js';
+import { DEFAULT_RESYNC_OPTIONS } from '../shared/resync/config.js';
 import { MAX_SINGLE_ARGUMENT_BYTES, type FlowDeps } from '../shared/flow/deps.js';
 import { DEFAULT_JOB_CONFIG, type JobConfig } from '../shared/job/build.js';
 import type { Store } from '../shared/store/store.js';
@@ -18,6 +20,7 @@ import type { AgentResolver } from '../shared/local/agents.js';
 import { createLocalBroker, type DeadLetter, type LocalBroker, type RetryPolicy } from '../shared/local/broker.js';
 import { createLocalCluster, type LocalCluster, type LocalClusterOptions } from '../shared/local/cluster.js';
 import { listenLocal, type LocalServer } from '../shared/local/listen.js';
+import { startPinger, tickFor } from '../shared/local/ping.js';
 import type { Trigger } from '../shared/local/triggers.js';
 
 export interface LocalEngineOptions {
@@ -38,6 +41,8 @@ export interface LocalEngineOptions {
   onAgentOutput?: LocalClusterOptions['onAgentOutput'];
   onEvent?: (event: CloudEvent<unknown>) => void;
   onDeadLetter?: (letter: DeadLetter) => void;
+  /** How often the local PingSource ticks resync (a cluster's PingSource: every minute). */
+  resyncIntervalMs?: number;
 }
 
 export interface LocalEngine {
@@ -83,6 +88,8 @@ export async function startLocalEngine(options: LocalEngineOptions): Promise<Loc
     [TASK_INTAKE]: createTaskIntakeApp(depsFor(TASK_INTAKE)),
     [JOB_STATUS]: createJobStatusApp(depsFor(JOB_STATUS), { logTailBytes: options.logTailBytes ?? 1024 * 1024 }),
     [LAUNCHER]: createLauncherApp(depsFor(LAUNCHER), options.jobConfig ?? DEFAULT_JOB_CONFIG),
+    // Every namespace the run applied; a Job is never failed as lost while its agent may still report.
+    [RESYNC]: createResyncApp(depsFor(RESYNC), { ...DEFAULT_RESYNC_OPTIONS, logTailBytes: options.logTailBytes ?? 1024 * 1024 }),
   };
   const servers: LocalServer[] = [];
   const subscribers: Record<string, string> = {};
@@ -106,6 +113,12 @@ export async function startLocalEngine(options: LocalEngineOptions): Promise<Loc
     onDeadLetter: options.onDeadLetter,
   });
   const ready = broker;
+  const tick = tickFor(options.triggers, RESYNC);
+  const pinger = tick
+    ? startPinger(tick, (event) => ready.publish(event), options.resyncIntervalMs ?? 30_000, (err) =>
+        options.log.debug({ err: (err as Error).message }, 'resync tick not sent'),
+      )
+    : undefined;
 
   return {
     cluster,
@@ -116,6 +129,7 @@ export async function startLocalEngine(options: LocalEngineOptions): Promise<Loc
     },
     quiet: () => ready.pending() === 0 && cluster.runningJobs() === 0,
     async close() {
+      pinger?.stop();
       ready.close();
       await Promise.all(servers.map((s) => s.close()));
     },
