@@ -10,6 +10,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Ajv, type ValidateFunction } from 'ajv';
 import addFormatsPlugin from 'ajv-formats';
+import { buildJob, DEFAULT_JOB_CONFIG } from '../../shared/job/build.js';
+import type { Task } from '../../shared/task/model.js';
 import { allManifests, REPO_URL, type Json, type Manifest } from './manifests.js';
 
 const SCHEMAS = new URL('../shared/schemas/', REPO_URL);
@@ -75,4 +77,39 @@ test('every manifest in knative/ and crds/ validates against the upstream schema
     if (problemsOf(validators, { ...manifest, doc: broken }).length === 0) misspelled.push(`${manifest.file}#${manifest.index} ${manifest.kind}`);
   }
   assert.deepEqual(misspelled, [], 'a manifest with an unknown field passed its schema');
+
+  // The Jobs the launcher creates are manifests too: every agent type, with every override.
+  const jobProblems: string[] = [];
+  const jobs = (['claude-code', 'codex', 'gemini', 'opencode'] as const).flatMap((type, i) => {
+    const task = (spec: Partial<Task['spec']>): Task => ({
+      apiVersion: 'axon.io/v1alpha1',
+      kind: 'Task',
+      metadata: { name: `t${i}`, namespace: 'default', uid: `uid-${i}` },
+      spec: { type, prompt: 'p', credentials: { type: i % 2 ? 'oauth' : 'api-key', secretRef: { name: 'keys' } }, ...spec },
+    });
+    return [
+      buildJob(task({}), 'a prompt', DEFAULT_JOB_CONFIG),
+      buildJob(
+        task({
+          model: 'some-model',
+          image: 'registry.example.com/agent:1',
+          ttlSecondsAfterFinished: 60,
+          podOverrides: {
+            resources: { limits: { cpu: '1', memory: '1Gi' }, requests: { cpu: '250m' } },
+            activeDeadlineSeconds: 600,
+            nodeSelector: { pool: 'agents' },
+            env: [{ name: 'EXTRA', value: 'x' }, { name: 'FROM_SECRET', valueFrom: { secretKeyRef: { name: 's', key: 'k' } } }],
+          },
+        }),
+        'a prompt',
+        DEFAULT_JOB_CONFIG,
+      ),
+    ];
+  });
+  for (const job of jobs) {
+    // Through JSON, as it travels to the API server.
+    const doc = JSON.parse(JSON.stringify(job)) as Json;
+    for (const problem of problemsOf(validators, { doc, apiVersion: 'batch/v1', kind: 'Job' })) jobProblems.push(`Job ${job.metadata?.name}: ${problem}`);
+  }
+  assert.deepEqual(jobProblems, []);
 });
