@@ -13,7 +13,7 @@ import type { TaskReadyData } from '../events/types.js';
 import type { RegisterInput, TaskEntry } from '../store/store.js';
 import type { Task } from '../task/model.js';
 import { templateDialectOf, validateTask } from '../task/validate.js';
-import { checkTemplate, TemplateError } from '../template/index.js';
+import { checkTemplate, referencedDependencies, TemplateError } from '../template/index.js';
 import { countCompleted } from './count.js';
 import type { FlowContext, FlowDeps } from './deps.js';
 import { failDependents, failTask, markFailed, type TaskIdentity } from './fail.js';
@@ -148,7 +148,8 @@ export async function intakeTask(
   // A Task no function has written a status to, unknown to the index under this uid: this is
   // its first sighting, so `kubectl describe` gets one TaskCreated (best-effort).
   const unseen = !observed && !task.status?.phase && rebuilding;
-  const outcome = await deps.store.register({ namespace, name, uid, dependsOn, template: task.spec.prompt, dialect, observed });
+  const needs = neededDependencies(task.spec.prompt, dialect, dependsOn);
+  const outcome = await deps.store.register({ namespace, name, uid, dependsOn, template: task.spec.prompt, dialect, needs, observed });
   // A Task the cluster already records as launched or finished only refreshes the index
   // (after a Redis wipe); acting again would echo our own status patches back forever.
   if (observed) return { outcome: 'refreshed' };
@@ -187,4 +188,26 @@ export async function intakeTask(
       await failDependents(deps, context, namespace, outcome.dependents);
       return { outcome: 'failed' };
   }
+}
+
+/**
+ * The dependencies whose data the prompt reads, for the store to hand back when the Task is
+ * released (undefined = all of them), so that releasing it costs O(what the prompt reads).
+ * Never empty for a Task with dependencies: a ready Task's prompt is rendered as a template
+ * only when it comes with dependency data (render.ts), so one record is kept.
+ */
+function neededDependencies(template: string, dialect: RegisterInput['dialect'], dependsOn: string[]): string[] | undefined {
+  if (dependsOn.length === 0) return undefined;
+  let referenced: string[] | 'all';
+  try {
+    referenced = referencedDependencies(template, dialect);
+  } catch (err) {
+    // Only when rebuilding (a new Task's template was checked above): keep every dependency.
+    if (err instanceof TemplateError) return undefined;
+    throw err;
+  }
+  if (referenced === 'all') return undefined;
+  const declared = new Set(dependsOn);
+  const known = referenced.filter((d) => declared.has(d));
+  return known.length > 0 ? known : [dependsOn[0]!];
 }

@@ -16,11 +16,14 @@ import type {
   TaskEntry,
   TaskState,
 } from './store.js';
+import { neededDeps } from './store.js';
 
 interface Entry {
   uid: string;
   state: TaskState;
   deps: string[];
+  /** The dependencies a ready Task gets data for: dependsOn filtered by `needs`, or all of it. */
+  needs: string[];
   template: string;
   dialect: TemplateDialect;
   /** Dependencies not succeeded yet (only meaningful while `waiting`). */
@@ -78,7 +81,7 @@ export function createMemoryStore(): Store {
   }
 
   function readyTask(space: Namespace, name: string, entry: Entry): ReadyTask {
-    const deps: DependencyRecord[] = entry.deps.map((dep) => {
+    const deps: DependencyRecord[] = entry.needs.map((dep) => {
       const found = space.entries.get(dep);
       return { name: dep, outputs: copyList(found?.outputs ?? null), results: copyMap(found?.results ?? null) };
     });
@@ -184,6 +187,7 @@ export function createMemoryStore(): Store {
       uid,
       state: 'waiting',
       deps,
+      needs: neededDeps(deps, input.needs),
       template: input.template,
       dialect: input.dialect,
       pending: new Set(),
@@ -262,6 +266,7 @@ export function createMemoryStore(): Store {
         uid,
         state: 'waiting',
         deps: [],
+        needs: [],
         template: '',
         dialect: '' as TemplateDialect,
         pending: new Set(),

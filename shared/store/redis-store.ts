@@ -12,6 +12,7 @@ import { LAUNCH_LUA } from './lua/launch.js';
 import { REGISTER_LUA } from './lua/register.js';
 import { REMOVE_LUA } from './lua/remove.js';
 import { parseCompletionReply, parseRegisterReply } from './redis-replies.js';
+import { neededDeps } from './store.js';
 import type { CompletionInput, RegisterInput, Store, TaskEntry, TaskState } from './store.js';
 
 export interface RedisStoreOptions {
@@ -75,6 +76,8 @@ export function createRedisStore(redis: Redis | Cluster, options: RedisStoreOpti
         observed?.phase === 'Succeeded' ? JSON.stringify(observed.outputs) : 'null',
         observed?.phase === 'Succeeded' ? JSON.stringify(observed.results) : 'null',
         observed?.phase === 'Failed' ? observed.message : '',
+        // '' = all of dependsOn; otherwise the ones readyTask reads, already in dependsOn order.
+        input.needs === undefined ? '' : JSON.stringify(neededDeps(input.dependsOn, input.needs)),
       ];
       return parseRegisterReply(await script('register', prefixFor(input.namespace), args));
     },

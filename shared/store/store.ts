@@ -21,7 +21,10 @@ export interface ReadyTask {
   uid: string;
   template: string;
   dialect: TemplateDialect;
-  /** One record per entry of dependsOn, in dependsOn order. */
+  /**
+   * One record per entry of dependsOn, in dependsOn order — only the entries named in the
+   * registered `needs` when it was given.
+   */
   deps: DependencyRecord[];
 }
 
@@ -40,6 +43,12 @@ export interface RegisterInput {
   dependsOn: string[];
   template: string;
   dialect: TemplateDialect;
+  /**
+   * The dependencies whose data the prompt reads (template/referencedDependencies); absent =
+   * all of dependsOn. When set, a ready Task's `deps` holds only these (names not in dependsOn
+   * are ignored), so releasing it costs O(needs), not O(dependsOn).
+   */
+  needs?: string[];
   /**
    * What the cluster already says about this Task (its status), so that re-registering
    * after a Redis wipe restores terminal and launched states instead of re-running.
@@ -118,4 +127,14 @@ export interface Store {
   /** Health check for readiness probes. */
   ping(): Promise<void>;
   close(): Promise<void>;
+}
+
+/**
+ * The dependencies a ready Task gets data for: dependsOn (in its order, repeats kept) filtered
+ * by `needs`, or all of dependsOn when `needs` is absent.
+ */
+export function neededDeps(dependsOn: string[], needs: string[] | undefined): string[] {
+  if (needs === undefined) return [...dependsOn];
+  const wanted = new Set(needs);
+  return dependsOn.filter((d) => wanted.has(d));
 }

@@ -27,8 +27,10 @@ export interface PromptRenderer {
 
 /** `cacheSize` bounds each dialect's LRU of compiled templates. */
 export function createPromptRenderer(cacheSize = 256): PromptRenderer {
-  const go = new GoEngine(cacheSize);
-  const njk = new NunjucksEngine(cacheSize);
+  return rendererOver(new GoEngine(cacheSize), new NunjucksEngine(cacheSize));
+}
+
+function rendererOver(go: GoEngine, njk: NunjucksEngine): PromptRenderer {
   return {
     check(template, dialect) {
       if (dialect === 'nunjucks') njk.prepare(template);
@@ -42,11 +44,26 @@ export function createPromptRenderer(cacheSize = 256): PromptRenderer {
 }
 
 // The entry points below share one renderer, so a template is compiled once per process.
-const shared = createPromptRenderer();
+const sharedGo = new GoEngine();
+const sharedNjk = new NunjucksEngine();
+const shared = rendererOver(sharedGo, sharedNjk);
 
 /** Throws TemplateError (stage `parse`, message with the position) when the template does not parse. */
 export function checkTemplate(template: string, dialect: TemplateDialect): void {
   shared.check(template, dialect);
+}
+
+/**
+ * The dependencies (names under `Deps`) the template can read: constant-key lookups give a
+ * list (first use first; possibly empty, possibly naming no real dependency), anything that
+ * could reach every dependency gives 'all'. Rendering with only the listed dependencies present
+ * gives the same output or error as rendering with all of them. Cached per template text;
+ * throws TemplateError (stage `parse`) like checkTemplate.
+ */
+export function referencedDependencies(template: string, dialect: TemplateDialect): string[] | 'all' {
+  const deps = dialect === 'nunjucks' ? sharedNjk.dependencies(template) : sharedGo.dependencies(template);
+  return deps === 'all' ? deps : [...deps]; // the cached list stays the cache's
+
 }
 
 /** Render a prompt in the given dialect; throws TemplateError. Compiled templates are cached. */

@@ -269,6 +269,47 @@ export function storeContract(name: string, makeStore: MakeStore): void {
       }));
     });
 
+    describe('needs (the dependencies the prompt reads)', () => {
+      it('gives a released Task only the needed dependencies, in dependsOn order, repeats kept', withStore(async (store) => {
+        const needs = ['c', 'a', 'not-a-dependency'];
+        assert.deepEqual(await store.register(task('d', ['a', 'b', 'c', 'a'], { needs })), { kind: 'waiting', pending: ['a', 'b', 'c'] });
+        const completions = await succeed(store, 'c', 'a', 'b');
+        assert.deepEqual(completions.map((c) => c.ready), [[], [], [expectedReady('d', ['a', 'c', 'a'])]]);
+        // Registering the same uid again while ready reports the same subset.
+        assert.deepEqual(await store.register(task('d', ['a', 'b', 'c', 'a'], { needs })), {
+          kind: 'ready',
+          task: expectedReady('d', ['a', 'c', 'a']),
+        });
+      }));
+
+      it('applies needs when every dependency already succeeded at registration', withStore(async (store) => {
+        await succeed(store, 'a', 'b', 'c');
+        assert.deepEqual(await store.register(task('d', ['a', 'b', 'c'], { needs: ['b'] })), {
+          kind: 'ready',
+          task: expectedReady('d', ['b']),
+        });
+      }));
+
+      it('gives no dependency data when needs is an empty list, but still waits for every dependency', withStore(async (store) => {
+        assert.deepEqual(await store.register(task('d', ['a', 'b'], { needs: [] })), { kind: 'waiting', pending: ['a', 'b'] });
+        const completions = await succeed(store, 'a', 'b');
+        assert.deepEqual(completions.map((c) => c.ready), [[], [expectedReady('d', [])]]);
+      }));
+
+      it('gives every dependency when needs is absent', withStore(async (store) => {
+        await store.register(task('d', ['a', 'b', 'c']));
+        const completions = await succeed(store, 'b', 'c', 'a');
+        assert.deepEqual(completions.map((c) => c.ready), [[], [], [expectedReady('d', ['a', 'b', 'c'])]]);
+      }));
+
+      it('forgets an old incarnation\'s needs when the name is registered again under a new uid', withStore(async (store) => {
+        await store.register(task('d', ['a', 'b'], { needs: ['a'] }));
+        await store.register(task('d', ['a', 'b'], { uid: uidOf('d', 2) }));
+        const completions = await succeed(store, 'a', 'b');
+        assert.deepEqual(completions.map((c) => c.ready), [[], [expectedReady('d', ['a', 'b'], { uid: uidOf('d', 2) })]]);
+      }));
+    });
+
     describe('recordCompletion', () => {
       it('records the result once and reports redeliveries as duplicate', withStore(async (store) => {
         await store.register(task('a'));

@@ -6,6 +6,8 @@
  * Entry hash fields (`<prefix>{<ns>}:t:<name>`):
  *   uid, state            the incarnation and its TaskState ('' uid: completion of an unknown Task)
  *   deps                  JSON array, dependsOn as registered
+ *   needs                 JSON array, the deps a ready Task gets data for (dependsOn order);
+ *                         '' or absent = all of deps
  *   template, dialect     what a ready Task's prompt is rendered from
  *   pending               how many `p:<dep>` fields there are
  *   p:<dep>               present while <dep> has not succeeded (only on `waiting` entries);
@@ -29,10 +31,14 @@ local function depMessage(cur, root)
 end
 
 -- Everything a ready Task's prompt needs; dependency data stays raw JSON for the caller to parse.
+-- With 'needs' set, only those entries are read, and the (possibly large) 'deps' is not.
 local function readyTask(n)
-  local h = redis.call('HMGET', tk(n), 'uid', 'template', 'dialect', 'deps')
+  local key = tk(n)
+  local h = redis.call('HMGET', key, 'uid', 'template', 'dialect', 'needs')
+  local list = h[4]
+  if not list or list == '' then list = redis.call('HGET', key, 'deps') or '[]' end
   local recs = {}
-  for i, d in ipairs(cjson.decode(h[4] or '[]')) do
+  for i, d in ipairs(cjson.decode(list)) do
     local r = redis.call('HMGET', tk(d), 'outputs', 'results')
     recs[i] = { d, r[1] or 'null', r[2] or 'null' }
   end

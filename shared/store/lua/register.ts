@@ -4,13 +4,15 @@ import { COMMON_LUA } from './common.js';
  * Register a Task, one atomic step.
  * KEYS[1] namespace prefix.
  * ARGV: name, uid, template, dialect, deps JSON, observed state ('' | succeeded | failed |
- * launched), observed outputs JSON, observed results JSON, observed message.
+ * launched), observed outputs JSON, observed results JSON, observed message, needs JSON
+ * ('' = all of deps; else the names readyTask reads, in dependsOn order).
  * Reply (JSON): {k='ready', t=<readyTask>} | {k='waiting', p=[names]} |
  * {k='failed', m=message, c=[cycle]?, f=[[name, uid, message]...]} | {k='settled', s=state}.
  */
 export const REGISTER_LUA = `${COMMON_LUA}
 local name, uid, template, dialect, depsJson = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5]
 local observed, obsOutputs, obsResults, obsMessage = ARGV[6], ARGV[7], ARGV[8], ARGV[9]
+local needsJson = ARGV[10] or ''
 local key = tk(name)
 
 -- The dependencies still pending for a waiting entry, in dependsOn order, each once.
@@ -88,7 +90,7 @@ end
 if observed ~= '' then
   -- Rebuilding from the cluster: take its word. Registering never releases or fails
   -- dependents (nothing here could report them); the completion, delivered again, does.
-  redis.call('HSET', key, 'uid', uid, 'state', observed, 'deps', depsJson, 'template', template,
+  redis.call('HSET', key, 'uid', uid, 'state', observed, 'deps', depsJson, 'needs', needsJson, 'template', template,
     'dialect', dialect, 'pending', 0, 'outputs', obsOutputs, 'results', obsResults,
     'message', obsMessage, 'cause', '')
   if observed ~= 'succeeded' then reblock(name) end
@@ -105,7 +107,7 @@ for _, d in ipairs(deps) do
   end
 end
 
-redis.call('HSET', key, 'uid', uid, 'state', 'waiting', 'deps', depsJson, 'template', template,
+redis.call('HSET', key, 'uid', uid, 'state', 'waiting', 'deps', depsJson, 'needs', needsJson, 'template', template,
   'dialect', dialect, 'pending', 0, 'message', '', 'cause', '')
 reblock(name)
 

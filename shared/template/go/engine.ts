@@ -9,6 +9,7 @@ import { TemplateError } from '../errors.js';
 import { Budget, RenderLimits } from '../limits.js';
 import { Lru } from '../lru.js';
 import { compileGo, CompiledGo } from './compile.js';
+import { goReferencedDependencies } from './deps.js';
 import { GoExecError, location } from './exec.js';
 import { GoParseError, parseGo, ParsedTemplate } from './parser.js';
 import { GO_RUNTIME_GLOBALS, GoProgram, GoRenderState } from './runtime.js';
@@ -22,6 +23,8 @@ interface Prepared {
   compiled: CompiledGo;
   program: GoProgram;
   template: nunjucks.Template;
+  /** referencedDependencies, worked out on first request. */
+  deps?: string[] | 'all';
 }
 
 function createEnvironment(): nunjucks.Environment {
@@ -82,6 +85,13 @@ export class GoEngine {
     const prepared = { parsed, compiled, program, template };
     this.cache.set(key, prepared);
     return prepared;
+  }
+
+  /** The dependencies the template can read, or 'all' (see deps.ts); throws TemplateError('parse'). */
+  dependencies(text: string): string[] | 'all' {
+    const p = this.prepare(text);
+    p.deps ??= goReferencedDependencies(p.parsed.root);
+    return p.deps;
   }
 
   render(text: string, data: { Deps: Record<string, DependencyData> }, limits: RenderLimits): string {

@@ -8,6 +8,7 @@ import type { DependencyData } from '../../task/model.js';
 import { TemplateError } from '../errors.js';
 import { Budget, RenderLimits } from '../limits.js';
 import { Lru } from '../lru.js';
+import { nunjucksReferencedDependencies } from './deps.js';
 import { compiler, NjkTemplateError, parser, transformer } from './internals.js';
 import { NUNJUCKS_RUNTIME_GLOBALS, NunjucksRenderState, SandboxRefusal, guardedFilters } from './runtime.js';
 import { sandbox } from './sandbox.js';
@@ -42,11 +43,13 @@ function positioned(e: NjkTemplateError): { message: string; line?: number; colu
 export class NunjucksEngine {
   private readonly env = createEnvironment();
   private readonly cache: Lru<nunjucks.Template>;
+  private readonly depsCache: Lru<string[] | 'all'>;
   private readonly filters: Set<string>;
   private readonly tests: Set<string>;
 
   constructor(cacheSize = 256) {
     this.cache = new Lru(cacheSize);
+    this.depsCache = new Lru(cacheSize);
     const internals = this.env as unknown as EnvInternals;
     this.filters = new Set(Object.keys(internals.filters));
     this.tests = new Set(Object.keys(internals.tests));
@@ -76,6 +79,16 @@ export class NunjucksEngine {
     const tmpl = new nunjucks.Template({ type: 'code', obj: props } as never, this.env, NAME, true);
     this.cache.set(key, tmpl);
     return tmpl;
+  }
+
+  /** The dependencies the template can read, or 'all' (see deps.ts); throws TemplateError('parse'). */
+  dependencies(text: string): string[] | 'all' {
+    const hit = this.depsCache.get(text);
+    if (hit) return hit;
+    this.prepare(text); // the same checks and errors as rendering
+    const deps = nunjucksReferencedDependencies(parser.parse(text, [], {}));
+    this.depsCache.set(text, deps);
+    return deps;
   }
 
   render(text: string, data: { Deps: Record<string, DependencyData> }, limits: RenderLimits): string {
