@@ -196,7 +196,7 @@ export async function intakeTask(
  * Never empty for a Task with dependencies: a ready Task's prompt is rendered as a template
  * only when it comes with dependency data (render.ts), so one record is kept.
  */
-function neededDependencies(template: string, dialect: RegisterInput['dialect'], dependsOn: string[]): string[] | undefined {
+export function neededDependencies(template: string, dialect: RegisterInput['dialect'], dependsOn: string[]): string[] | undefined {
   if (dependsOn.length === 0) return undefined;
   let referenced: string[] | 'all';
   try {
