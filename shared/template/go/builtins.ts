@@ -14,6 +14,7 @@ import {
   GoValue,
   Iface,
   indirectInterface,
+  truth,
   typeName,
 } from './values.js';
 
@@ -62,7 +63,7 @@ export function callBuiltin(name: string, argv: GoValue[]): GoValue {
     case 'len':
       return length(argv[0]);
     case 'not':
-      return !truthOf(argv[0]);
+      return !truth(argv[0]);
     case 'call':
       return call(argv[0]);
     case 'eq':
@@ -91,25 +92,6 @@ export function callBuiltin(name: string, argv: GoValue[]): GoValue {
       return queryEscape(evalArgs(argv.map(toFmtArg)));
   }
   throw new BuiltinError(`unknown function ${name}`);
-}
-
-function truthOf(v: GoValue): boolean {
-  v = indirectInterface(v);
-  if (v === undefined) return false;
-  switch (typeof v) {
-    case 'string':
-      return v.length > 0;
-    case 'boolean':
-      return v;
-    case 'bigint':
-      return v !== 0n;
-    case 'number':
-      return v !== 0;
-  }
-  if (v instanceof Iface) return v.v !== null;
-  if (v instanceof GoSlice || v instanceof GoMap) return v.length > 0;
-  if (v instanceof GoUint8) return v.v !== 0;
-  return v.re !== 0 || v.im !== 0;
 }
 
 /** indirect(): [value, isNil] through interfaces. */

@@ -10,7 +10,7 @@ import { nodeString } from './ast.js';
 import { callBuiltin, BuiltinError, BUILTINS, ParamType } from './builtins.js';
 import { printOne, sprint } from './fmt.js';
 import { quote, utf8Len } from './strconv.js';
-import { GoComplex, GoMap, GoSlice, GoUint8, GoValue, Iface, indirectInterface, NIL_IFACE, typeName } from './values.js';
+import { GoComplex, GoMap, GoSlice, GoUint8, GoValue, Iface, indirectInterface, isTrue, NIL_IFACE, truth, typeName } from './values.js';
 import { toFmtArg } from './fmt.js';
 
 /** The "no final argument" marker (Go's missingVal). */
@@ -297,30 +297,6 @@ export class Exec {
     if (v === undefined) return '<no value>';
     return printOne(toFmtArg(v));
   }
-}
-
-export function truth(v: GoValue): boolean {
-  return isTrue(indirectInterface(v));
-}
-
-/** isTrue for every kind our values can have. */
-export function isTrue(v: GoValue): boolean {
-  if (v === undefined) return false;
-  switch (typeof v) {
-    case 'string':
-      return v.length > 0;
-    case 'boolean':
-      return v;
-    case 'bigint':
-      return v !== 0n;
-    case 'number':
-      return v !== 0;
-  }
-  if (v instanceof Iface) return v.v !== null;
-  if (v instanceof GoSlice) return v.length > 0;
-  if (v instanceof GoMap) return v.length > 0;
-  if (v instanceof GoUint8) return v.v !== 0;
-  return v.re !== 0 || v.im !== 0;
 }
 
 function isRuneInt(s: string): boolean {

@@ -4,7 +4,8 @@
  * plain module functions avoids allocating closures per render.
  */
 import type { ActionNode, BranchNode, Node } from './ast.js';
-import { Exec, truth, VarInfo } from './exec.js';
+import { Exec, VarInfo } from './exec.js';
+import { truth } from './values.js';
 import type { RangeMeta } from './compile.js';
 import { BAIL, Fast } from './fastpath.js';
 import { printOne } from './fmt.js';

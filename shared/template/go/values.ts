@@ -171,26 +171,6 @@ function compareBytes(a: Uint8Array, b: Uint8Array): number {
   return a.length === b.length ? 0 : a.length < b.length ? -1 : 1;
 }
 
-/** Go's name for the dynamic type of a value (reflect.Type.String()). */
-export function typeName(v: GoValue): string {
-  if (v === undefined) return '<nil>';
-  if (v instanceof Iface) return 'interface {}';
-  switch (typeof v) {
-    case 'string':
-      return 'string';
-    case 'bigint':
-      return 'int';
-    case 'number':
-      return 'float64';
-    case 'boolean':
-      return 'bool';
-  }
-  if (v instanceof GoUint8) return 'uint8';
-  if (v instanceof GoComplex) return 'complex128';
-  if (v instanceof GoSlice) return '[]string';
-  return v.elem === 'string' ? 'map[string]string' : 'map[string]interface {}';
-}
-
 export type Kind = 'invalid' | 'interface' | 'string' | 'int' | 'float64' | 'bool' | 'uint8' | 'complex128' | 'slice' | 'map';
 
 export function kindOf(v: GoValue): Kind {
@@ -298,4 +278,45 @@ class DepsMap extends GoMap {
 /** Build the `{"Deps": deps}` value exactly as Axon hands it to Execute. */
 export function toGoData(data: { Deps: Record<string, DependencyData> }): GoMap {
   return new GoMap('iface', { Deps: new Iface(new DepsMap(data.Deps ?? {})) });
+}
+
+/** Go's name for the dynamic type of a value (reflect.Type.String()). */
+export function typeName(v: GoValue): string {
+  const kind = kindOf(v);
+  switch (kind) {
+    case 'invalid':
+      return '<nil>';
+    case 'interface':
+      return 'interface {}';
+    case 'slice':
+      return '[]string';
+    case 'map':
+      return (v as GoMap).elem === 'string' ? 'map[string]string' : 'map[string]interface {}';
+    default:
+      return kind;
+  }
+}
+
+export function truth(v: GoValue): boolean {
+  return isTrue(indirectInterface(v));
+}
+
+/** isTrue for every kind our values can have. */
+export function isTrue(v: GoValue): boolean {
+  if (v === undefined) return false;
+  switch (typeof v) {
+    case 'string':
+      return v.length > 0;
+    case 'boolean':
+      return v;
+    case 'bigint':
+      return v !== 0n;
+    case 'number':
+      return v !== 0;
+  }
+  if (v instanceof Iface) return v.v !== null;
+  if (v instanceof GoSlice) return v.length > 0;
+  if (v instanceof GoMap) return v.length > 0;
+  if (v instanceof GoUint8) return v.v !== 0;
+  return v.re !== 0 || v.im !== 0;
 }
