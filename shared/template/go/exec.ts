@@ -10,7 +10,7 @@ import { nodeString } from './ast.js';
 import { callBuiltin, BuiltinError, BUILTINS, ParamType } from './builtins.js';
 import { printOne, sprint } from './fmt.js';
 import { quote, utf8Len } from './strconv.js';
-import { GoComplex, GoMap, GoSlice, GoUint8, GoValue, Iface, indirectInterface, NIL_IFACE, truth, typeName } from './values.js';
+import { GoComplex, GoMap, GoValue, Iface, NIL_IFACE, truth, typeName } from './values.js';
 import { toFmtArg } from './fmt.js';
 
 /** The "no final argument" marker (Go's missingVal). */
