@@ -11,7 +11,6 @@ import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { get } from 'node:http';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -19,6 +18,7 @@ import { startRedisServer } from '../test/support/redis-server.js';
 import { isMain, printSection } from './support/main.js';
 import { rssMiBOf } from './support/process.js';
 import { fmt, median, table, verdict } from './support/stats.js';
+import { freePort } from '../test/support/ports.js';
 
 export const FUNCTIONS = ['task-intake', 'job-status', 'launcher', 'resync', 'dead-letter'] as const;
 
@@ -63,18 +63,6 @@ users: [{ name: none, user: { token: none } }]
 contexts: [{ name: none, context: { cluster: none, user: none } }]
 current-context: none
 `;
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 function status(port: number, path: string): Promise<number> {
   return new Promise((resolve) => {

@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import type { V1Job } from '@kubernetes/client-node';
 import type { CloudEvent } from 'cloudevents';
 import type { Task } from '../shared/task/model.js';
-import { seededRandom } from './support/random.js';
+import { seededRandom } from '../test/support/random.js';
 import { createBenchBroker } from './support/broker.js';
 import { startBenchEngine } from './support/engine.js';
 import { isMain, printSection } from './support/main.js';

@@ -58,17 +58,7 @@ function matches(route: Route, event: CloudEvent<unknown>): boolean {
   return Object.entries(route.attributes).every(([key, value]) => attributes[key] === value);
 }
 
-/** A small seeded generator so a shuffled run can be replayed from its seed. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { seededRandom } from './random.js';
 
 export interface DrainOptions {
   /** Deliver every event twice. */

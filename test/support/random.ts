@@ -1,4 +1,4 @@
-/** A small seeded generator (mulberry32), so a benchmark's DAG is the same every run. */
+/** A small seeded generator (mulberry32): a shuffled run or a benchmark's DAG can be replayed from its seed. */
 export function seededRandom(seed: number): () => number {
   let state = seed >>> 0;
   return () => {
