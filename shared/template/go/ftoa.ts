@@ -25,18 +25,7 @@ function exactDigits(v: number): Digits {
   const neg = v < 0 || Object.is(v, -0);
   const a = Math.abs(v);
   if (a === 0) return { d: '', dp: 0, neg };
-  const buf = new DataView(new ArrayBuffer(8));
-  buf.setFloat64(0, a);
-  const hi = buf.getUint32(0);
-  const lo = buf.getUint32(4);
-  const bexp = (hi >>> 20) & 0x7ff;
-  let mant = (BigInt(hi & 0xfffff) << 32n) | BigInt(lo);
-  let e: number;
-  if (bexp === 0) e = -1074;
-  else {
-    mant |= 1n << 52n;
-    e = bexp - 1075;
-  }
+  const { mant, e } = mantissaExponent(a);
   let digits: string;
   let dp: number;
   if (e >= 0) {
@@ -119,18 +108,7 @@ function fmtF(x: Digits, prec: number): string {
 
 function fmtB(v: number): string {
   const neg = v < 0 || Object.is(v, -0);
-  const buf = new DataView(new ArrayBuffer(8));
-  buf.setFloat64(0, Math.abs(v));
-  const hi = buf.getUint32(0);
-  const lo = buf.getUint32(4);
-  const bexp = (hi >>> 20) & 0x7ff;
-  let mant = (BigInt(hi & 0xfffff) << 32n) | BigInt(lo);
-  let e: number;
-  if (bexp === 0) e = -1074;
-  else {
-    mant |= 1n << 52n;
-    e = bexp - 1075;
-  }
+  const { mant, e } = mantissaExponent(Math.abs(v));
   return (neg ? '-' : '') + mant.toString() + 'p' + (e >= 0 ? '+' : '-') + Math.abs(e);
 }
 
@@ -141,17 +119,7 @@ function fmtX(v: number, prec: number, upper: boolean): string {
   let mant = 0n;
   let exp = 0;
   if (a !== 0) {
-    const buf = new DataView(new ArrayBuffer(8));
-    buf.setFloat64(0, a);
-    const hi = buf.getUint32(0);
-    const lo = buf.getUint32(4);
-    const bexp = (hi >>> 20) & 0x7ff;
-    mant = (BigInt(hi & 0xfffff) << 32n) | BigInt(lo);
-    if (bexp === 0) exp = -1074;
-    else {
-      mant |= 1n << 52n;
-      exp = bexp - 1075;
-    }
+    ({ mant, e: exp } = mantissaExponent(a));
     // Normalise so the leading 1 is at bit 60 (Go shifts mantissa left to bit 60).
     while (mant < 1n << 60n) {
       mant <<= 1n;
@@ -249,4 +217,16 @@ export function formatFloat(v: number, fmt: string, prec: number): string {
       return fmtF(digs, Math.max(prec - digs.dp, 0));
     }
   }
+}
+
+/** A finite non-negative float64 as mant × 2^e with an integer mantissa (Go's float bits). */
+function mantissaExponent(a: number): { mant: bigint; e: number } {
+  const buf = new DataView(new ArrayBuffer(8));
+  buf.setFloat64(0, a);
+  const hi = buf.getUint32(0);
+  const lo = buf.getUint32(4);
+  const bexp = (hi >>> 20) & 0x7ff;
+  const mant = (BigInt(hi & 0xfffff) << 32n) | BigInt(lo);
+  // Denormals have no implicit leading bit.
+  return bexp === 0 ? { mant, e: -1074 } : { mant: mant | (1n << 52n), e: bexp - 1075 };
 }
