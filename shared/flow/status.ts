@@ -78,23 +78,3 @@ export async function updateStatus(
     }
   }
 }
-
-/** Merge-patch the status unconditionally; false when the Task no longer exists. */
-export async function patchStatus(
-  deps: FlowDeps,
-  context: FlowContext,
-  namespace: string,
-  name: string,
-  status: TaskStatus,
-): Promise<boolean> {
-  try {
-    await deps.cluster.patchTaskStatus(namespace, name, status);
-    return true;
-  } catch (err) {
-    if (err instanceof NotFoundError) {
-      context.log.info({ task: name, namespace }, 'Task is gone; status not written');
-      return false;
-    }
-    throw err;
-  }
-}
