@@ -126,10 +126,14 @@ export async function runCommand(options: RunOptions, ctx: CliContext, hooks: Ru
     { write: (line: string) => table.log(formatLogLine(line)) },
   );
 
+  const renderer = ctx.createRenderer();
+  renderer.warm();
   let engine: LocalEngine;
   try {
     engine = await startLocalEngine({
       store: store.store,
+      renderer,
+      renderLimits: ctx.renderLimits,
       triggers: loadTriggers(ctx.triggersFile),
       log,
       agent,
@@ -142,7 +146,7 @@ export async function runCommand(options: RunOptions, ctx: CliContext, hooks: Ru
       onAgentOutput: options.logs ? (job, chunk) => logLines.push(`${job.namespace}/${job.name}`, chunk.toString('utf8')) : undefined,
     });
   } catch (err) {
-    await store.close();
+    await Promise.all([store.close(), renderer.close()]);
     throw err;
   }
   // Last resort when the process ends abruptly: no agent outlives it, the cursor comes back.
@@ -215,6 +219,6 @@ export async function runCommand(options: RunOptions, ctx: CliContext, hooks: Ru
     await engine.close();
     await engine.cluster.stopJobs(STOP_GRACE_MS);
     removeExitHook();
-    await store.close();
+    await Promise.all([store.close(), renderer.close()]);
   }
 }

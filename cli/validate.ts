@@ -16,7 +16,7 @@ export interface ValidateOptions {
 
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 
-export function validateCommand(options: ValidateOptions, ctx: CliContext): number {
+export async function validateCommand(options: ValidateOptions, ctx: CliContext): Promise<number> {
   const paint = painter(ctx.color.stdout);
   let manifests: Manifests;
   try {
@@ -30,7 +30,18 @@ export function validateCommand(options: ValidateOptions, ctx: CliContext): numb
     ctx.stdout.write(`${paint('red', '✗')} no Task manifests (apiVersion: axon.io/v1alpha1, kind: Task) in ${options.paths.join(' ')}\n`);
     return 1;
   }
-  const result = checkManifests(manifests, { schema: loadTaskSchema(ctx.crdFile), defaultNamespace: options.namespace });
+  const renderer = ctx.createRenderer();
+  let result;
+  try {
+    result = await checkManifests(manifests, {
+      schema: loadTaskSchema(ctx.crdFile),
+      defaultNamespace: options.namespace,
+      renderer,
+      renderLimits: ctx.renderLimits,
+    });
+  } finally {
+    await renderer.close();
+  }
   for (const problem of result.problems) {
     const line = formatProblem(problem);
     ctx.stdout.write(`${problem.severity === 'warning' ? paint('yellow', line) : line}\n`);

@@ -13,6 +13,7 @@ import { MAX_SINGLE_ARGUMENT_BYTES } from '../../shared/flow/deps.js';
 import { createRedisStore } from '../../shared/store/redis-store.js';
 import { DEFAULT_RENDER_LIMITS } from '../../shared/template/index.js';
 import { benchLogger } from '../support/engine.js';
+import { isolatedRenderer } from '../../test/support/renderer.js';
 import { MemoryCluster } from '../support/memory-cluster.js';
 import { agentLog, loadTask, LOAD_NAMESPACE } from '../support/objects.js';
 
@@ -36,6 +37,7 @@ const app = createApp(
   {
     store,
     cluster,
+    renderer: isolatedRenderer(),
     log: benchLogger('info').child({ function: 'job-status' }),
     emit: async (event) => {
       HTTP.binary(event);

@@ -4,10 +4,10 @@ import { join } from 'node:path';
 import { validateCommand } from '../../cli/validate.js';
 import { captureContext, EXAMPLE, runCli, SECRET, taskYaml, writeFiles } from './cli.js';
 
-function validate(files: Record<string, string>): { code: number; lines: string[]; dir: string } {
+async function validate(files: Record<string, string>): Promise<{ code: number; lines: string[]; dir: string }> {
   const dir = writeFiles(files);
   const { ctx, captured } = captureContext();
-  const code = validateCommand({ paths: [dir], namespace: 'default' }, ctx);
+  const code = await validateCommand({ paths: [dir], namespace: 'default' }, ctx);
   return { code, lines: captured.stdout.trimEnd().split('\n'), dir };
 }
 
@@ -84,8 +84,8 @@ const cases: Array<{ kind: string; yaml: string; at: string; message: RegExp }> 
 ];
 
 for (const { kind, yaml, at, message } of cases) {
-  test(`validate catches ${kind}`, () => {
-    const { code, lines, dir } = validate({ 't.yaml': yaml + SECRET });
+  test(`validate catches ${kind}`, async () => {
+    const { code, lines, dir } = await validate({ 't.yaml': yaml + SECRET });
     assert.equal(code, 1, lines.join('\n'));
     const problem = lines.find((line) => message.test(line));
     assert.ok(problem, `expected ${message} in:\n${lines.join('\n')}`);
@@ -94,21 +94,21 @@ for (const { kind, yaml, at, message } of cases) {
   });
 }
 
-test('a YAML syntax error is reported with its line and column', () => {
-  const { code, lines } = validate({ 't.yaml': 'apiVersion: axon.io/v1alpha1\nkind: Task\nmetadata: {name: a\n' });
+test('a YAML syntax error is reported with its line and column', async () => {
+  const { code, lines } = await validate({ 't.yaml': 'apiVersion: axon.io/v1alpha1\nkind: Task\nmetadata: {name: a\n' });
   assert.equal(code, 1);
   assert.match(lines[0]!, /t\.yaml:\d+:\d+: YAML: /);
 });
 
-test('a Secret that is not given is a warning, not a failure', () => {
-  const { code, lines } = validate({ 't.yaml': taskYaml('a', 'p') });
+test('a Secret that is not given is a warning, not a failure', async () => {
+  const { code, lines } = await validate({ 't.yaml': taskYaml('a', 'p') });
   assert.equal(code, 0, lines.join('\n'));
   assert.match(lines[0]!, /warning: a: Secret "keys" is not among the given manifests/);
   assert.equal(lines.at(-1), '✓ 1 Task, 0 Secrets: valid, 1 warning');
 });
 
-test('several problems are all reported, in file order, and the schema and the rules do not repeat each other', () => {
-  const { code, lines } = validate({
+test('several problems are all reported, in file order, and the schema and the rules do not repeat each other', async () => {
+  const { code, lines } = await validate({
     't.yaml': taskYaml('a', 'p', { type: 'cobol', dependsOn: ['ghost'] }) + taskYaml('b', '', {}) + SECRET,
   });
   assert.equal(code, 1);
