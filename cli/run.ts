@@ -127,7 +127,8 @@ export async function runCommand(options: RunOptions, ctx: CliContext, hooks: Ru
   );
 
   const renderer = ctx.createRenderer();
-  renderer.warm();
+  // Tasks are registered with their templates checked in the render process: have it ready first.
+  const warming = renderer.warm();
   let engine: LocalEngine;
   try {
     engine = await startLocalEngine({
@@ -171,6 +172,7 @@ export async function runCommand(options: RunOptions, ctx: CliContext, hooks: Ru
 
   try {
     try {
+      await warming;
       table.start([]);
       tasks = engine.apply({
         secrets: manifests.secrets.map((doc) => doc.object),

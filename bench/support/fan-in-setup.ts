@@ -49,6 +49,7 @@ export async function setupFanIn(engine: BenchEngine, namespace: string, width: 
     needs: neededDependencies(referencedDependencies(root.spec.prompt, 'go'), root.spec.dependsOn ?? []),
   });
   if (outcome.kind !== 'waiting') throw new Error(`root registered as ${outcome.kind}`);
-  const completions = leaves.map((leaf) => jobEvent('update', completedJob(jobFor(leaf))));
+  // The finished Jobs are in the cluster, as the API server holds them when their events arrive.
+  const completions = leaves.map((leaf) => jobEvent('update', engine.cluster.putJob(completedJob(jobFor(leaf)))));
   return { namespace, root, leaves, completions };
 }

@@ -11,7 +11,7 @@ import { RefusedEventError } from '../../shared/errors.js';
 import type { FlowContext, FlowDeps } from '../../shared/flow/deps.js';
 import { onJobChange, type JobFlowOptions } from '../../shared/flow/job.js';
 import type { HandlerContext } from '../../shared/http/function-app.js';
-import { viewJob } from './job.js';
+import { jobView, viewJob, type JobView } from './job.js';
 
 export type JobStatusOptions = JobFlowOptions;
 
@@ -30,8 +30,22 @@ export function createJobEventHandler(deps: FlowDeps, options: JobStatusOptions)
       return;
     }
     if (event.type === APISERVER_DELETE) return;
-    await onJobChange(deps, flowContext(event, handlerContext, job.namespace, job.taskName), job, options);
+    const context = flowContext(event, handlerContext, job.namespace, job.taskName);
+    // An outcome ends the Task for good: believed from the API server, never from the event's copy.
+    const recorded = job.outcome ? await recordedView(deps, job) : job;
+    if (!recorded) {
+      context.log.info({ job: job.jobName }, 'the Job in the event is not in the cluster (any more); resync settles its Task');
+      return;
+    }
+    await onJobChange(deps, context, recorded, options);
   };
+}
+
+/** The Job as the API server has it, when it is the event's Job (same uid). */
+async function recordedView(deps: FlowDeps, job: JobView): Promise<JobView | null> {
+  const current = await deps.cluster.getJob(job.namespace, job.jobName);
+  if (!current || (job.uid && current.metadata?.uid !== job.uid)) return null;
+  return jobView(current);
 }
 
 function stringList(value: unknown, field: string): string[] | null {

@@ -101,9 +101,21 @@ export async function intakeTask(
   const { namespace, name, uid } = identity;
   let validation = validateTask(data);
   if (!validation.ok) {
-    const message = `invalid Task: ${validation.errors.join('; ')}`;
+    // Failing a Task on an event's word would let anyone who can send one fail any Task:
+    // the record decides. (Invalid Tasks are rare; the read costs nothing on the hot path.)
+    const current = await deps.cluster.getTask(namespace, name);
+    if (!current || current.metadata.uid !== uid) {
+      context.log.info('invalid Task in the event, and no such Task in the cluster; ignored');
+      return { outcome: 'ignored' };
+    }
+    const recorded = validateTask(current);
+    if (recorded.ok) {
+      context.log.warn('the event carried an invalid copy of a valid Task; the Task as stored is used');
+      return intakeTask(deps, context, identity, current as unknown as Record<string, unknown>);
+    }
+    const message = `invalid Task: ${recorded.errors.join('; ')}`;
     // Our own Failed patch comes back as an update: already answered, nothing more to say.
-    if (alreadyFailedWith(data, message)) return { outcome: 'invalid' };
+    if (alreadyFailedWith(current as unknown as Record<string, unknown>, message)) return { outcome: 'invalid' };
     await failTask(deps, context, identity, message, 'InvalidTask');
     // The Task is marked Failed; the 4xx tells the sender the event carried an unusable Task.
     throw new PermanentError(message);

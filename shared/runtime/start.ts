@@ -66,7 +66,7 @@ export async function startFunction(functionName: string, loadApp: () => Promise
   else {
     log.info('ready for events');
     // The render process starts now, while no event waits for it.
-    runtime.deps.renderer.warm();
+    void runtime.deps.renderer.warm();
   }
 }
 

@@ -25,8 +25,12 @@ export interface PromptRenderer {
   inspect(template: string, dialect: TemplateDialect, limits?: Partial<RenderLimits>): Promise<ReferencedDependencies>;
   /** Renders; rejects with TemplateError (stage `parse`, `execute` or `limit`). */
   render(template: string, dialect: TemplateDialect, data: TemplateData, limits?: Partial<RenderLimits>): Promise<string>;
-  /** Gets ready to render without waiting for it (starts the render process), so the first render does not pay for that. */
-  warm(): void;
+  /**
+   * Gets ready to render (starts the render process), so the first render does not pay for
+   * that. Resolves once ready; never rejects — a process that cannot start fails the first
+   * render instead (a transient error).
+   */
+  warm(): Promise<void>;
   /** Ends whatever the renderer runs (a no-op in process). */
   close(): Promise<void>;
 }
@@ -60,7 +64,7 @@ export function createInProcessRenderer(engines = new TemplateEngines()): Prompt
   return {
     inspect: async (template, dialect, limits) => engines.inspect(template, dialect, limits),
     render: async (template, dialect, data, limits) => engines.render(template, dialect, data, limits),
-    warm: () => {},
+    warm: async () => {},
     close: async () => {},
   };
 }

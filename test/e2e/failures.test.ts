@@ -88,8 +88,9 @@ describe('failures, end to end', () => {
 
   test('an invalid Task gets a 400 saying what to fix, goes Failed, and the app keeps serving', async () => {
     h.applyTasks([task('ok')], ns);
-    const bad = h.api.put('tasks', { ...task('no-prompt'), metadata: { name: 'no-prompt', namespace: ns } });
-    delete (bad.spec as Record<string, unknown>).prompt;
+    const manifest = { ...task('no-prompt'), metadata: { name: 'no-prompt', namespace: ns } };
+    delete (manifest.spec as Record<string, unknown>).prompt;
+    const bad = h.api.put('tasks', manifest);
     const delivery = await h.deliverTo('task-intake', apiServerEvent('dev.knative.apiserver.resource.add', bad));
     assert.equal(delivery.status, 400);
     assert.match(String(delivery.error), /spec\.prompt/);

@@ -59,6 +59,8 @@ interface Job {
 interface RenderProcess {
   child: ChildProcess;
   ready: boolean;
+  /** Settles when the process is ready or has ended. */
+  started: Promise<void>;
   stderr: string;
   /** Why we ended it, when we did. */
   killedFor?: 'timeout' | 'close';
@@ -112,10 +114,13 @@ class IsolatedRenderer implements PromptRenderer {
     return (reply as { output: string }).output;
   }
 
-  warm(): void {
-    if (this.closed || this.proc) return;
-    this.proc = this.spawn();
-    this.idle();
+  warm(): Promise<void> {
+    if (this.closed) return Promise.resolve();
+    if (!this.proc) {
+      this.proc = this.spawn();
+      if (!this.current) this.idle();
+    }
+    return this.proc.started;
   }
 
   async close(): Promise<void> {
@@ -171,7 +176,8 @@ class IsolatedRenderer implements PromptRenderer {
       serialization: 'json',
       stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
     });
-    const proc: RenderProcess = { child, ready: false, stderr: '' };
+    let started = () => {};
+    const proc: RenderProcess = { child, ready: false, stderr: '', started: new Promise<void>((resolve) => (started = resolve)) };
     const stderr = child.stderr as Readable & { unref?: () => void };
     stderr.setEncoding('utf8');
     stderr.on('data', (chunk: string) => {
@@ -184,6 +190,7 @@ class IsolatedRenderer implements PromptRenderer {
       if ('ready' in message) {
         clearTimeout(startTimer);
         proc.ready = true;
+        started();
         if (this.current && this.proc === proc) this.send(proc, this.current);
         return;
       }
@@ -195,6 +202,7 @@ class IsolatedRenderer implements PromptRenderer {
     });
     child.on('exit', (code, signal) => {
       clearTimeout(startTimer);
+      started();
       this.exited(proc, code, signal);
     });
     return proc;
