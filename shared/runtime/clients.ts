@@ -5,6 +5,7 @@
  */
 import type { Logger } from 'pino';
 import { createHttpEmit } from '../events/emit.js';
+import { fileTokenSource } from '../events/oidc-token.js';
 import type { FlowDeps } from '../flow/deps.js';
 import { createMetrics } from '../metrics/metrics.js';
 import { createIsolatedRenderer } from '../template/isolated/host.js';
@@ -51,7 +52,7 @@ export async function createRuntime(config: RuntimeConfig, log: Logger, renderEn
   const deps: FlowDeps = {
     store: createRedisStore(redis),
     cluster: createKubernetesCluster(kubeConfig),
-    emit: createHttpEmit(config.sink),
+    emit: createHttpEmit(config.sink, { token: fileTokenSource(config.oidcTokenFile) }),
     log,
     config: {
       source: `/dendrite/${config.functionName}`,

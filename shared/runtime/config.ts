@@ -5,6 +5,7 @@ import { MAX_PROMPT_BYTES as MAX_SINGLE_ARGUMENT_BYTES } from '../job/build.js';
 import { DEFAULT_RENDER_LIMITS, type RenderLimits } from '../template/limits.js';
 import { DEFAULT_RENDER_MEMORY_MB } from '../template/isolated/defaults.js';
 import { AGENT_TYPES, type AgentType } from '../task/model.js';
+import { DEFAULT_OIDC_TOKEN_FILE } from '../events/oidc-token.js';
 
 /** What every function reads, including those with no Redis, cluster or sink (dead-letter). */
 export interface BaseConfig {
@@ -17,6 +18,8 @@ export interface RuntimeConfig extends BaseConfig, RenderSettings {
   redisUrl: string;
   /** Where emitted events go (the Broker, injected by a SinkBinding). */
   sink: string;
+  /** The OIDC token presented to the Broker, when mounted (the SinkBinding's, with OIDC on). */
+  oidcTokenFile: string;
   maxPromptBytes: number;
   logTailBytes: number;
   /** Per-type agent images that override the defaults. */
@@ -80,6 +83,7 @@ export function readConfig(env: Env, functionName: string): RuntimeConfig {
     ...readBaseConfig(env, functionName),
     redisUrl: required(env, 'REDIS_URL', 'point it at the Redis that coordinates Tasks, e.g. redis://redis:6379'),
     sink: required(env, 'K_SINK', 'bind the function to the Broker with a SinkBinding (or set the Broker URL)'),
+    oidcTokenFile: env.DENDRITE_OIDC_TOKEN_FILE || DEFAULT_OIDC_TOKEN_FILE,
     ...readRenderSettings(env),
     maxPromptBytes: integer(env, 'DENDRITE_MAX_PROMPT_BYTES', MAX_SINGLE_ARGUMENT_BYTES, 1),
     logTailBytes: integer(env, 'DENDRITE_LOG_TAIL_BYTES', 1024 * 1024, 1024),
