@@ -13,17 +13,27 @@ import type { FlowContext, FlowDeps } from './deps.js';
 import { failTask, type FailureReason } from './fail.js';
 import { renderReadyPrompt, templateFailureMessage } from './render.js';
 
-/** The prompt, or null when it cannot be rendered — then the Task (and its dependents) have been failed with the reason. */
-async function promptOrFail(deps: FlowDeps, context: FlowContext, namespace: string, task: ReadyTask): Promise<string | null> {
-  try {
-    return await renderReadyPrompt(deps.renderer, task, deps.config);
-  } catch (err) {
-    if (!(err instanceof PermanentError)) throw err;
-    const reason: FailureReason = err instanceof TemplateError ? 'TemplateFailed' : 'PromptTooLarge';
-    const message = err instanceof TemplateError ? templateFailureMessage(err) : err.message;
-    await failTask(deps, context, { namespace, name: task.name, uid: task.uid }, message, reason);
-    return null;
-  }
+/** A released Task's prompt, or why it cannot have one (the Task is then failed with it). */
+export type RenderedPrompt = { task: ReadyTask; prompt: string } | { task: ReadyTask; error: PermanentError };
+
+/**
+ * Starts rendering the released Tasks' prompts, all at once. It settles with each prompt or its
+ * permanent error, and rejects only on a transient fault. A caller that awaits it later must
+ * not let it reject unobserved meanwhile: see `releaseTasks`.
+ */
+export function renderReleased(deps: FlowDeps, tasks: ReadyTask[]): Promise<RenderedPrompt[]> {
+  const rendering = Promise.all(
+    tasks.map(async (task): Promise<RenderedPrompt> => {
+      try {
+        return { task, prompt: await renderReadyPrompt(deps.renderer, task, deps.config) };
+      } catch (err) {
+        if (!(err instanceof PermanentError)) throw err;
+        return { task, error: err };
+      }
+    }),
+  );
+  rendering.catch(() => undefined); // observed by whoever awaits it; never an unhandled rejection
+  return rendering;
 }
 
 function readyEvent(deps: FlowDeps, context: FlowContext, namespace: string, task: ReadyTask, prompt: string): CloudEvent<TaskReadyData> {
@@ -38,20 +48,28 @@ function readyEvent(deps: FlowDeps, context: FlowContext, namespace: string, tas
 }
 
 /**
- * Renders and records the prompts of Tasks the index just released, and returns their
- * `task.ready` events (Tasks whose prompt cannot be rendered are failed instead). All prompts
- * are recorded in one round trip.
+ * Records the prompts of Tasks the index just released and returns their `task.ready` events;
+ * Tasks whose prompt cannot be rendered are failed instead. `rendered` may have been started
+ * earlier (renderReleased), so rendering overlaps whatever the caller did meanwhile. All
+ * prompts are recorded in one round trip.
  */
 export async function releaseTasks(
   deps: FlowDeps,
   context: FlowContext,
   namespace: string,
   tasks: ReadyTask[],
+  rendered: Promise<RenderedPrompt[]> = renderReleased(deps, tasks),
 ): Promise<CloudEvent<TaskReadyData>[]> {
   const released: Array<{ task: ReadyTask; prompt: string }> = [];
-  for (const task of tasks) {
-    const prompt = await promptOrFail(deps, context, namespace, task);
-    if (prompt !== null) released.push({ task, prompt });
+  for (const result of await rendered) {
+    if ('prompt' in result) {
+      released.push(result);
+      continue;
+    }
+    const { task, error } = result;
+    const reason: FailureReason = error instanceof TemplateError ? 'TemplateFailed' : 'PromptTooLarge';
+    const message = error instanceof TemplateError ? templateFailureMessage(error) : error.message;
+    await failTask(deps, context, { namespace, name: task.name, uid: task.uid }, message, reason);
   }
   if (released.length > 0) {
     await deps.store.recordPrompts(namespace, released.map((r) => ({ name: r.task.name, uid: r.task.uid, prompt: r.prompt })));
@@ -60,6 +78,12 @@ export async function releaseTasks(
 }
 
 /** Releases the Tasks and sends their ready events. */
-export async function emitReady(deps: FlowDeps, context: FlowContext, namespace: string, tasks: ReadyTask[]): Promise<void> {
-  for (const event of await releaseTasks(deps, context, namespace, tasks)) await deps.emit(event);
+export async function emitReady(
+  deps: FlowDeps,
+  context: FlowContext,
+  namespace: string,
+  tasks: ReadyTask[],
+  rendered?: Promise<RenderedPrompt[]>,
+): Promise<void> {
+  for (const event of await releaseTasks(deps, context, namespace, tasks, rendered)) await deps.emit(event);
 }

@@ -20,6 +20,7 @@ import { runColdStart, startOnce } from '../../bench/cold-start.js';
 import { runDag } from '../../bench/dag.js';
 import { runFanIn } from '../../bench/fan-in.js';
 import { runRoundTrips } from '../../bench/round-trips.js';
+import { runRenderIsolation } from '../../bench/render-isolation.js';
 import { Redis } from 'ioredis';
 import { APISERVER_UPDATE } from '../../shared/events/types.js';
 import { buildJob, DEFAULT_JOB_CONFIG } from '../../shared/job/build.js';
@@ -47,6 +48,18 @@ describe('benchmarks at smoke size', () => {
       positive(row.lastToReadyMs, 'last → ready');
     }
     positive(result.lastToReadyRatio, 'ratio');
+  });
+
+  test('rendering in a separate process: per-render and release-event figures for both renderers', async () => {
+    const result = await runRenderIsolation({ renders: 40, rounds: 2, fanInWidth: 3, releases: 2 });
+    for (const part of [result.render, result.release]) {
+      for (const figures of [part.inProcess, part.isolated]) {
+        positive(figures.p50, 'p50');
+        positive(figures.p99, 'p99');
+      }
+    }
+    positive(result.renderRatio, 'render ratio');
+    positive(result.releaseRatio, 'release ratio');
   });
 
   test('a completion event costs at most two Redis round trips, first or last', async () => {

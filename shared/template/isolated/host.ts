@@ -117,8 +117,12 @@ class IsolatedRenderer implements PromptRenderer {
   warm(): Promise<void> {
     if (this.closed) return Promise.resolve();
     if (!this.proc) {
-      this.proc = this.spawn();
-      if (!this.current) this.idle();
+      const proc = (this.proc = this.spawn());
+      // Held open while someone may be waiting for it to start, then let go unless busy.
+      this.busy(proc);
+      void proc.started.then(() => {
+        if (!this.current && this.proc === proc) this.idle();
+      });
     }
     return this.proc.started;
   }
