@@ -64,6 +64,7 @@ export function readConfig(env: Env, functionName: string): RuntimeConfig {
     redisUrl: required(env, 'REDIS_URL', 'point it at the Redis that coordinates Tasks, e.g. redis://redis:6379'),
     sink: required(env, 'K_SINK', 'bind the function to the Broker with a SinkBinding (or set the Broker URL)'),
     renderLimits: {
+      ...DEFAULT_RENDER_LIMITS,
       timeoutMs: integer(env, 'DENDRITE_RENDER_TIMEOUT_MS', DEFAULT_RENDER_LIMITS.timeoutMs, 1),
       maxOutputBytes: integer(env, 'DENDRITE_RENDER_MAX_BYTES', DEFAULT_RENDER_LIMITS.maxOutputBytes, 1),
     },
