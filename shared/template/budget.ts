@@ -38,7 +38,9 @@ export class Budget {
 
   /** One unit of work (a loop iteration) that also writes at least `units` of literal text. */
   tick(units: number): void {
-    this.wrote(units);
+    this.written += units;
+    if (this.written > this.limits.maxOutputBytes) throw outputLimitError(this.limits);
+    if (++this.ticks % CLOCK_EVERY === 0) this.checkClock();
   }
 
   /**

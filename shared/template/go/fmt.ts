@@ -33,9 +33,18 @@ class Printer {
     this.max = budget === null ? Infinity : budget.limits.maxValueBytes;
   }
 
-  /** Stop as soon as the output passes the value limit: after each argument, element or verb. */
+  /** buf's length when grew() last reported it to the budget. */
+  private reported = 0;
+
+  /**
+   * After each argument, element or verb: stop as soon as the output passes the value limit,
+   * and report what was built (printing a large map is a long loop; the clock must see it).
+   */
   grew(): void {
-    if (this.buf.length > this.max) throw valueLimitError(this.budget!.limits);
+    if (this.budget === null) return;
+    if (this.buf.length > this.max) throw valueLimitError(this.budget.limits);
+    this.budget.spend(this.buf.length - this.reported);
+    this.reported = this.buf.length;
   }
 
   /** About to append `n` units (padding, hex dumps): refuse before building past the limit. */
