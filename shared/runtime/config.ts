@@ -2,7 +2,7 @@
 // Straight from the modules that define them: the template index would load the engines
 // (nunjucks) before the server listens.
 import { MAX_PROMPT_BYTES as MAX_SINGLE_ARGUMENT_BYTES } from '../job/build.js';
-import { DEFAULT_RENDER_LIMITS, type RenderLimits } from '../template/limits.js';
+import { DEFAULT_RENDER_LIMITS, MAX_DEPTH_LIMIT, type RenderLimits } from '../template/limits.js';
 import { DEFAULT_RENDER_MEMORY_MB } from '../template/isolated/defaults.js';
 import { AGENT_TYPES, type AgentType } from '../task/model.js';
 import { DEFAULT_OIDC_TOKEN_FILE } from '../events/oidc-token.js';
@@ -41,6 +41,12 @@ function integer(env: Env, key: string, fallback: number, min: number): number {
   return value;
 }
 
+function bounded(env: Env, key: string, fallback: number, min: number, max: number): number {
+  const value = integer(env, key, fallback, min);
+  if (value > max) throw new ConfigError(`${key} must be at most ${max}, got "${env[key]}"`);
+  return value;
+}
+
 function required(env: Env, key: string, why: string): string {
   const value = env[key];
   if (!value) throw new ConfigError(`${key} is not set: ${why}`);
@@ -68,6 +74,10 @@ export function readRenderSettings(env: Env): RenderSettings {
     renderLimits: {
       timeoutMs: integer(env, 'DENDRITE_RENDER_TIMEOUT_MS', DEFAULT_RENDER_LIMITS.timeoutMs, 1),
       maxOutputBytes: integer(env, 'DENDRITE_RENDER_MAX_BYTES', DEFAULT_RENDER_LIMITS.maxOutputBytes, 1),
+      maxSourceBytes: integer(env, 'DENDRITE_RENDER_MAX_SOURCE_BYTES', DEFAULT_RENDER_LIMITS.maxSourceBytes, 1),
+      maxDepth: bounded(env, 'DENDRITE_RENDER_MAX_DEPTH', DEFAULT_RENDER_LIMITS.maxDepth, 1, MAX_DEPTH_LIMIT),
+      maxValueBytes: integer(env, 'DENDRITE_RENDER_MAX_VALUE_BYTES', DEFAULT_RENDER_LIMITS.maxValueBytes, 1),
+      maxProducedBytes: integer(env, 'DENDRITE_RENDER_MAX_PRODUCED_BYTES', DEFAULT_RENDER_LIMITS.maxProducedBytes, 1),
     },
     renderMemoryMb: integer(env, 'DENDRITE_RENDER_MAX_MEMORY_MB', DEFAULT_RENDER_MEMORY_MB, 16),
   };

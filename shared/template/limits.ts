@@ -1,74 +1,80 @@
 /**
- * Render budgets. Rendering is synchronous, so the budget is checked cooperatively: compiled
- * templates report loop iterations and written text, and a breach throws at that point.
+ * What one template may consume. Templates are written by whoever can create a Task, so every
+ * resource they can reach has a bound: source size and nesting depth (checked before anything
+ * recurses over the template), wall time, output, and the values a render builds on the way.
  */
-import { TemplateError } from './errors.js';
 
 export interface RenderLimits {
   /** Wall-clock budget for one render. */
   timeoutMs: number;
   /** Largest rendered prompt, in UTF-8 bytes. */
   maxOutputBytes: number;
+  /** Largest template source, in UTF-8 bytes; a larger one is refused before it is parsed. */
+  maxSourceBytes: number;
+  /**
+   * Deepest nesting of blocks (if/with/range/for/macro…) and parenthesised expressions, and in
+   * nunjucks of macro calls at run time.
+   */
+  maxDepth: number;
+  /**
+   * Largest string or array one operation may build, in UTF-16 code units (a lower bound of the
+   * UTF-8 size); an array element counts 8, the size of the reference it takes.
+   */
+  maxValueBytes: number;
+  /** Everything the operations of one render build, added up, in the same units. */
+  maxProducedBytes: number;
 }
 
-export const DEFAULT_RENDER_LIMITS: RenderLimits = Object.freeze({ timeoutMs: 1000, maxOutputBytes: 256 * 1024 });
+/**
+ * maxDepth: prompts nest a handful of levels (the seed prompts: range → if → action, 3); 100
+ * leaves an order of magnitude for generated or unusual templates, while the deepest recursion
+ * it admits (nunjucks's parser spends ~20 JS frames per level) stays well inside the JS stack.
+ * maxSourceBytes: parsing and compiling cost about 6 µs per byte of dense actions (0.4 s at the
+ * limit, within the time a render may take); prompts are a few KiB.
+ * maxValueBytes is four times the output limit: a value can be bigger than what is printed
+ * (it may be sliced), but nothing a prompt needs is megabytes long.
+ */
+export const DEFAULT_RENDER_LIMITS: RenderLimits = Object.freeze({
+  timeoutMs: 1000,
+  maxOutputBytes: 256 * 1024,
+  maxSourceBytes: 64 * 1024,
+  maxDepth: 100,
+  maxValueBytes: 1024 * 1024,
+  maxProducedBytes: 32 * 1024 * 1024,
+});
+
+/** Above this the JS stack, not the limit, would decide how deep a template may nest. */
+export const MAX_DEPTH_LIMIT = 250;
 
 export function resolveLimits(limits?: Partial<RenderLimits>): RenderLimits {
   if (limits === undefined) return DEFAULT_RENDER_LIMITS;
-  const timeoutMs = limits?.timeoutMs ?? DEFAULT_RENDER_LIMITS.timeoutMs;
-  const maxOutputBytes = limits?.maxOutputBytes ?? DEFAULT_RENDER_LIMITS.maxOutputBytes;
-  if (!(timeoutMs > 0) || !(maxOutputBytes >= 0)) {
-    throw new RangeError(`invalid render limits: timeoutMs=${timeoutMs}, maxOutputBytes=${maxOutputBytes}`);
+  const l: RenderLimits = { ...DEFAULT_RENDER_LIMITS };
+  for (const key of Object.keys(DEFAULT_RENDER_LIMITS) as (keyof RenderLimits)[]) {
+    const v = limits[key];
+    if (v !== undefined) l[key] = v;
   }
-  return { timeoutMs, maxOutputBytes };
+  const bad = invalidFields(l);
+  if (bad.length > 0) throw new RangeError(`invalid render limits: ${bad.map((k) => `${k}=${l[k]}`).join(', ')}`);
+  return l;
 }
 
-/** How often (in ticks) the clock is read; reading it every tick would dominate tight loops. */
-const CLOCK_EVERY = 32;
-
-export class Budget {
-  private readonly deadline: number;
-  /** UTF-16 units written so far: a lower bound of the UTF-8 size. */
-  private written = 0;
-  private ticks = 0;
-
-  constructor(
-    readonly limits: RenderLimits,
-    private readonly now: () => number = Date.now,
-  ) {
-    this.deadline = now() + limits.timeoutMs;
-  }
-
-  /** Account for `units` UTF-16 units of output. */
-  wrote(units: number): void {
-    this.written += units;
-    if (this.written > this.limits.maxOutputBytes) throw outputLimitError(this.limits);
-    if (++this.ticks % CLOCK_EVERY === 0) this.checkClock();
-  }
-
-  /** One unit of work (a loop iteration) that also writes at least `units` of literal text. */
-  tick(units: number): void {
-    this.written += units;
-    if (this.written > this.limits.maxOutputBytes) throw outputLimitError(this.limits);
-    if (++this.ticks % CLOCK_EVERY === 0) this.checkClock();
-  }
-
-  checkClock(): void {
-    if (this.now() > this.deadline) throw timeLimitError(this.limits);
-  }
-
-  /** Exact check of the finished output (a UTF-16 unit is at most 3 UTF-8 bytes). */
-  checkOutput(out: string): void {
-    const max = this.limits.maxOutputBytes;
-    if (out.length * 3 <= max) return;
-    if (out.length > max || Buffer.byteLength(out, 'utf8') > max) throw outputLimitError(this.limits);
-  }
+function invalidFields(l: RenderLimits): (keyof RenderLimits)[] {
+  const bad: (keyof RenderLimits)[] = [];
+  if (!(l.timeoutMs > 0)) bad.push('timeoutMs');
+  if (!(l.maxOutputBytes >= 0)) bad.push('maxOutputBytes');
+  if (!(l.maxSourceBytes >= 0)) bad.push('maxSourceBytes');
+  if (!Number.isInteger(l.maxDepth) || l.maxDepth < 1 || l.maxDepth > MAX_DEPTH_LIMIT) bad.push('maxDepth');
+  if (!(l.maxValueBytes >= 0)) bad.push('maxValueBytes');
+  if (!(l.maxProducedBytes >= 0)) bad.push('maxProducedBytes');
+  return bad;
 }
 
-export function outputLimitError(l: RenderLimits): TemplateError {
-  return new TemplateError(`rendered prompt exceeds the output limit of ${l.maxOutputBytes} bytes`, 'limit');
-}
+/** An array's size in the units of RenderLimits.maxValueBytes. */
+export const ELEMENT_UNITS = 8;
 
-export function timeLimitError(l: RenderLimits): TemplateError {
-  return new TemplateError(`rendering the prompt took longer than the time limit of ${l.timeoutMs} ms`, 'limit');
+/** Refuse a template source over the limit, cheaply: UTF-16 length first, exact bytes only near the limit. */
+export function sourceFits(text: string, l: RenderLimits): boolean {
+  const max = l.maxSourceBytes;
+  if (text.length * 3 <= max) return true;
+  return text.length <= max && Buffer.byteLength(text, 'utf8') <= max;
 }

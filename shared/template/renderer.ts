@@ -47,8 +47,8 @@ export class TemplateEngines {
 
   /** Throws TemplateError. The list returned is a copy: the cached one stays the cache's. */
   inspect(template: string, dialect: TemplateDialect, limits?: Partial<RenderLimits>): ReferencedDependencies {
-    resolveLimits(limits);
-    const deps = dialect === 'nunjucks' ? this.njk.dependencies(template) : this.go.dependencies(template);
+    const l = resolveLimits(limits);
+    const deps = dialect === 'nunjucks' ? this.njk.dependencies(template, l) : this.go.dependencies(template, l);
     return deps === 'all' ? deps : [...deps];
   }
 

@@ -1,8 +1,11 @@
 /**
  * The builtin functions of Go's text/template (funcs.go), over our value model, with their
  * parameter types (they decide argument validation) and Go's error texts. A BuiltinError
- * becomes "error calling NAME: MESSAGE" in the caller.
+ * becomes "error calling NAME: MESSAGE" in the caller. Every call reports its work and the
+ * values it builds to the render's budget.
  */
+import type { Budget } from '../budget.js';
+import { ELEMENT_UNITS } from '../limits.js';
 import { FmtArg, printOne, sprint, sprintf, sprintln, toFmtArg } from './fmt.js';
 import { ESC_RUNE, fromBytes, isAscii, isPrint, runes, runesToString, toBytes, utf8Len } from './strconv.js';
 import {
@@ -54,12 +57,13 @@ export const BUILTINS: Record<string, Signature> = Object.assign(Object.create(n
 
 const ZERO_VALUE_TYPE_PANIC = 'reflect: call of reflect.Value.Type on zero Value';
 
-export function callBuiltin(name: string, argv: GoValue[]): GoValue {
+export function callBuiltin(name: string, argv: GoValue[], budget: Budget): GoValue {
+  budget.spend(inputSize(argv));
   switch (name) {
     case 'index':
       return index(argv[0], argv.slice(1));
     case 'slice':
-      return slice(argv[0], argv.slice(1));
+      return built(slice(argv[0], argv.slice(1)), budget);
     case 'len':
       return length(argv[0]);
     case 'not':
@@ -79,19 +83,38 @@ export function callBuiltin(name: string, argv: GoValue[]): GoValue {
     case 'ge':
       return !lt(argv[0], argv[1]);
     case 'print':
-      return sprint(argv.map(toFmtArg));
+      return built(sprint(argv.map(toFmtArg), budget), budget);
     case 'println':
-      return sprintln(argv.map(toFmtArg));
+      return built(sprintln(argv.map(toFmtArg), budget), budget);
     case 'printf':
-      return sprintf(argv[0] as string, argv.slice(1).map(toFmtArg));
+      return built(sprintf(argv[0] as string, argv.slice(1).map(toFmtArg), budget), budget);
+    // The escapers grow their input at most 9-fold (urlquery: one byte of 3 becomes "%XX").
     case 'html':
-      return htmlEscape(evalArgs(argv.map(toFmtArg)));
+      return built(htmlEscape(evalArgs(argv.map(toFmtArg), budget)), budget);
     case 'js':
-      return jsEscape(evalArgs(argv.map(toFmtArg)));
+      return built(jsEscape(evalArgs(argv.map(toFmtArg), budget)), budget);
     case 'urlquery':
-      return queryEscape(evalArgs(argv.map(toFmtArg)));
+      return built(queryEscape(evalArgs(argv.map(toFmtArg), budget)), budget);
   }
   throw new BuiltinError(`unknown function ${name}`);
+}
+
+/** What the arguments make a builtin scan: string lengths, collection sizes. */
+function inputSize(argv: GoValue[]): number {
+  let n = 1;
+  for (let v of argv) {
+    if (v instanceof Iface) v = v.v ?? undefined;
+    if (typeof v === 'string') n += v.length;
+    else if (v instanceof GoSlice) n += v.length;
+  }
+  return n;
+}
+
+/** Account for a value a builtin built. */
+function built<V extends GoValue>(v: V, budget: Budget): V {
+  if (typeof v === 'string') budget.produce(v.length);
+  else if (v instanceof GoSlice) budget.produce(v.length * ELEMENT_UNITS);
+  return v;
 }
 
 /** indirect(): [value, isNil] through interfaces. */
@@ -309,9 +332,12 @@ function lt(arg1: GoValue, arg2: GoValue): boolean {
 }
 
 /** evalArgs for html/js/urlquery: one string passes as is; otherwise fmt.Sprint of printable values. */
-function evalArgs(args: FmtArg[]): string {
+function evalArgs(args: FmtArg[], budget: Budget): string {
   if (args.length === 1 && typeof args[0] === 'string') return args[0];
-  return sprint(args.map((a) => (a === null ? '<no value>' : a)));
+  return sprint(
+    args.map((a) => (a === null ? '<no value>' : a)),
+    budget,
+  );
 }
 
 export function htmlEscape(s: string): string {
@@ -344,43 +370,54 @@ export function htmlEscape(s: string): string {
   return out;
 }
 
+/** ASCII that js passes through unchanged. */
+function jsPlain(c: number): boolean {
+  return c >= 0x20 && c < 0x80 && c !== 0x5c && c !== 0x27 && c !== 0x22 && c !== 0x3c && c !== 0x3e && c !== 0x26 && c !== 0x3d;
+}
+
 export function jsEscape(s: string): string {
-  let out = '';
-  for (const r of runes(s)) {
-    if (r < 0x80) {
-      switch (r) {
-        case 0x5c:
-          out += '\\\\';
-          continue;
-        case 0x27:
-          out += "\\'";
-          continue;
-        case 0x22:
-          out += '\\"';
-          continue;
-        case 0x3c:
-          out += '\\u003C';
-          continue;
-        case 0x3e:
-          out += '\\u003E';
-          continue;
-        case 0x26:
-          out += '\\u0026';
-          continue;
-        case 0x3d:
-          out += '\\u003D';
-          continue;
-      }
-      if (r < 0x20) out += '\\u00' + r.toString(16).toUpperCase().padStart(2, '0');
-      else out += String.fromCharCode(r);
-      continue;
+  if (isAscii(s)) {
+    // Copy runs of unchanged ASCII; escape the rest one by one.
+    let out = '';
+    let run = 0;
+    for (let i = 0; i < s.length; i++) {
+      const c = s.charCodeAt(i);
+      if (jsPlain(c)) continue;
+      out += s.slice(run, i) + jsEscapeRune(c);
+      run = i + 1;
     }
-    // An invalid byte decodes as U+FFFD, which is printable: Go writes the byte itself.
-    if (r >= ESC_RUNE) out += runesToString([r]);
-    else if (isPrint(r)) out += String.fromCodePoint(r);
-    else out += '\\u' + r.toString(16).toUpperCase().padStart(4, '0');
+    return run === 0 ? s : out + s.slice(run);
   }
+  let out = '';
+  for (const r of runes(s)) out += jsEscapeRune(r);
   return out;
+}
+
+function jsEscapeRune(r: number): string {
+  if (r < 0x80) {
+    switch (r) {
+      case 0x5c:
+        return '\\\\';
+      case 0x27:
+        return "\\'";
+      case 0x22:
+        return '\\"';
+      case 0x3c:
+        return '\\u003C';
+      case 0x3e:
+        return '\\u003E';
+      case 0x26:
+        return '\\u0026';
+      case 0x3d:
+        return '\\u003D';
+    }
+    if (r < 0x20) return '\\u00' + r.toString(16).toUpperCase().padStart(2, '0');
+    return String.fromCharCode(r);
+  }
+  // An invalid byte decodes as U+FFFD, which is printable: Go writes the byte itself.
+  if (r >= ESC_RUNE) return runesToString([r]);
+  if (isPrint(r)) return String.fromCodePoint(r);
+  return '\\u' + r.toString(16).toUpperCase().padStart(4, '0');
 }
 
 export function queryEscape(s: string): string {

@@ -37,6 +37,15 @@ export interface CompiledGo {
   fast: (Fast | undefined)[];
 }
 
+/**
+ * The ranges a break and a continue in the current list end (range node ids). In a range's
+ * {{else}} either may be null: none there, and that range then may keep no loop state to ask.
+ */
+interface LoopCtx {
+  brk: number | null;
+  cnt: number | null;
+}
+
 interface Scope {
   stack: { name: string; slot: number }[];
 }
@@ -96,9 +105,10 @@ class Compiler {
     }
   }
 
-  private list(l: ListNode, dot: string, loop: number | null, direct: RangeMeta | null = null): void {
+  private list(l: ListNode, dot: string, loop: LoopCtx | null, direct: RangeMeta | null = null): void {
     const nodes = l.nodes;
-    let guards = 0;
+    const ids = loop === null ? [] : [...new Set([loop.brk, loop.cnt])].filter((id) => id !== null);
+    let guarded = false;
     for (let i = 0; i < nodes.length; i++) {
       const n = nodes[i]!;
       if (direct && isPlainDot(n)) {
@@ -106,16 +116,18 @@ class Compiler {
         this.emit(`{{ ${dot} }}`);
         direct.dotPrints++;
       } else this.node(n, dot, loop);
-      if (loop !== null && i + 1 < nodes.length && interrupts(n)) {
-        // After a break/continue the rest of this list must not run.
-        this.emit(`{% if __on(${loop}) %}`);
-        guards++;
+      if (ids.length > 0 && i + 1 < nodes.length && interrupts(n)) {
+        // After a break/continue the rest of this list must not run. One flat guard per
+        // interruption (not nested ones), so many of them do not nest the nunjucks source.
+        if (guarded) this.emit('{% endif %}');
+        this.emit(`{% if ${ids.map((id) => `__on(${id})`).join(' and ')} %}`);
+        guarded = true;
       }
     }
-    for (let g = 0; g < guards; g++) this.emit('{% endif %}');
+    if (guarded) this.emit('{% endif %}');
   }
 
-  private node(n: Node, dot: string, loop: number | null): void {
+  private node(n: Node, dot: string, loop: LoopCtx | null): void {
     switch (n.kind) {
       case 'text':
         this.emit(escapeText(n.text));
@@ -136,19 +148,19 @@ class Compiler {
       case 'with':
         return this.ifOrWith(n, dot, loop);
       case 'range':
-        return this.range(n, dot);
+        return this.range(n, dot, loop);
       case 'break':
-        this.emit(`{{ __brk(${loop}) }}`);
+        this.emit(`{{ __brk(${loop!.brk!}) }}`);
         return;
       case 'continue':
-        this.emit(`{{ __cnt(${loop}) }}`);
+        this.emit(`{{ __cnt(${loop!.cnt!}) }}`);
         return;
       default:
         throw new Error(`unexpected node ${n.kind}`);
     }
   }
 
-  private ifOrWith(n: BranchNode, dot: string, loop: number | null): void {
+  private ifOrWith(n: BranchNode, dot: string, loop: LoopCtx | null): void {
     const mark = this.scope.stack.length;
     this.pipeline(n.pipe, n.id);
     const afterDecl = this.scope.stack.length;
@@ -168,35 +180,40 @@ class Compiler {
     this.scope.stack.length = mark;
   }
 
-  private range(n: BranchNode, dot: string): void {
+  private range(n: BranchNode, dot: string, outer: LoopCtx | null): void {
     const mark = this.scope.stack.length;
     this.pipeline(n.pipe, n.id);
     const st = this.scope.stack;
     const top = (k: number): number => (st.length - k >= 0 ? st[st.length - k]!.slot : -2);
-    const breaks = containsLoopExit(n.list, 'break');
+    const breaks = exits(n.list, 'break');
+    const elseBreaks = n.elseList !== null && exits(n.elseList, 'break');
     const meta: RangeMeta = {
       elemSlot: n.pipe.decl.length > 0 ? top(1) : -1,
       keySlot: n.pipe.decl.length > 1 ? top(2) : -1,
       bodyText: textLength(n.list),
       breaks,
-      simple: n.pipe.decl.length === 0 && !breaks && !containsLoopExit(n.list, 'continue'),
+      simple: n.pipe.decl.length === 0 && !breaks && !exits(n.list, 'continue') && !elseBreaks,
       dotPrints: 0,
     };
     this.ranges[n.id] = meta;
     const afterDecl = st.length;
     const elem = `__d${n.id}`;
+    const body: LoopCtx = { brk: n.id, cnt: n.id };
     if (meta.simple) {
       this.emit(`{% for ${elem} in __rng(${n.id}, ${dot}) %}`);
-      this.list(n.list, elem, n.id, meta);
+      this.list(n.list, elem, body, meta);
     } else {
       this.emit(`{% for ${elem} in __rng(${n.id}, ${dot}) %}{% if __it(${n.id}, loop.index0, ${elem}) %}`);
-      this.list(n.list, elem, n.id);
+      this.list(n.list, elem, body);
       this.emit('{% endif %}');
     }
     st.length = afterDecl;
     if (n.elseList) {
       this.emit('{% else %}');
-      this.list(n.elseList, dot, null);
+      // Go walks the {{else}} inside walkRange: a break there ends this range, a continue
+      // goes on to the next iteration of the range around it.
+      const cnt = exits(n.elseList, 'continue') ? outer!.cnt : null;
+      this.list(n.elseList, dot, { brk: elseBreaks ? n.id : null, cnt });
     }
     this.emit('{% endfor %}');
     st.length = mark;
@@ -210,12 +227,14 @@ function isPlainDot(n: Node): boolean {
   return p.decl.length === 0 && p.cmds.length === 1 && p.cmds[0]!.args.length === 1 && p.cmds[0]!.args[0]!.kind === 'dot';
 }
 
-/** Whether a statement may break/continue the innermost enclosing range. */
+/** Whether a statement may end the rest of the list it is in (by break or continue). */
 function interrupts(n: Node): boolean {
   if (n.kind === 'break' || n.kind === 'continue') return true;
   if (n.kind === 'if' || n.kind === 'with') {
     return listInterrupts(n.list) || (n.elseList !== null && listInterrupts(n.elseList));
   }
+  // A continue in a range's {{else}} leaves that range (see range()).
+  if (n.kind === 'range') return n.elseList !== null && exits(n.elseList, 'continue');
   return false;
 }
 
@@ -223,10 +242,13 @@ function listInterrupts(l: ListNode): boolean {
   return l.nodes.some(interrupts);
 }
 
-function containsLoopExit(l: ListNode, kind: 'break' | 'continue'): boolean {
+/** Whether the list holds a break/continue aimed at the range the list belongs to. */
+function exits(l: ListNode, kind: 'break' | 'continue'): boolean {
   return l.nodes.some((n) => {
     if (n.kind === kind) return true;
-    if (n.kind === 'if' || n.kind === 'with') return containsLoopExit(n.list, kind) || (n.elseList !== null && containsLoopExit(n.elseList, kind));
+    if (n.kind === 'if' || n.kind === 'with') return exits(n.list, kind) || (n.elseList !== null && exits(n.elseList, kind));
+    // Only a continue passes through a nested range, from its {{else}}.
+    if (n.kind === 'range') return kind === 'continue' && n.elseList !== null && exits(n.elseList, kind);
     return false;
   });
 }
@@ -239,12 +261,12 @@ function textLength(l: ListNode): number {
 
 /**
  * Go text as nunjucks template data. nunjucks reacts to "{{", "{%", "{#" and "#}" in text, so a
- * "{" followed by one of "{%#" or ending the text (our next tag follows), and a "#" before "}",
- * are emitted as string expressions instead.
+ * "{" followed by one of "{%#", a "#" before "}", and either one ending the text (the next text
+ * may follow directly when only a comment lies between them), are emitted as string expressions.
  */
 export function escapeText(s: string): string {
   if (!s.includes('{') && !s.includes('#')) return s;
-  return s.replace(/\{(?=[{%#]|$)|#(?=\})/g, '{{ "$&" }}');
+  return s.replace(/\{(?=[{%#]|$)|#(?=\}|$)/g, '{{ "$&" }}');
 }
 
 export function compileGo(t: ParsedTemplate): CompiledGo {

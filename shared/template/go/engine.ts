@@ -5,18 +5,23 @@
  */
 import nunjucks from 'nunjucks';
 import type { DependencyData } from '../../task/model.js';
+import { Budget } from '../budget.js';
 import { TemplateError } from '../errors.js';
-import { Budget, RenderLimits } from '../limits.js';
-import { Lru } from '../lru.js';
+import { depthLimitError, sourceLimitError } from '../limit-errors.js';
+import { DEFAULT_RENDER_LIMITS, RenderLimits, sourceFits } from '../limits.js';
+import { CACHE_BYTES, Lru } from '../lru.js';
 import { compileGo, CompiledGo } from './compile.js';
 import { goReferencedDependencies } from './deps.js';
 import { GoExecError, location } from './exec.js';
-import { GoParseError, parseGo, ParsedTemplate } from './parser.js';
+import { GoDepthError, GoParseError, parseGo, ParsedTemplate } from './parser.js';
 import { GO_RUNTIME_GLOBALS, GoProgram, GoRenderState } from './runtime.js';
 import { toGoData } from './values.js';
 import { displayString } from './strconv.js';
 
 const TEMPLATE_NAME = 'prompt';
+
+/** What a cached template keeps per syntax node (measured 270–360 bytes), for the cache's budget. */
+const BYTES_PER_NODE = 360;
 
 interface Prepared {
   parsed: ParsedTemplate;
@@ -39,14 +44,15 @@ export class GoEngine {
   private readonly cache: Lru<Prepared>;
 
   constructor(cacheSize = 256) {
-    this.cache = new Lru(cacheSize);
+    this.cache = new Lru(cacheSize, CACHE_BYTES);
   }
 
-  /** Parse only; throws TemplateError('parse'). */
-  check(text: string): ParsedTemplate {
+  /** Parse only; throws TemplateError('parse', or 'limit' when nested too deeply). */
+  check(text: string, limits: RenderLimits = DEFAULT_RENDER_LIMITS): ParsedTemplate {
     try {
-      return parseGo(text, TEMPLATE_NAME);
+      return parseGo(text, TEMPLATE_NAME, limits.maxDepth);
     } catch (e) {
+      if (e instanceof GoDepthError) throw depthLimitError(limits, `${TEMPLATE_NAME}:${e.line}`);
       if (e instanceof GoParseError) {
         // Go's message names only the line; the column of the offending token rides along.
         const [line, column] = location(text, e.pos);
@@ -56,20 +62,30 @@ export class GoEngine {
     }
   }
 
-  prepare(text: string): Prepared {
+  /**
+   * The compiled template, from the cache when it is there. The source and depth limits are
+   * checked first either way: the source before anything reads it whole, the depth against
+   * what the cached parse found, since the limits may differ from render to render.
+   */
+  prepare(text: string, limits: RenderLimits = DEFAULT_RENDER_LIMITS): Prepared {
+    if (!sourceFits(text, limits)) throw sourceLimitError(limits);
     const key = text;
     const hit = this.cache.get(key);
-    if (hit) return hit;
+    if (hit) {
+      if (hit.parsed.depth > limits.maxDepth) throw depthLimitError(limits, TEMPLATE_NAME);
+      return hit;
+    }
     let parsed: ParsedTemplate;
     let compiled: CompiledGo;
     let template: nunjucks.Template;
     try {
-      parsed = this.check(text);
+      parsed = this.check(text, limits);
       compiled = compileGo(parsed);
       template = new nunjucks.Template(compiled.source, this.env, TEMPLATE_NAME, true);
     } catch (e) {
+      // A backstop: the depth limit keeps every recursion far from the stack's end.
       if (e instanceof RangeError || /Maximum call stack size exceeded/.test(String((e as Error)?.message))) {
-        throw new TemplateError(`template: ${TEMPLATE_NAME}: template is nested too deeply`, 'parse', { cause: e });
+        throw new TemplateError(`template: ${TEMPLATE_NAME}: template is nested too deeply to process (maxDepth ${limits.maxDepth})`, 'limit', { cause: e });
       }
       throw e;
     }
@@ -83,19 +99,19 @@ export class GoEngine {
       slotCount: compiled.slotCount,
     };
     const prepared = { parsed, compiled, program, template };
-    this.cache.set(key, prepared);
+    this.cache.set(key, prepared, text.length + compiled.source.length + parsed.nodes.length * BYTES_PER_NODE);
     return prepared;
   }
 
   /** The dependencies the template can read, or 'all' (see deps.ts); throws TemplateError('parse'). */
-  dependencies(text: string): string[] | 'all' {
-    const p = this.prepare(text);
+  dependencies(text: string, limits: RenderLimits = DEFAULT_RENDER_LIMITS): string[] | 'all' {
+    const p = this.prepare(text, limits);
     p.deps ??= goReferencedDependencies(p.parsed.root);
     return p.deps;
   }
 
   render(text: string, data: { Deps: Record<string, DependencyData> }, limits: RenderLimits): string {
-    const p = this.prepare(text);
+    const p = this.prepare(text, limits);
     const budget = new Budget(limits);
     const root = toGoData(data);
     const state = new GoRenderState(p.program, root, budget);

@@ -5,6 +5,8 @@
  * Control flow (if/range/with, text, output) lives in the generated nunjucks template; it calls
  * into this module through the runtime in runtime.ts.
  */
+import type { Budget } from '../budget.js';
+import { TemplateError } from '../errors.js';
 import type { ArgNode, ChainNode, CommandNode, FieldNode, IdentifierNode, Node, NumberNode, PipeNode, VariableNode } from './ast.js';
 import { nodeString } from './ast.js';
 import { callBuiltin, BuiltinError, BUILTINS, ParamType } from './builtins.js';
@@ -43,6 +45,7 @@ export class Exec {
     readonly info: VarInfo,
     /** Variable slots; slot 0 is `$`. Shared with the runtime's fast paths. */
     readonly vars: GoValue[],
+    readonly budget: Budget,
   ) {}
 
   at(n: Node): void {
@@ -52,11 +55,18 @@ export class Exec {
   errorf(msg: string): never {
     if (this.node === null) throw new GoExecError(`template: ${this.name}: ${msg}`, 0, 0);
     const [line, col] = location(this.text, this.node.pos);
-    throw new GoExecError(
-      `template: ${this.name}:${line}:${col}: executing ${quote(this.name)} at <${nodeString(this.node)}>: ${msg}`,
-      line,
-      col,
-    );
+    throw new GoExecError(`${this.context(line, col)}: ${msg}`, line, col);
+  }
+
+  /** A breached limit, placed like Go places an execution error. */
+  limitf(e: TemplateError): never {
+    if (this.node === null || e.message.startsWith('template: ')) throw e;
+    const [line, col] = location(this.text, this.node.pos);
+    throw new TemplateError(`${this.context(line, col)}: ${e.message}`, 'limit', { cause: e, line, column: col });
+  }
+
+  private context(line: number, col: number): string {
+    return `template: ${this.name}:${line}:${col}: executing ${quote(this.name)} at <${nodeString(this.node!)}>`;
   }
 
   // ---- pipelines and commands ----
@@ -219,11 +229,15 @@ export class Exec {
       argv[i] = this.validateType(final, t);
     }
     try {
-      return callBuiltin(name, argv);
+      return callBuiltin(name, argv, this.budget);
     } catch (e) {
       if (e instanceof BuiltinError) {
         this.at(node);
         this.errorf(`error calling ${name}: ${e.message}`);
+      }
+      if (e instanceof TemplateError && e.stage === 'limit') {
+        this.at(node);
+        this.limitf(e);
       }
       throw e;
     }

@@ -3,6 +3,8 @@
  * width/precision (also from `*` and `[n]` indexes), Go-syntax %#v, %T, and the error forms
  * (%!d(string=x), %!s(MISSING), %!(EXTRA ...), %!(NOVERB), %!(BADWIDTH), %!v(BADINDEX)).
  */
+import type { Budget } from '../budget.js';
+import { valueLimitError } from '../limit-errors.js';
 import { formatFloat } from './ftoa.js';
 import { canBackquote, canonical, isPrint, quote, quoteRune, runes, runesToString, toBytes } from './strconv.js';
 import { Concrete, GoComplex, GoMap, GoSlice, GoUint8, GoValue, Iface, installFormatter, typeName } from './values.js';
@@ -24,6 +26,31 @@ export function toFmtArg(v: GoValue): FmtArg {
 
 class Printer {
   buf = '';
+  /** Largest buf a builtin may build (the value limit); checked as it grows. */
+  private readonly max: number;
+
+  constructor(private readonly budget: Budget | null = null) {
+    this.max = budget === null ? Infinity : budget.limits.maxValueBytes;
+  }
+
+  /** buf's length when grew() last reported it to the budget. */
+  private reported = 0;
+
+  /**
+   * After each argument, element or verb: stop as soon as the output passes the value limit,
+   * and report what was built (printing a large map is a long loop; the clock must see it).
+   */
+  grew(): void {
+    if (this.budget === null) return;
+    if (this.buf.length > this.max) throw valueLimitError(this.budget.limits);
+    this.budget.spend(this.buf.length - this.reported);
+    this.reported = this.buf.length;
+  }
+
+  /** About to append `n` units (padding, hex dumps): refuse before building past the limit. */
+  room(n: number): void {
+    if (this.buf.length + n > this.max) throw valueLimitError(this.budget!.limits);
+  }
   // fmt flags
   wid = 0;
   prec = 0;
@@ -58,6 +85,7 @@ class Printer {
 
   writePadding(n: number): void {
     if (n <= 0) return;
+    this.room(n);
     this.buf += (this.zero ? '0' : ' ').repeat(n);
   }
 
@@ -107,6 +135,7 @@ class Printer {
       return;
     }
     if (this.widPresent && this.wid > width && !this.minus) this.writePadding(this.wid - width);
+    this.room(width);
     let out = '';
     if (this.sharp) out += '0' + digits[16];
     for (let i = 0; i < length; i++) {
@@ -476,6 +505,7 @@ class Printer {
         value.items.forEach((s, i) => {
           if (i > 0) this.buf += ', ';
           this.printValue(s, verb, depth + 1);
+          this.grew();
         });
         this.buf += '}';
       } else {
@@ -483,6 +513,7 @@ class Printer {
         (value.items ?? []).forEach((s, i) => {
           if (i > 0) this.buf += ' ';
           this.printValue(s, verb, depth + 1);
+          this.grew();
         });
         this.buf += ']';
       }
@@ -503,6 +534,7 @@ class Printer {
       this.printValue(k, verb, depth + 1);
       this.buf += ':';
       this.printValue(m.mapIndex(k), verb, depth + 1);
+      this.grew();
     });
     this.buf += this.sharpV ? '}' : ']';
   }
@@ -557,6 +589,7 @@ class Printer {
                 this.plus = false;
               }
               this.printArg(a[argNum]!, c);
+              this.grew();
               argNum++;
               i++;
               continue formatLoop;
@@ -621,6 +654,7 @@ class Printer {
         this.printArg(a[argNum]!, verb);
         argNum++;
       }
+      this.grew();
     }
     if (!this.reordered && argNum < a.length) {
       this.clearflags();
@@ -632,6 +666,7 @@ class Printer {
           this.buf += typeName(arg) + '=';
           this.printArg(arg, 'v');
         }
+        this.grew();
       });
       this.buf += ')';
     }
@@ -711,29 +746,32 @@ function intFromArg(a: FmtArg[], argNum: number): [number, boolean, number] {
   return [num, isInt, newArgNum];
 }
 
-export function sprint(a: FmtArg[]): string {
-  const p = new Printer();
+/** fmt.Sprint; with a budget, refuses to build more than the value limit. */
+export function sprint(a: FmtArg[], budget: Budget | null = null): string {
+  const p = new Printer(budget);
   let prevString = false;
   a.forEach((arg, n) => {
     const isString = typeof arg === 'string';
     if (n > 0 && !isString && !prevString) p.buf += ' ';
     p.printArg(arg, 'v');
+    p.grew();
     prevString = isString;
   });
   return canonical(p.buf);
 }
 
-export function sprintln(a: FmtArg[]): string {
-  const p = new Printer();
+export function sprintln(a: FmtArg[], budget: Budget | null = null): string {
+  const p = new Printer(budget);
   a.forEach((arg, n) => {
     if (n > 0) p.buf += ' ';
     p.printArg(arg, 'v');
+    p.grew();
   });
   return canonical(p.buf + '\n');
 }
 
-export function sprintf(format: string, a: FmtArg[]): string {
-  const p = new Printer();
+export function sprintf(format: string, a: FmtArg[], budget: Budget | null = null): string {
+  const p = new Printer(budget);
   p.doPrintf(format, a);
   return canonical(p.buf);
 }

@@ -54,12 +54,17 @@ export class GoParseError extends Error {
   }
 }
 
+/** The template nests deeper than the depth limit; `line` is where. */
+export class GoDepthError extends GoParseError {}
+
 export interface ParsedTemplate {
   name: string;
   text: string;
   root: ListNode;
   /** Every node by id (ids are dense). */
   nodes: Node[];
+  /** Deepest nesting of blocks and pipelines (see Parser.enter). */
+  depth: number;
 }
 
 type WithoutId<N> = N extends unknown ? Omit<N, 'id'> : never;
@@ -74,13 +79,33 @@ class Parser {
   private vars: string[] = ['$'];
   private actionLine = 0;
   private rangeDepth = 0;
+  private depth = 0;
+  deepest = 0;
   readonly nodes: Node[] = [];
 
   constructor(
     readonly name: string,
     readonly text: string,
+    private readonly maxDepth: number,
   ) {
     this.items = lex(text);
+  }
+
+  /**
+   * One more level of nesting: a block's body or a pipeline (an action's, or a parenthesised
+   * one). Checked as the parser descends, so the recursion here and in every later pass over
+   * the tree (compiling, evaluating) stays bounded.
+   */
+  private enter(): void {
+    if (++this.depth > this.maxDepth) {
+      const line = this.token[0].line;
+      throw new GoDepthError(`template: ${this.name}:${line}`, line, this.token[0].pos);
+    }
+    if (this.depth > this.deepest) this.deepest = this.depth;
+  }
+
+  private leave(): void {
+    this.depth--;
   }
 
   private mk<N extends Node>(n: WithoutId<N>): N {
@@ -245,6 +270,15 @@ class Parser {
   }
 
   private pipeline(context: string, end: T): PipeNode {
+    this.enter();
+    try {
+      return this.pipelineBody(context, end);
+    } finally {
+      this.leave();
+    }
+  }
+
+  private pipelineBody(context: string, end: T): PipeNode {
     const token = this.peekNonSpace();
     const pipe = this.mk<PipeNode>({ kind: 'pipe', pos: token.pos, line: token.line, isAssign: false, decl: [], cmds: [] });
     decls: for (;;) {
@@ -315,6 +349,7 @@ class Parser {
 
   private branch(kind: 'if' | 'range' | 'with', allowElseIf: boolean): BranchNode {
     const mark = this.vars.length;
+    this.enter();
     try {
       const pipe = this.pipeline(kind, T.RightDelim);
       if (kind === 'range') this.rangeDepth++;
@@ -334,6 +369,7 @@ class Parser {
       return this.mk<BranchNode>({ kind, pos: pipe.pos, line: pipe.line, pipe, list, elseList });
     } finally {
       this.vars.length = mark;
+      this.leave();
     }
   }
 
@@ -452,10 +488,11 @@ function goQuote(s: string): string {
   return '"' + s.replace(/\\/g, '\\\\').replace(/"/g, '\\"') + '"';
 }
 
-export function parseGo(source: string, name = 'prompt'): ParsedTemplate {
+/** Parse; throws GoParseError (GoDepthError beyond `maxDepth` levels of nesting). */
+export function parseGo(source: string, name = 'prompt', maxDepth = Infinity): ParsedTemplate {
   // Go reads the template as UTF-8 bytes; unpaired surrogates have no UTF-8 form (same length).
   const text = wellFormed(source);
-  const p = new Parser(name, text);
+  const p = new Parser(name, text, maxDepth);
   const root = p.parse();
-  return { name, text, root, nodes: p.nodes };
+  return { name, text, root, nodes: p.nodes, depth: p.deepest };
 }

@@ -10,7 +10,7 @@ import type { RangeMeta } from './compile.js';
 import { BAIL, Fast } from './fastpath.js';
 import { printOne } from './fmt.js';
 import { GoMap, GoSlice, GoValue, Iface, indirectInterface } from './values.js';
-import { Budget } from '../limits.js';
+import type { Budget } from '../budget.js';
 
 interface LoopState {
   items: unknown[];
@@ -48,7 +48,7 @@ export class GoRenderState {
 
   /** Go's general evaluator, created only when a fast path does not apply. */
   get exec(): Exec {
-    return (this.execCache ??= new Exec(this.program.name, this.program.text, this.program.info, this.vars));
+    return (this.execCache ??= new Exec(this.program.name, this.program.text, this.program.info, this.vars, this.budget));
   }
 
   /** The pipeline's value: the fast path when it applies, else Go's full evaluation. */

@@ -42,6 +42,7 @@ function isEscapedByte(s: string, i: number): boolean {
 
 /** Number of bytes of a Go string. */
 export function utf8Len(s: string): number {
+  if (isWellFormed(s)) return Buffer.byteLength(s, 'utf8');
   let n = 0;
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
@@ -59,10 +60,11 @@ export function utf8Len(s: string): number {
   return n;
 }
 
-/** True when every code unit is ASCII (byte index == char index). */
+const NON_ASCII = /[^\x00-\x7f]/;
+
+/** True when every code unit is ASCII (byte index == char index). A native scan: fast on ropes too. */
 export function isAscii(s: string): boolean {
-  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) >= 0x80) return false;
-  return true;
+  return !NON_ASCII.test(s);
 }
 
 /** The bytes of a Go string. */
@@ -173,11 +175,17 @@ export function runesToString(r: number[]): string {
 const printRe = /^[\p{L}\p{M}\p{N}\p{P}\p{S}]$/u;
 const graphicExtraRe = /^\p{Zs}$/u;
 
+/** isPrint of the BMP, filled in as asked: 0 not known yet, 1 printable, 2 not. */
+const bmpPrint = new Uint8Array(0x10000);
+
 /** unicode.IsPrint: letters, marks, numbers, punctuation, symbols and the ASCII space. */
 export function isPrint(r: number): boolean {
   if (r < 0x80) return r >= 0x20 && r < 0x7f;
   if (r >= 0xd800 && r <= 0xdfff) return false;
-  return printRe.test(String.fromCodePoint(r));
+  if (r > 0xffff) return printRe.test(String.fromCodePoint(r));
+  let known = bmpPrint[r]!;
+  if (known === 0) known = bmpPrint[r] = printRe.test(String.fromCharCode(r)) ? 1 : 2;
+  return known === 1;
 }
 
 /** unicode.IsGraphic: IsPrint plus Unicode space separators. */
@@ -232,8 +240,15 @@ export function quote(s: string, asciiOnly = false, graphicOnly = false): string
 function quoteWith(s: string, q: number, asciiOnly: boolean, graphicOnly: boolean): string {
   let out = String.fromCharCode(q);
   if (isAscii(s)) {
-    for (let i = 0; i < s.length; i++) out += appendEscapedRune(s.charCodeAt(i), q, asciiOnly, graphicOnly);
-    return out + String.fromCharCode(q);
+    // Printable ASCII other than the quote and backslash stands for itself: copy runs of it.
+    let run = 0;
+    for (let i = 0; i < s.length; i++) {
+      const c = s.charCodeAt(i);
+      if (c >= 0x20 && c < 0x7f && c !== q && c !== 0x5c) continue;
+      out += s.slice(run, i) + appendEscapedRune(c, q, asciiOnly, graphicOnly);
+      run = i + 1;
+    }
+    return out + s.slice(run) + String.fromCharCode(q);
   }
   for (const r of runes(s)) out += appendEscapedRune(r, q, asciiOnly, graphicOnly);
   return out + String.fromCharCode(q);

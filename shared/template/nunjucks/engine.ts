@@ -5,27 +5,39 @@
  */
 import nunjucks from 'nunjucks';
 import type { DependencyData } from '../../task/model.js';
+import { Budget } from '../budget.js';
 import { TemplateError } from '../errors.js';
-import { Budget, RenderLimits } from '../limits.js';
-import { Lru } from '../lru.js';
+import { depthLimitError, limitAt, sourceLimitError } from '../limit-errors.js';
+import { DEFAULT_RENDER_LIMITS, RenderLimits, sourceFits } from '../limits.js';
+import { CACHE_BYTES, Lru } from '../lru.js';
 import { nunjucksReferencedDependencies } from './deps.js';
-import { compiler, NjkTemplateError, parser, transformer } from './internals.js';
-import { NUNJUCKS_RUNTIME_GLOBALS, NunjucksRenderState, SandboxRefusal, guardedFilters } from './runtime.js';
+import { boundedFilters, Filter } from './filters.js';
+import { compiler, NjkNodeList, NjkTemplateError, transformer } from './internals.js';
+import { DepthExceeded, parseNunjucks } from './parse.js';
+import { NUNJUCKS_RUNTIME_GLOBALS, NunjucksRenderState, SandboxRefusal } from './runtime.js';
 import { sandbox } from './sandbox.js';
+import { activate } from './values.js';
 
 const NAME = 'prompt';
 
 interface EnvInternals {
-  filters: Record<string, (...a: unknown[]) => unknown>;
+  filters: Record<string, Filter>;
   tests: Record<string, unknown>;
+}
+
+interface Prepared {
+  template: nunjucks.Template;
+  /** Nesting depth the parse found (checked against each render's limit). */
+  depth: number;
 }
 
 function createEnvironment(): nunjucks.Environment {
   // dev: rethrow nunjucks's own error object, which carries the executing node's line/column.
   const env = new nunjucks.Environment([], { autoescape: false, throwOnUndefined: false, dev: true });
   for (const [name, fn] of Object.entries(NUNJUCKS_RUNTIME_GLOBALS)) env.addGlobal(name, fn);
-  const internals = env as unknown as EnvInternals;
-  for (const [name, f] of Object.entries(guardedFilters(internals.filters as never))) env.addFilter(name, f as never);
+  // A copy of nunjucks's own filters: addFilter replaces them in place.
+  const original = { ...(env as unknown as EnvInternals).filters };
+  for (const [name, f] of Object.entries(boundedFilters(original))) env.addFilter(name, f as never);
   return env;
 }
 
@@ -42,68 +54,100 @@ function positioned(e: NjkTemplateError): { message: string; line?: number; colu
 
 export class NunjucksEngine {
   private readonly env = createEnvironment();
-  private readonly cache: Lru<nunjucks.Template>;
+  private readonly cache: Lru<Prepared>;
   private readonly depsCache: Lru<string[] | 'all'>;
   private readonly filters: Set<string>;
   private readonly tests: Set<string>;
 
   constructor(cacheSize = 256) {
-    this.cache = new Lru(cacheSize);
-    this.depsCache = new Lru(cacheSize);
+    this.cache = new Lru(cacheSize, CACHE_BYTES);
+    this.depsCache = new Lru(cacheSize, CACHE_BYTES);
     const internals = this.env as unknown as EnvInternals;
     this.filters = new Set(Object.keys(internals.filters));
     this.tests = new Set(Object.keys(internals.tests));
   }
 
-  /** Parse, sandbox and compile; throws TemplateError('parse'). */
-  prepare(text: string): nunjucks.Template {
-    const key = text;
-    const hit = this.cache.get(key);
-    if (hit) return hit;
+  /**
+   * Parse (within the depth limit), sandbox and compile, once per text; throws TemplateError
+   * ('parse', or 'limit' for the source and depth limits, which are checked on cache hits too).
+   */
+  prepare(text: string, limits: RenderLimits = DEFAULT_RENDER_LIMITS): nunjucks.Template {
+    if (!sourceFits(text, limits)) throw sourceLimitError(limits);
+    const hit = this.cache.get(text);
+    if (hit) {
+      if (hit.depth > limits.maxDepth) throw depthLimitError(limits, NAME);
+      return hit.template;
+    }
+    const { ast, depth } = this.parse(text, limits);
     let code: string;
     try {
-      const ast = sandbox(parser.parse(text, [], {}), { filters: this.filters, tests: this.tests });
       const c = new compiler.Compiler(NAME, false);
-      c.compile(transformer.transform(ast, [], NAME));
+      c.compile(transformer.transform(sandbox(ast, { filters: this.filters, tests: this.tests }), [], NAME));
       code = c.getCode();
     } catch (e) {
       if (e instanceof TemplateError) throw e;
+      // A backstop: the depth limit keeps every recursion far from the stack's end.
       if (e instanceof RangeError || /Maximum call stack size exceeded/.test(String((e as Error)?.message))) {
-        throw new TemplateError(`template: ${NAME}: template is nested too deeply`, 'parse', { cause: e });
+        throw new TemplateError(`template: ${NAME}: template is nested too deeply to process (maxDepth ${limits.maxDepth})`, 'limit', { cause: e });
       }
       const p = positioned(e as NjkTemplateError);
       throw new TemplateError(p.message, 'parse', { cause: e, line: p.line, column: p.column });
     }
     // Same step nunjucks's Template performs for source text; the code is nunjucks's own output.
     const props = new Function(code)() as Record<string, unknown>; // eslint-disable-line no-new-func
-    const tmpl = new nunjucks.Template({ type: 'code', obj: props } as never, this.env, NAME, true);
-    this.cache.set(key, tmpl);
-    return tmpl;
+    const template = new nunjucks.Template({ type: 'code', obj: props } as never, this.env, NAME, true);
+    // The compiled code is what the entry keeps (measured: about a byte per character).
+    this.cache.set(text, { template, depth }, text.length + code.length);
+    return template;
+  }
+
+  private parse(text: string, limits: RenderLimits): { ast: NjkNodeList; depth: number } {
+    try {
+      return parseNunjucks(text, limits.maxDepth);
+    } catch (e) {
+      if (e instanceof DepthExceeded) throw depthLimitError(limits, `${NAME}:${e.lineno + 1}:${e.colno + 1}`);
+      if (e instanceof RangeError) {
+        throw new TemplateError(`template: ${NAME}: template is nested too deeply to process (maxDepth ${limits.maxDepth})`, 'limit', { cause: e });
+      }
+      const p = positioned(e as NjkTemplateError);
+      throw new TemplateError(p.message, 'parse', { cause: e, line: p.line, column: p.column });
+    }
   }
 
   /** The dependencies the template can read, or 'all' (see deps.ts); throws TemplateError('parse'). */
-  dependencies(text: string): string[] | 'all' {
+  dependencies(text: string, limits: RenderLimits = DEFAULT_RENDER_LIMITS): string[] | 'all' {
+    this.prepare(text, limits); // the same checks and errors as rendering
     const hit = this.depsCache.get(text);
     if (hit) return hit;
-    this.prepare(text); // the same checks and errors as rendering
-    const deps = nunjucksReferencedDependencies(parser.parse(text, [], {}));
-    this.depsCache.set(text, deps);
+    const deps = nunjucksReferencedDependencies(parseNunjucks(text, limits.maxDepth).ast);
+    this.depsCache.set(text, deps, text.length);
     return deps;
   }
 
   render(text: string, data: { Deps: Record<string, DependencyData> }, limits: RenderLimits): string {
-    const tmpl = this.prepare(text);
+    const tmpl = this.prepare(text, limits);
     const budget = new Budget(limits);
     const state = new NunjucksRenderState(budget);
     let out: string;
+    const previous = activate(budget);
     try {
       out = tmpl.render({ Deps: cloneDeps(data.Deps), __s: state });
     } catch (e) {
-      throw renderError(state.error ?? e, e);
+      throw renderError(state.error ?? ownError(e) ?? e, e);
+    } finally {
+      activate(previous);
     }
     budget.checkOutput(out);
     return out;
   }
+}
+
+/** Our TemplateError inside the error nunjucks rethrew (it wraps causes), if any. */
+function ownError(e: unknown): TemplateError | undefined {
+  for (let c = e, i = 0; c !== null && c !== undefined && i < 8; c = (c as { cause?: unknown }).cause, i++) {
+    if (c instanceof TemplateError) return c;
+  }
+  return undefined;
 }
 
 const POS = /^\([^)]*\)(?: \[Line (\d+)(?:, Column (\d+))?\])?\s*/;
@@ -121,7 +165,7 @@ function renderError(err: unknown, thrown: unknown): TemplateError {
   if (err instanceof SandboxRefusal) {
     return new TemplateError(`template: ${at}: ${err.reason}`, 'execute', { cause: err, line, column });
   }
-  if (err instanceof TemplateError) return err;
+  if (err instanceof TemplateError) return err.stage === 'limit' ? limitAt(err, at, line, column) : err;
   const msg = (err instanceof Error ? err.message : String(err)).replace(POS, '').trim();
   if (err instanceof RangeError || /Maximum call stack size exceeded|Invalid string length|Invalid array length/.test(msg)) {
     return new TemplateError(`template: ${at}: resource limit exceeded: ${msg.replace(/^RangeError: /, '')}`, 'limit', {

@@ -1,25 +1,17 @@
 /**
- * Runtime half of the nunjucks sandbox: the functions the rewritten template calls, and
- * budget-aware replacements for the globals and filters that could otherwise do unbounded work
- * in a single call. nunjucks calls globals and filters with `this` bound to its Context, whose
- * `ctx.__s` holds the per-render state.
+ * Runtime half of the nunjucks sandbox: the functions the rewritten template calls (member
+ * access, loop and macro accounting, output, `~`/`+`, array literals, captures) and a bounded
+ * `range`. nunjucks calls globals with `this` bound to its Context (see state.ts).
  */
 import { TemplateError } from '../errors.js';
-import { Budget, outputLimitError } from '../limits.js';
+import { ELEMENT_UNITS } from '../limits.js';
+import { callMethod } from './methods.js';
+import { concatText, plus, plusAll } from './operators.js';
 import { ARRAY_METHODS, CYCLER_METHODS, deniedName, STRING_METHODS } from './sandbox.js';
+import type { Ctx, NunjucksRenderState } from './state.js';
+import { adopt, arrayUnits, TemplateArray, toText } from './values.js';
 
-export class NunjucksRenderState {
-  error: unknown = undefined;
-  constructor(readonly budget: Budget) {}
-  fail(e: unknown): never {
-    this.error = e;
-    throw e;
-  }
-}
-
-interface Ctx {
-  ctx: { __s: NunjucksRenderState };
-}
+export { NunjucksRenderState } from './state.js';
 
 /** A sandbox refusal at run time; the engine adds the position nunjucks knows. */
 export class SandboxRefusal extends TemplateError {
@@ -30,6 +22,16 @@ export class SandboxRefusal extends TemplateError {
 
 function refuse(s: NunjucksRenderState, msg: string): never {
   return s.fail(new SandboxRefusal(msg));
+}
+
+/** Run `f`; our own errors are recorded (nunjucks rethrows them wrapped). */
+function guarded<T>(s: NunjucksRenderState, f: () => T): T {
+  try {
+    return f();
+  } catch (e) {
+    if (e instanceof TemplateError) return s.fail(e);
+    throw e;
+  }
 }
 
 function isCycler(o: object): boolean {
@@ -44,7 +46,7 @@ function __lk(this: Ctx, obj: unknown, key: unknown): unknown {
   if (typeof key === 'number') k = key;
   else if (typeof key === 'string') k = key;
   else if (typeof key === 'symbol') return refuse(s, 'symbol keys are not allowed');
-  else k = String(key);
+  else k = guarded(s, () => toText(key));
   if (typeof k === 'string' && deniedName(k)) return refuse(s, `access to "${k}" is not allowed in templates`);
   const target = obj as Record<string | number, unknown>;
   const v = target[k];
@@ -63,13 +65,11 @@ function __lk(this: Ctx, obj: unknown, key: unknown): unknown {
     if ((name === 'replace' || name === 'replaceAll' || name === 'split') && args.some((a) => typeof a === 'function')) {
       return refuse(s, `"${name}" takes only string arguments in templates`);
     }
-    const out = (v as (...a: unknown[]) => unknown).apply(obj, args);
-    if (typeof out === 'string' && out.length > s.budget.limits.maxOutputBytes) return s.fail(outputLimitError(s.budget.limits));
-    return out;
+    return guarded(s, () => callMethod(s.budget, obj as object | string, name, v as (...a: unknown[]) => unknown, args));
   };
 }
 
-/** One loop iteration or macro call, writing at least `units` of literal text. */
+/** One loop iteration, writing at least `units` of literal text. (Hot: no closure.) */
 function __tk(this: Ctx, units: number): string {
   const s = this.ctx.__s;
   try {
@@ -80,66 +80,108 @@ function __tk(this: Ctx, units: number): string {
   return '';
 }
 
-/** Measure a value `{{ }}` is about to write; returns it unchanged. */
-function __out(this: Ctx, v: unknown): unknown {
+/** A macro call starts (depth, and at least `units` of literal text). */
+function __mc(this: Ctx, units: number): string {
   const s = this.ctx.__s;
+  guarded(s, () => {
+    s.budget.enter();
+    s.budget.tick(units);
+  });
+  return '';
+}
+
+/** A macro call ends. */
+function __mx(this: Ctx): string {
+  this.ctx.__s.budget.leave();
+  return '';
+}
+
+/** What `{{ }}` is about to write, as text (nunjucks would convert it the same way), measured. */
+function __out(this: Ctx, v: unknown): unknown {
   if (v === undefined || v === null) return v;
-  const len = typeof v === 'string' ? v.length : String(v).length;
+  const s = this.ctx.__s;
   try {
-    s.budget.wrote(len);
+    const text = typeof v === 'string' ? v : toText(v);
+    s.budget.wrote(text.length);
+    return text;
   } catch (e) {
-    return s.fail(e);
+    if (e instanceof TemplateError) return s.fail(e);
+    throw e;
   }
+}
+
+/** `a ~ b`. */
+function __cat(this: Ctx, a: unknown, b: unknown): string {
+  const s = this.ctx.__s;
+  return guarded(s, () => concatText(s.budget, [a, b]));
+}
+
+/** `a ~ b ~ c …`, the operands in one array literal. */
+function __cats(this: Ctx, parts: unknown[]): string {
+  const s = this.ctx.__s;
+  return guarded(s, () => concatText(s.budget, parts));
+}
+
+/** `a + b`. */
+function __add(this: Ctx, a: unknown, b: unknown): unknown {
+  if (typeof a === 'number' && typeof b === 'number') return a + b;
+  const s = this.ctx.__s;
+  return guarded(s, () => plus(s.budget, a, b));
+}
+
+/** `a + b + c …`, the operands in one array literal. */
+function __adds(this: Ctx, operands: unknown[]): unknown {
+  const s = this.ctx.__s;
+  return guarded(s, () => plusAll(s.budget, operands));
+}
+
+/** An array literal, made a TemplateArray. */
+function __arr(this: Ctx, a: unknown[]): unknown[] {
+  const s = this.ctx.__s;
+  return guarded(s, () => {
+    s.budget.produce(arrayUnits(a));
+    return adopt(a);
+  });
+}
+
+/** The text a `{% set x %}…{% endset %}` captured. */
+function __val(this: Ctx, v: string): string {
+  const s = this.ctx.__s;
+  guarded(s, () => s.budget.produce(v.length));
   return v;
 }
 
-/** Upper bound on elements `range()` may produce before the loop over them even starts. */
-const MAX_RANGE = 1_000_000;
-
-function range(this: Ctx, start: number, stop?: number, step?: number): number[] {
+/** nunjucks's range(), its size checked before it is built. */
+function range(this: Ctx, ...args: unknown[]): unknown[] {
   const s = this.ctx.__s;
-  if (stop === undefined) {
+  let [start, stop, step] = args.map(Number) as [number, number | undefined, number | undefined];
+  if (args.length < 2) {
     stop = start;
     start = 0;
     step = 1;
   } else if (!step) step = 1;
-  const n = Math.ceil((Number(stop) - Number(start)) / Number(step));
-  if (n > MAX_RANGE) return refuse(s, `range() of ${n} elements exceeds the limit of ${MAX_RANGE}`);
-  const arr: number[] = [];
-  if (step > 0) for (let i = start; i < stop; i += step) arr.push(i);
-  else for (let i = start; i > stop; i += step) arr.push(i);
+  const end = stop!;
+  const by = step!;
+  const n = Math.max(0, Math.ceil((end - start) / by));
+  // Non-numbers give no elements (nunjucks would loop forever on range("a", "b")).
+  if (Number.isNaN(n)) return new TemplateArray();
+  guarded(s, () => s.budget.produce(n * ELEMENT_UNITS));
+  const arr = new TemplateArray<number>();
+  for (let i = start, k = 0; (by > 0 ? i < end : i > end) && k <= n; i += by, k++) arr.push(i);
   return arr;
 }
 
-type Filter = (this: Ctx, ...args: unknown[]) => unknown;
-
-/** Filters whose numeric argument sets how much work one call does get that size checked first. */
-export function guardedFilters(original: Record<string, Filter>): Record<string, Filter> {
-  const sizeGuard = (name: string, argIndex: number, scale: (args: unknown[]) => number): Filter => {
-    const f = original[name]!;
-    return function (this: Ctx, ...args: unknown[]) {
-      const s = this.ctx.__s;
-      const size = scale(args) * Number(args[argIndex] ?? 0);
-      if (size > s.budget.limits.maxOutputBytes) s.fail(outputLimitError(s.budget.limits));
-      return f.apply(this, args);
-    };
-  };
-  const lines = (args: unknown[]): number => String(args[0] ?? '').split('\n').length;
-  const one = (): number => 1;
-  return {
-    center: sizeGuard('center', 1, one),
-    indent: sizeGuard('indent', 1, lines),
-    batch: sizeGuard('batch', 1, one),
-    slice: sizeGuard('slice', 1, one),
-    replace: function (this: Ctx, ...args: unknown[]) {
-      const s = this.ctx.__s;
-      const [str, old, repl] = args;
-      if (old === '' && String(str ?? '').length * (String(repl ?? '').length + 1) > s.budget.limits.maxOutputBytes) {
-        s.fail(outputLimitError(s.budget.limits));
-      }
-      return original.replace!.apply(this, args);
-    },
-  };
-}
-
-export const NUNJUCKS_RUNTIME_GLOBALS: Record<string, unknown> = { __lk, __tk, __out, range };
+export const NUNJUCKS_RUNTIME_GLOBALS: Record<string, unknown> = {
+  __lk,
+  __tk,
+  __mc,
+  __mx,
+  __out,
+  __cat,
+  __cats,
+  __add,
+  __adds,
+  __arr,
+  __val,
+  range,
+};

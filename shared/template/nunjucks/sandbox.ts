@@ -10,11 +10,17 @@
  *    Object.prototype members, ...) are refused statically;
  *  - every member access `a.b` / `a[b]` goes through `__lk`, which refuses the same names at
  *    run time and hands out only an allowlist of side-effect-free string/array methods;
- *  - loops and macro bodies report to the render budget (`__tk`), and every `{{ }}` output
- *    is measured (`__out`), so time and output limits hold.
+ *  - loops and macro bodies report to the render budget (`__tk`, `__mc`/`__mx`, which also
+ *    bound macro recursion), and every `{{ }}` output is measured (`__out`), so time, output
+ *    and depth limits hold;
+ *  - everything that builds strings or arrays goes through the runtime, which bounds it:
+ *    `~` and `+` (`__cat`, `__add`; their left-nested chains flattened into one call),
+ *    array literals (`__arr`), `{% set %}` captures (`__val`). Chains of `or`/`and` are
+ *    rebalanced, so long ones do not nest the compiled code.
  */
 import { TemplateError } from '../errors.js';
 import { nodes, NjkNode, NjkNodeList } from './internals.js';
+import { CHAINS } from './parse.js';
 
 /** Reserved for the runtime: user templates may not use names starting with "__". */
 export const RESERVED_PREFIX = '__';
@@ -147,8 +153,36 @@ function call(n: NjkNode, fn: string, args: NjkNode[]): NjkNode {
   return new nodes.FunCall(n.lineno, n.colno, new nodes.Symbol(n.lineno, n.colno, fn), list);
 }
 
+/** The operands of a left-nested chain of `n`'s operator, collected without recursion. */
+function chainOperands(n: NjkNode): NjkNode[] {
+  const right: NjkNode[] = [];
+  let x = n;
+  while (x.typename === n.typename) {
+    right.push(x.right as NjkNode);
+    x = x.left as NjkNode;
+  }
+  right.push(x);
+  return right.reverse();
+}
+
+/** `or`/`and` over operands as a balanced tree: same value (both are associative), log depth. */
+function balanced(kind: 'Or' | 'And', ops: NjkNode[], lo: number, hi: number): NjkNode {
+  if (hi - lo === 1) return ops[lo]!;
+  const mid = (lo + hi) >> 1;
+  const first = ops[lo]!;
+  return new nodes[kind](first.lineno, first.colno, balanced(kind, ops, lo, mid), balanced(kind, ops, mid, hi));
+}
+
 class Sandboxer {
   constructor(private readonly opts: SandboxOptions) {}
+
+  private chain(n: NjkNode): NjkNode {
+    const ops = chainOperands(n).map((c) => this.visit(c));
+    if (n.typename === 'Or' || n.typename === 'And') return balanced(n.typename, ops, 0, ops.length);
+    const fn = n.typename === 'Concat' ? '__cat' : '__add';
+    if (ops.length === 2) return call(n, fn, ops);
+    return call(n, `${fn}s`, [new nodes.Array(n.lineno, n.colno, ops)]);
+  }
 
   /** A name nunjucks pastes into generated code as a declared/looked-up variable. */
   private variableName(n: NjkNode, what: string): void {
@@ -163,10 +197,16 @@ class Sandboxer {
     if (!ALLOWED_NODES.has(n.typename)) {
       fail(n, `${FRIENDLY[n.typename] ?? n.typename} is not allowed in prompt templates`);
     }
+    if (CHAINS.has(n.typename)) return this.chain(n);
     switch (n.typename) {
       case 'Symbol':
         this.variableName(n, 'a variable');
         return n;
+      case 'Array': {
+        const list = n as NjkNodeList;
+        list.children = list.children.map((c) => this.visit(c));
+        return call(n, '__arr', [n]);
+      }
       case 'Literal':
         if (n.value instanceof RegExp) fail(n, 'regular expressions are not allowed in templates');
         return n;
@@ -239,13 +279,17 @@ class Sandboxer {
             }
           } else this.variableName(a, 'a macro argument');
         }
-        n.body = this.withTick(this.visit(n.body as NjkNode) as NjkNodeList);
+        n.body = this.withCallAccounting(this.visit(n.body as NjkNode) as NjkNodeList);
         return n;
       }
       case 'Set': {
         for (const t of (n.targets as NjkNodeList[] | NjkNode[])) this.variableName(t, 'an assignment target');
         if (n.value) n.value = this.visit(n.value as NjkNode);
-        if (n.body) n.body = this.visit(n.body as NjkNode);
+        else if (n.body) {
+          // A capture becomes a value like any other: __val accounts for the captured text.
+          n.value = call(n, '__val', [this.visit(n.body as NjkNode)]);
+          n.body = null;
+        }
         return n;
       }
       case 'Block':
@@ -267,17 +311,26 @@ class Sandboxer {
     return n;
   }
 
-  /** Prepend a budget tick to a loop or macro body; it also accounts for the body's literal text. */
+  /** Prepend a budget tick to a loop body; it also accounts for the body's literal text. */
   private withTick(body: NjkNodeList): NjkNodeList {
+    body.children.unshift(this.report(body, '__tk'));
+    return body;
+  }
+
+  /** A macro body: the call is counted (depth, time, literal text) at the start, ended at the end. */
+  private withCallAccounting(body: NjkNodeList): NjkNodeList {
+    body.children.unshift(this.report(body, '__mc'));
+    body.children.push(new nodes.Output(body.lineno, body.colno, [call(body, '__mx', [])]));
+    return body;
+  }
+
+  private report(body: NjkNodeList, fn: string): NjkNode {
     let text = 0;
     for (const c of body.children) {
       if (c.typename !== 'Output') continue;
       for (const d of (c as NjkNodeList).children) if (d.typename === 'TemplateData') text += String(d.value ?? '').length;
     }
-    const units = new nodes.Literal(body.lineno, body.colno, text);
-    const tick = new nodes.Output(body.lineno, body.colno, [call(body, '__tk', [units])]);
-    body.children.unshift(tick);
-    return body;
+    return new nodes.Output(body.lineno, body.colno, [call(body, fn, [new nodes.Literal(body.lineno, body.colno, text)])]);
   }
 }
 
