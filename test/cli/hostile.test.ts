@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { HOSTILE_CORPUS, HOSTILE_DATA } from '../template/hostile-corpus.js';
-import { alive, parseJson, runCli, scripted, SECRET, startCli, taskYaml, writeFiles } from './cli.js';
+import { alive, cliEnv, parseJson, runCli, scripted, SECRET, startCli, taskYaml, writeFiles } from './cli.js';
 
 const bomb = (name: string) => HOSTILE_CORPUS.find((c) => c.name === name)!;
 
@@ -119,4 +119,21 @@ test('dendrite run survives a Task that breaks a limit: it fails, the rest finis
   assert.ok(seen.size > 0, 'the run had children (agents, the render process)');
   await new Promise((resolve) => setTimeout(resolve, 200));
   assert.deepEqual([...seen].filter(alive), [], 'no child outlives the run');
+});
+
+test('the CLI reads the render limits from the environment, as the functions do', async () => {
+  const dir = writeFiles({
+    't.yaml': taskYaml('t', 'one: {{ index .Deps.h.Outputs 0 }} and more text after it', { dependsOn: ['h'] }),
+    'deps.yaml': 'h: [first]\n',
+  });
+  const args = ['render', join(dir, 't.yaml'), '--deps', join(dir, 'deps.yaml')];
+  assert.equal((await runCli(args)).stdout, 'one: first and more text after it');
+  const small = await runCli(args, cliEnv({ DENDRITE_RENDER_MAX_BYTES: '10' }));
+  assert.equal(small.code, 1);
+  assert.match(small.stderr, /output limit of 10 bytes/);
+  const shallow = await runCli(['validate', dir], cliEnv({ DENDRITE_RENDER_MAX_SOURCE_BYTES: '20' }));
+  assert.match(shallow.stdout, /source limit of 20 bytes/);
+  const bad = await runCli(args, cliEnv({ DENDRITE_RENDER_MAX_DEPTH: '1000' }));
+  assert.equal(bad.code, 2);
+  assert.match(bad.stderr, /DENDRITE_RENDER_MAX_DEPTH must be at most 250/);
 });
