@@ -1,6 +1,6 @@
 /**
  * The dependency data `dendrite render --deps` takes: a YAML or JSON map from dependency name
- * to what that Task produced, either a list of output lines or `{outputs, results}`:
+ * to what that Task produced, either a list of output lines or `{outputs, results, response}`:
  *
  *   research-api-design:
  *     - GET /projects - list projects
@@ -52,10 +52,10 @@ export function parseDeps(text: string, file: string): Map<string, DependencyRec
     const where = `${file}: ${name}`;
     if (value === null) {
       // A dependency that succeeded without an output block.
-      out.set(name, { name, outputs: null, results: null });
+      out.set(name, { name, outputs: null, results: null, response: '' });
     } else if (Array.isArray(value)) {
       const outputs = stringList(value, where);
-      out.set(name, { name, outputs, results: resultsOf(outputs) });
+      out.set(name, { name, outputs, results: resultsOf(outputs), response: '' });
     } else if (isObject(value)) {
       const rawOutputs = pick(value, 'outputs');
       const rawResults = pick(value, 'results');
@@ -66,9 +66,11 @@ export function parseDeps(text: string, file: string): Map<string, DependencyRec
             ? Object.entries(results).map(([k, v]) => `${k}: ${v}`)
             : []
           : stringList(rawOutputs, `${where}.outputs`);
-      out.set(name, { name, outputs, results: results ?? resultsOf(outputs) });
+      const response = pick(value, 'response');
+      if (response !== undefined && typeof response !== 'string') throw new DepsFileError(`${where}.response: must be a string`);
+      out.set(name, { name, outputs, results: results ?? resultsOf(outputs), response: response ?? '' });
     } else {
-      throw new DepsFileError(`${where}: give a list of output lines or {outputs, results}`);
+      throw new DepsFileError(`${where}: give a list of output lines or {outputs, results, response}`);
     }
   }
   return out;

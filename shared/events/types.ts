@@ -1,4 +1,5 @@
 /** CloudEvent types Dendrite consumes and emits, and the data each carries. */
+import type { TaskUsage } from '../task/model.js';
 
 /** ApiServerSource (Resource mode): data is the whole object. */
 export const APISERVER_ADD = 'dev.knative.apiserver.resource.add';
@@ -27,6 +28,8 @@ export interface TaskSucceededData {
   uid: string;
   outputs: string[];
   results: Record<string, string>;
+  response: string;
+  usage?: TaskUsage;
 }
 
 export interface TaskFailedData {

@@ -12,9 +12,9 @@
  */
 import { newEvent, taskSubject } from '../events/emit.js';
 import { TASK_FAILED, TASK_SUCCEEDED, type TaskFailedData, type TaskSucceededData } from '../events/types.js';
-import type { Task, TaskStatus } from '../task/model.js';
+import type { Task, TaskStatus, TaskUsage } from '../task/model.js';
 import type { FlowContext, FlowDeps } from './deps.js';
-import { countCompleted, countRun } from './count.js';
+import { countCompleted, countRun, countUsage } from './count.js';
 import { failDependents } from './fail.js';
 import { oversizeMessage } from './outputs.js';
 import { emitReady, renderReleased } from './ready.js';
@@ -26,6 +26,9 @@ export interface CompletionReport {
   succeeded: boolean;
   outputs: string[] | null;
   results: Record<string, string> | null;
+  /** The agent's answer ('' when none). */
+  response: string;
+  usage: TaskUsage | null;
   /** Why it failed; on success an optional note. */
   message?: string;
   podName?: string;
@@ -42,7 +45,7 @@ export function withinLimits(report: CompletionReport): CompletionReport {
   const tooLarge = oversizeMessage(report);
   if (!tooLarge) return report;
   const message = report.succeeded ? tooLarge : `${report.message ?? 'Task failed'}; ${tooLarge}`;
-  return { ...report, succeeded: false, outputs: null, results: null, message };
+  return { ...report, succeeded: false, outputs: null, results: null, response: '', message };
 }
 
 function statusOf(report: CompletionReport): TaskStatus {
@@ -51,8 +54,10 @@ function statusOf(report: CompletionReport): TaskStatus {
     completionTime: report.completionTime,
     outputs: report.outputs ?? [],
     results: report.results ?? {},
+    response: report.response,
     message: report.message ?? (report.succeeded ? 'Task succeeded' : 'Task failed'),
   };
+  if (report.usage) status.usage = report.usage;
   if (report.podName) status.podName = report.podName;
   return status;
 }
@@ -64,6 +69,8 @@ function recordedReport(task: Task): CompletionReport {
     succeeded: status.phase === 'Succeeded',
     outputs: status.outputs ?? null,
     results: status.results ?? null,
+    response: status.response ?? '',
+    usage: status.usage ?? null,
     message: status.message,
     completionTime: status.completionTime ?? '',
   };
@@ -99,6 +106,7 @@ export async function completeTask(
     succeeded: result.succeeded,
     outputs: result.outputs,
     results: result.results,
+    response: result.response,
     message: status.message,
   });
   if (outcome.status === 'stale') {
@@ -113,6 +121,7 @@ export async function completeTask(
   const identity = { namespace, name, uid };
   if (outcome.status === 'recorded') {
     countRun(deps, namespace, result.succeeded ? 'Succeeded' : 'Failed', result.startTime, result.completionTime);
+    countUsage(deps, task, result.usage);
     countCompleted(deps, namespace, 'Failed', outcome.failed.length);
   }
   if (written) {
@@ -136,7 +145,7 @@ export async function completeTask(
           source: deps.config.source,
           subject: taskSubject(namespace, name),
           id: `${uid}/succeeded`,
-          data: { ...identity, outputs: status.outputs!, results: status.results! },
+          data: { ...identity, outputs: status.outputs!, results: status.results!, response: status.response ?? '', ...(status.usage ? { usage: status.usage } : {}) },
           traceparent: context.traceparent,
         })
       : newEvent<TaskFailedData>({

@@ -88,6 +88,7 @@ export async function failTask(
     succeeded: false,
     outputs: null,
     results: null,
+    response: '',
     message,
   });
   if (outcome.status === 'recorded') countCompleted(deps, task.namespace, 'Failed', 1 + outcome.failed.length);

@@ -44,7 +44,7 @@ function jobOwnerUid(job: { metadata?: { ownerReferences?: Array<{ kind?: string
 async function observedState(deps: FlowDeps, task: Task, rebuilding: boolean): Promise<RegisterInput['observed']> {
   switch (task.status?.phase) {
     case 'Succeeded':
-      return { phase: 'Succeeded', outputs: task.status.outputs ?? null, results: task.status.results ?? null };
+      return { phase: 'Succeeded', outputs: task.status.outputs ?? null, results: task.status.results ?? null, response: task.status.response ?? '' };
     case 'Failed':
       return { phase: 'Failed', message: task.status.message ?? 'Task failed' };
     case 'Pending':

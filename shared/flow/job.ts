@@ -5,7 +5,8 @@
  * touches the new one. Shared by job-status (one event) and resync (a listed Job).
  */
 import { NotFoundError } from '../errors.js';
-import { parseOutputs } from '../outputs/parse.js';
+import { readAgentLog } from '../agents/report.js';
+import { AGENT_TYPES, type AgentType } from '../task/model.js';
 import { completeTask, type CompletionReport, type CompletionResult } from './complete.js';
 import type { FlowContext, FlowDeps } from './deps.js';
 import type { JobView } from './job-view.js';
@@ -16,6 +17,11 @@ import { recordTaskEvent } from './task-events.js';
 export interface JobFlowOptions {
   /** How much of the end of the agent's log to read for the output block. */
   logTailBytes: number;
+}
+
+/** The Job's container is named after its agent type (job/build.ts). */
+function agentTypeOf(container: string | undefined): AgentType | undefined {
+  return (AGENT_TYPES as readonly string[]).includes(container ?? '') ? (container as AgentType) : undefined;
 }
 
 export type JobChangeResult = CompletionResult | 'running' | 'ignored';
@@ -31,6 +37,8 @@ async function readReport(deps: FlowDeps, context: FlowContext, job: JobView, op
     succeeded: outcome.succeeded,
     outputs: null,
     results: null,
+    response: '',
+    usage: null,
     message: outcome.succeeded ? undefined : failureMessage(job),
     startTime: job.startTime,
     completionTime: outcome.at ?? deps.now().toISOString(),
@@ -46,20 +54,25 @@ async function readReport(deps: FlowDeps, context: FlowContext, job: JobView, op
     context.log.warn({ job: job.jobName }, 'no pod log to read outputs from');
     return report;
   }
-  const parsed = parseOutputs(log);
-  if (parsed) return { ...report, outputs: parsed.outputs, results: parsed.results };
-  if (outcome.succeeded && Buffer.byteLength(log) * 2 > options.logTailBytes && blockCutOff(log)) {
+  const agent = readAgentLog(agentTypeOf(job.container), log);
+  const answered: CompletionReport = { ...report, outputs: agent.outputs, results: agent.results, response: agent.response, usage: agent.usage };
+  if (agent.failure) {
+    // The agent says it failed, whatever its exit code: its own reason is the Task's.
+    return { ...answered, succeeded: false, message: outcome.succeeded ? agent.failure : `${agent.failure} (${report.message})` };
+  }
+  if (agent.outputs === null && outcome.succeeded && Buffer.byteLength(log) * 2 > options.logTailBytes && blockCutOff(log)) {
     // Succeeding without outputs would hand dependents nothing, silently.
     return {
-      ...report,
+      ...answered,
       succeeded: false,
       message:
         `outputs too large: the output block does not fit in the last ${options.logTailBytes} bytes of the log ` +
         'that are read — print less between the output markers',
     };
   }
-  return report;
+  return answered;
 }
+
 
 async function markRunning(deps: FlowDeps, context: FlowContext, job: JobView, uid: string): Promise<boolean> {
   const phases = new Set([undefined, 'Waiting', 'Pending']);

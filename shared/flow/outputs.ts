@@ -6,17 +6,23 @@
  */
 import { OUTPUT_END_MARKERS, OUTPUT_START_MARKERS } from '../outputs/parse.js';
 
-/** Outputs and results together, as JSON. A rendered prompt is at most 128 KiB anyway. */
+/** Outputs, results and response together, as JSON. A rendered prompt is at most 128 KiB anyway. */
 export const MAX_RECORDED_OUTPUT_BYTES = 512 * 1024;
 
 export interface RecordedOutputs {
   outputs: string[] | null;
   results: Record<string, string> | null;
+  /** Capped on its own (agents/report.ts); counted here with the rest. */
+  response?: string | null;
 }
 
-/** JSON size of the outputs and results as they would be stored. */
+/** JSON size of the outputs, results and response as they would be stored. */
 export function recordedBytes(value: RecordedOutputs): number {
-  return Buffer.byteLength(JSON.stringify(value.outputs ?? [])) + Buffer.byteLength(JSON.stringify(value.results ?? {}));
+  return (
+    Buffer.byteLength(JSON.stringify(value.outputs ?? [])) +
+    Buffer.byteLength(JSON.stringify(value.results ?? {})) +
+    Buffer.byteLength(JSON.stringify(value.response ?? ''))
+  );
 }
 
 /** The message for outputs over the cap, or undefined when they fit. */
@@ -24,7 +30,7 @@ export function oversizeMessage(value: RecordedOutputs, limit = MAX_RECORDED_OUT
   const bytes = recordedBytes(value);
   if (bytes <= limit) return undefined;
   return (
-    `outputs too large: the output block holds ${bytes} bytes (outputs and results as JSON), more than the ` +
+    `outputs too large: the output block holds ${bytes} bytes (outputs, results and response as JSON), more than the ` +
     `${limit} bytes a Task's status can record — print less between the output markers`
   );
 }

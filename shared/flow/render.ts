@@ -11,7 +11,7 @@ export class PromptTooLargeError extends PermanentError {}
 
 export function templateData(task: ReadyTask): TemplateData {
   const Deps: Record<string, DependencyData> = {};
-  for (const dep of task.deps) Deps[dep.name] = { Outputs: dep.outputs, Results: dep.results, Name: dep.name };
+  for (const dep of task.deps) Deps[dep.name] = { Outputs: dep.outputs, Results: dep.results, Response: dep.response, Name: dep.name };
   return { Deps };
 }
 

@@ -25,6 +25,10 @@ export interface Metrics {
   readonly dependencyWait: Histogram<'namespace'>;
   /** Events refused because their producer may not say what they say (forged launches, foreign completions). */
   readonly eventsRefused: Counter<'reason'>;
+  /** Tokens agents spent, as their own output formats report them. */
+  readonly taskTokens: Counter<'namespace' | 'type' | 'model' | 'direction'>;
+  /** What agents' runs cost, where their formats report it (claude-code, opencode). */
+  readonly taskCost: Counter<'namespace' | 'type' | 'model'>;
 }
 
 export interface MetricsOptions {
@@ -74,6 +78,18 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
       help: 'Time from a Task\'s creation until its last dependency succeeded',
       labelNames: ['namespace'] as const,
       buckets: WAIT_BUCKETS,
+      registers,
+    }),
+    taskTokens: new Counter({
+      name: 'dendrite_task_tokens_total',
+      help: 'Tokens spent by agents, by direction (input or output)',
+      labelNames: ['namespace', 'type', 'model', 'direction'] as const,
+      registers,
+    }),
+    taskCost: new Counter({
+      name: 'dendrite_task_cost_usd_total',
+      help: 'Cost of agent runs in US dollars, as the agents report it',
+      labelNames: ['namespace', 'type', 'model'] as const,
       registers,
     }),
     eventsRefused: new Counter({

@@ -31,6 +31,7 @@ interface Entry {
   pending: Set<string>;
   outputs: string[] | null;
   results: Record<string, string> | null;
+  response: string;
   message: string;
   /** Set when the store failed it: the root of the failure (itself for a cycle it closed). */
   cause: string;
@@ -86,7 +87,7 @@ export function createMemoryStore(): Store {
   function readyTask(space: Namespace, name: string, entry: Entry): ReadyTask {
     const deps: DependencyRecord[] = entry.needs.map((dep) => {
       const found = space.entries.get(dep);
-      return { name: dep, outputs: copyList(found?.outputs ?? null), results: copyMap(found?.results ?? null) };
+      return { name: dep, outputs: copyList(found?.outputs ?? null), results: copyMap(found?.results ?? null), response: found?.response ?? '' };
     });
     return { name, uid: entry.uid, template: entry.template, dialect: entry.dialect, deps };
   }
@@ -196,6 +197,7 @@ export function createMemoryStore(): Store {
       pending: new Set(),
       outputs: null,
       results: null,
+      response: '',
       message: '',
       cause: '',
       cycle: null,
@@ -206,7 +208,12 @@ export function createMemoryStore(): Store {
     if (observed) {
       // Rebuilding from the cluster: take its word; never releases or fails dependents.
       if (observed.phase === 'Succeeded') {
-        Object.assign(entry, { state: 'succeeded', outputs: copyList(observed.outputs), results: copyMap(observed.results) });
+        Object.assign(entry, {
+          state: 'succeeded',
+          outputs: copyList(observed.outputs),
+          results: copyMap(observed.results),
+          response: observed.response,
+        });
       } else if (observed.phase === 'Failed') {
         Object.assign(entry, { state: 'failed', message: observed.message });
       } else {
@@ -276,6 +283,7 @@ export function createMemoryStore(): Store {
         pending: new Set(),
         outputs: null,
         results: null,
+        response: '',
         message: '',
         cause: '',
         cycle: null,
@@ -288,6 +296,7 @@ export function createMemoryStore(): Store {
         state: succeeded ? 'succeeded' : 'failed',
         outputs: copyList(input.outputs),
         results: copyMap(input.results),
+        response: input.response,
         message: succeeded ? '' : (input.message ?? ''),
         prompt: null,
       });

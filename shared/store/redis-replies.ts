@@ -42,10 +42,11 @@ function readyTask(raw: RawReadyTask): ReadyTask {
     uid: raw.u,
     template: raw.tp,
     dialect: raw.dl as TemplateDialect,
-    deps: list<[string, string, string]>(raw.d).map(([name, outputs, results]) => ({
+    deps: list<[string, string, string, string]>(raw.d).map(([name, outputs, results, response]) => ({
       name,
       outputs: JSON.parse(outputs) as string[] | null,
       results: JSON.parse(results) as Record<string, string> | null,
+      response: typeof response === 'string' ? response : '',
     })),
   };
 }

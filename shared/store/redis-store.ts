@@ -79,6 +79,7 @@ export function createRedisStore(redis: Redis | Cluster, options: RedisStoreOpti
         observed?.phase === 'Failed' ? observed.message : '',
         // '' = all of dependsOn; otherwise the ones readyTask reads, already in dependsOn order.
         input.needs === undefined ? '' : JSON.stringify(neededDeps(input.dependsOn, input.needs)),
+        observed?.phase === 'Succeeded' ? observed.response : '',
       ];
       return parseRegisterReply(await script('register', prefixFor(input.namespace), args));
     },
@@ -91,6 +92,7 @@ export function createRedisStore(redis: Redis | Cluster, options: RedisStoreOpti
         JSON.stringify(input.outputs),
         JSON.stringify(input.results),
         input.message ?? '',
+        input.response,
       ];
       return parseCompletionReply(await script('complete', prefixFor(input.namespace), args));
     },

@@ -13,6 +13,8 @@ export interface DependencyRecord {
   name: string;
   outputs: string[] | null;
   results: Record<string, string> | null;
+  /** The agent's final answer ('' when it gave none). */
+  response: string;
 }
 
 /** A Task whose dependencies have all succeeded: everything needed to render its prompt. */
@@ -56,7 +58,7 @@ export interface RegisterInput {
    * (the outcome could not report them): delivering the completion again does that.
    */
   observed?:
-    | { phase: 'Succeeded'; outputs: string[] | null; results: Record<string, string> | null }
+    | { phase: 'Succeeded'; outputs: string[] | null; results: Record<string, string> | null; response: string }
     | { phase: 'Failed'; message: string }
     | { phase: 'Launched' };
 }
@@ -84,6 +86,8 @@ export interface CompletionInput {
   succeeded: boolean;
   outputs: string[] | null;
   results: Record<string, string> | null;
+  /** The agent's answer, for dependents' prompts ('' when none). */
+  response: string;
   /** Why it failed (kept for dependents' messages); ignored on success. */
   message?: string;
 }

@@ -53,6 +53,16 @@ export interface TaskStatus {
   message?: string;
   outputs?: string[];
   results?: Record<string, string>;
+  /** The agent's final answer, as its own log format gives it (capped). */
+  response?: string;
+  /** Tokens (and cost, when the agent's format reports it) the run spent. */
+  usage?: TaskUsage;
+}
+
+export interface TaskUsage {
+  inputTokens: number;
+  outputTokens: number;
+  costUSD?: number;
 }
 
 export interface ObjectMeta {
@@ -77,6 +87,8 @@ export interface Task {
 export interface DependencyData {
   Outputs: string[] | null;
   Results: Record<string, string> | null;
+  /** The dependency's final answer; templates see '' when it gave none (or it is absent). */
+  Response?: string;
   Name: string;
 }
 

@@ -74,7 +74,7 @@ test('render says what is missing or ambiguous', async () => {
     [await render(example, { task: 'nope' }), /no Task named "nope"/],
     [await render(example, { task: 'synthesize-design' }), /pass --deps <file> with the outputs of "research-api-design", "research-data-model"/],
     [await render(example, { task: 'synthesize-design', deps: join(dir, 'deps.yaml') }), /gives nothing for "research-data-model"/],
-    [await render(example, { task: 'synthesize-design', deps: join(dir, 'bad.yaml') }), /research-api-design: give a list of output lines or \{outputs, results\}/],
+    [await render(example, { task: 'synthesize-design', deps: join(dir, 'bad.yaml') }), /research-api-design: give a list of output lines or \{outputs, results, response\}/],
   ];
   for (const [result, message] of cases) {
     assert.equal(result.code, 1);

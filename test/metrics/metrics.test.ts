@@ -12,8 +12,10 @@ test('each Metrics has its own registry with the dendrite series', async () => {
     'dendrite_event_handling_seconds',
     'dendrite_events_refused_total',
     'dendrite_task_completed_total',
+    'dendrite_task_cost_usd_total',
     'dendrite_task_created_total',
     'dendrite_task_duration_seconds',
+    'dendrite_task_tokens_total',
   ]);
   assert.match(await a.registry.metrics(), /^dendrite_task_completed_total\{namespace="ns",phase="Succeeded"\} 1$/m);
   assert.doesNotMatch(await b.registry.metrics(), /phase="Succeeded"/, 'registries are not shared');

@@ -20,16 +20,20 @@ test('phases only advance, and a terminal phase never changes', () => {
 });
 
 test('outputs over the cap fail the Task with a message; within it they pass unchanged', () => {
-  const small = { succeeded: true, outputs: ['a: 1'], results: { a: '1' }, completionTime: 't' };
+  const small = { succeeded: true, outputs: ['a: 1'], results: { a: '1' }, response: 'done', usage: null, completionTime: 't' };
   assert.equal(withinLimits(small), small);
   const line = 'x'.repeat(1024);
-  const big = { succeeded: true, outputs: Array.from({ length: 600 }, () => line), results: {}, completionTime: 't' };
+  const big = { succeeded: true, outputs: Array.from({ length: 600 }, () => line), results: {}, response: '', usage: null, completionTime: 't' };
   const limited = withinLimits(big);
   assert.deepEqual([limited.succeeded, limited.outputs, limited.results], [false, null, null]);
   assert.match(String(limited.message), new RegExp(`^outputs too large: .* more than the ${MAX_RECORDED_OUTPUT_BYTES} bytes`));
   const failedBig = withinLimits({ ...big, succeeded: false, message: 'Job failed: OOMKilled' });
   assert.match(String(failedBig.message), /^Job failed: OOMKilled; outputs too large/);
   assert.equal(oversizeMessage({ outputs: ['x'], results: null }), undefined);
+  // The response counts with the rest: small outputs and a large answer together can be too much.
+  const wordy = withinLimits({ ...small, outputs: Array.from({ length: 450 }, () => line), response: 'y'.repeat(64 * 1024) });
+  assert.deepEqual([wordy.succeeded, wordy.response], [false, '']);
+  assert.equal(withinLimits({ ...small, outputs: Array.from({ length: 400 }, () => line) }).succeeded, true);
 });
 
 test('a log tail holding the end of a block but not its start was cut', () => {

@@ -26,11 +26,11 @@ export function task(name: string, dependsOn: string[] = [], extra: Partial<Regi
 }
 
 export function success(name: string, outputs: string[] | null = [`out of ${name}`], extra: Partial<CompletionInput> = {}): CompletionInput {
-  return { namespace: NS, name, uid: uidOf(name), succeeded: true, outputs, results: { from: name }, ...extra };
+  return { namespace: NS, name, uid: uidOf(name), succeeded: true, outputs, results: { from: name }, response: `answer of ${name}`, ...extra };
 }
 
 export function failure(name: string, extra: Partial<CompletionInput> = {}): CompletionInput {
-  return { namespace: NS, name, uid: uidOf(name), succeeded: false, outputs: null, results: null, message: `${name} broke`, ...extra };
+  return { namespace: NS, name, uid: uidOf(name), succeeded: false, outputs: null, results: null, response: '', message: `${name} broke`, ...extra };
 }
 
 /** The ReadyTask a dependent of `deps` gets when every dep completed through `success`. */
@@ -40,7 +40,7 @@ export function expectedReady(name: string, deps: string[], extra: Partial<Ready
     uid: uidOf(name),
     template: `prompt of ${name}`,
     dialect: 'go',
-    deps: deps.map((dep) => ({ name: dep, outputs: [`out of ${dep}`], results: { from: dep } })),
+    deps: deps.map((dep) => ({ name: dep, outputs: [`out of ${dep}`], results: { from: dep }, response: `answer of ${dep}` })),
     ...extra,
   };
 }
@@ -227,7 +227,7 @@ export function storeContract(name: string, makeStore: MakeStore): void {
                 template: 'prompt of synthesize-design',
                 dialect: 'go',
                 // dependsOn order, whatever the completion order
-                deps: research.map((r) => ({ name: r, outputs: outputsOf(r), results: { schema: `schema by ${r}` } })),
+                deps: research.map((r) => ({ name: r, outputs: outputsOf(r), results: { schema: `schema by ${r}` }, response: `answer of ${r}` })),
               },
             ],
             failed: [],
@@ -358,7 +358,7 @@ export function storeContract(name: string, makeStore: MakeStore): void {
         await store.register(task('d', ['a']));
         const outcome = await store.recordCompletion(success('a', ['ran elsewhere'], { uid: undefined }));
         assert.equal(outcome.status, 'recorded');
-        assert.deepEqual(outcome.ready[0]?.deps, [{ name: 'a', outputs: ['ran elsewhere'], results: { from: 'a' } }]);
+        assert.deepEqual(outcome.ready[0]?.deps, [{ name: 'a', outputs: ['ran elsewhere'], results: { from: 'a' }, response: 'answer of a' }]);
       }));
 
       it('records a completion of a Task it never saw and still releases the Tasks waiting for the name', withStore(async (store) => {
@@ -374,7 +374,7 @@ export function storeContract(name: string, makeStore: MakeStore): void {
       it('keeps null outputs and results as null', withStore(async (store) => {
         await store.register(task('d', ['a']));
         const outcome = await store.recordCompletion(success('a', null, { results: null }));
-        assert.deepEqual(outcome.ready[0]?.deps, [{ name: 'a', outputs: null, results: null }]);
+        assert.deepEqual(outcome.ready[0]?.deps, [{ name: 'a', outputs: null, results: null, response: 'answer of a' }]);
       }));
     });
 
@@ -561,7 +561,7 @@ export function storeContract(name: string, makeStore: MakeStore): void {
         const [fromY] = await succeed(store, 'y');
         assert.deepEqual(fromY?.ready, []);
         const last = await store.recordCompletion(success('x', ['second run'], { uid: uidOf('x', 2) }));
-        assert.deepEqual(last.ready[0]?.deps[0], { name: 'x', outputs: ['second run'], results: { from: 'x' } });
+        assert.deepEqual(last.ready[0]?.deps[0], { name: 'x', outputs: ['second run'], results: { from: 'x' }, response: 'answer of x' });
       }));
 
       it('makes waiting dependents wait again when the recreated dependency is restored as running', withStore(async (store) => {
@@ -669,13 +669,13 @@ export function storeContract(name: string, makeStore: MakeStore): void {
     describe('observed state (rebuilding after the index was lost)', () => {
       it('restores a succeeded Task with its outputs, without re-running it', withStore(async (store) => {
         const outcome = await store.register(
-          task('a', [], { observed: { phase: 'Succeeded', outputs: ['kept'], results: { k: 'v' } } }),
+          task('a', [], { observed: { phase: 'Succeeded', outputs: ['kept'], results: { k: 'v' }, response: 'kept answer' } }),
         );
         assert.deepEqual(outcome, { kind: 'settled', state: 'succeeded' });
         assert.deepEqual(await store.get(NS, 'a'), { uid: uidOf('a'), state: 'succeeded' });
         assert.deepEqual(await store.register(task('d', ['a'])), {
           kind: 'ready',
-          task: { ...expectedReady('d', []), deps: [{ name: 'a', outputs: ['kept'], results: { k: 'v' } }] },
+          task: { ...expectedReady('d', []), deps: [{ name: 'a', outputs: ['kept'], results: { k: 'v' }, response: 'kept answer' }] },
         });
         assert.equal((await store.recordCompletion(success('a'))).status, 'duplicate');
       }));
@@ -700,7 +700,7 @@ export function storeContract(name: string, makeStore: MakeStore): void {
       it('never releases or fails registered dependents itself; the completion delivered again does', withStore(async (store) => {
         await store.register(task('d', ['a']));
         await store.register(task('e', ['b']));
-        await store.register(task('a', [], { observed: { phase: 'Succeeded', outputs: ['kept'], results: null } }));
+        await store.register(task('a', [], { observed: { phase: 'Succeeded', outputs: ['kept'], results: null, response: '' } }));
         await store.register(task('b', [], { observed: { phase: 'Failed', message: 'boom' } }));
         assert.equal((await store.get(NS, 'd'))?.state, 'waiting');
         assert.equal((await store.get(NS, 'e'))?.state, 'waiting');
@@ -708,7 +708,7 @@ export function storeContract(name: string, makeStore: MakeStore): void {
         const released = await store.recordCompletion(success('a', ['kept'], { results: null }));
         assert.equal(released.status, 'duplicate');
         assert.deepEqual(names(released.ready), ['d']);
-        assert.deepEqual(released.ready[0]?.deps, [{ name: 'a', outputs: ['kept'], results: null }]);
+        assert.deepEqual(released.ready[0]?.deps, [{ name: 'a', outputs: ['kept'], results: null, response: '' }]);
         const failed = await store.recordCompletion(failure('b'));
         assert.deepEqual(failed, {
           status: 'duplicate',
@@ -745,25 +745,26 @@ export function storeContract(name: string, makeStore: MakeStore): void {
         outputs.push('two');
         results.k = 'changed';
         const dep = outcome.ready[0]?.deps[0];
-        assert.deepEqual(dep, { name: 'a', outputs: ['one'], results: { k: 'v' } });
+        assert.deepEqual(dep, { name: 'a', outputs: ['one'], results: { k: 'v' }, response: 'answer of a' });
         dep?.outputs?.push('three');
         const again = await store.recordCompletion(success('a'));
-        assert.deepEqual(again.ready[0]?.deps[0], { name: 'a', outputs: ['one'], results: { k: 'v' } });
+        assert.deepEqual(again.ready[0]?.deps[0], { name: 'a', outputs: ['one'], results: { k: 'v' }, response: 'answer of a' });
       }));
 
       it('keeps text exactly: unicode, quotes, newlines and JSON-looking strings', withStore(async (store) => {
         const template = 'Ünïcödé → {{ index .Deps "a" "Outputs" }}\n"quoted" \\ back\\slash {}';
         await store.register(task('d', ['a'], { template }));
         const outputs = ['line with "quotes"', '{"json": true}', 'tab\there', '日本語', ''];
-        const outcome = await store.recordCompletion(success('a', outputs, { results: { 'key: x': 'v\nw', empty: '' } }));
+        const response = 'An answer with "quotes", a ---AXON_OUTPUTS_START--- marker\nand 日本語 \u0000 {"json": 1}';
+        const outcome = await store.recordCompletion(success('a', outputs, { results: { 'key: x': 'v\nw', empty: '' }, response }));
         assert.deepEqual(outcome.ready[0]?.template, template);
-        assert.deepEqual(outcome.ready[0]?.deps[0], { name: 'a', outputs, results: { 'key: x': 'v\nw', empty: '' } });
+        assert.deepEqual(outcome.ready[0]?.deps[0], { name: 'a', outputs, results: { 'key: x': 'v\nw', empty: '' }, response });
       }));
 
       it('keeps empty outputs and results as empty (not null)', withStore(async (store) => {
         await store.register(task('d', ['a']));
-        const outcome = await store.recordCompletion(success('a', [], { results: {} }));
-        assert.deepEqual(outcome.ready[0]?.deps[0], { name: 'a', outputs: [], results: {} });
+        const outcome = await store.recordCompletion(success('a', [], { results: {}, response: '' }));
+        assert.deepEqual(outcome.ready[0]?.deps[0], { name: 'a', outputs: [], results: {}, response: '' });
       }));
     });
   });

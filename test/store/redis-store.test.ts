@@ -88,7 +88,7 @@ describe('redis store', () => {
         await store.register(n(task('c2', ['c1'])));
         await store.recordCompletion(n(success('a')));
         await store.recordCompletion(n(failure('ghost', { uid: undefined })));
-        await store.register(n(task('x', [], { observed: { phase: 'Succeeded', outputs: ['o'], results: null } })));
+        await store.register(n(task('x', [], { observed: { phase: 'Succeeded', outputs: ['o'], results: null, response: 'r' } })));
       }
       const keys = await redis.keys('*');
       assert.ok(keys.length >= 10, `expected keys, got ${keys.join(', ')}`);
@@ -165,7 +165,7 @@ describe('redis store', () => {
     assert.ok(sink, 'sink released');
     assert.equal(sink.deps.length, width);
     assert.deepEqual(sink.deps.map((d) => d.name), deps);
-    assert.deepEqual(sink.deps[4242], { name: 'dep-4242', outputs: ['out of dep-4242'], results: { from: 'dep-4242' } });
+    assert.deepEqual(sink.deps[4242], { name: 'dep-4242', outputs: ['out of dep-4242'], results: { from: 'dep-4242' }, response: 'answer of dep-4242' });
     await store.close();
   });
 

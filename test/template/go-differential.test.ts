@@ -16,7 +16,7 @@ interface GoCase {
 }
 
 interface Corpus {
-  datasets: Record<string, Record<string, { Outputs: string[] | null; Results: Record<string, string> | null }>>;
+  datasets: Record<string, Record<string, { Outputs: string[] | null; Results: Record<string, string> | null; Response?: string }>>;
   cases: GoCase[];
 }
 
@@ -24,7 +24,7 @@ const corpus = JSON.parse(readFileSync(new URL('../../../test/template/go-cases.
 
 function dataFor(name: string): TemplateData {
   const deps: TemplateData['Deps'] = {};
-  for (const [dep, d] of Object.entries(corpus.datasets[name]!)) deps[dep] = { Outputs: d.Outputs, Results: d.Results, Name: dep };
+  for (const [dep, d] of Object.entries(corpus.datasets[name]!)) deps[dep] = { Outputs: d.Outputs, Results: d.Results, Response: d.Response ?? '', Name: dep };
   return { Deps: deps };
 }
 

@@ -35,7 +35,8 @@ describe('Go dialect: seed forms', () => {
 
   it('follows field chains and prints values the way fmt does', () => {
     assert.equal(render('{{ .Deps.x.Outputs }}|{{ .Deps.x.Results }}|{{ .Deps.x.Name }}'), '[one two]|map[key:value]|x');
-    assert.equal(render('{{ .Deps.x }}'), 'map[Name:x Outputs:[one two] Results:map[key:value]]');
+    // Axon's dependency map plus Dendrite's Response (the agent's answer; '' when it gave none).
+    assert.equal(render('{{ .Deps.x }}'), 'map[Name:x Outputs:[one two] Response: Results:map[key:value]]');
     assert.equal(render('{{ .Deps.x.Results.key }}'), 'value');
   });
 

@@ -83,7 +83,11 @@ describe('isolated renderer', () => {
     try {
       // 64 MiB of dependency outputs cannot even be read into a 16 MiB heap.
       const huge: TemplateData = { Deps: { a: { Outputs: Array.from({ length: 64 }, () => 'x'.repeat(1 << 20)), Results: null, Name: 'a' } } };
-      await assert.rejects(small.render('{{ len .Deps.a.Outputs }}', 'go', huge), isLimit(/render process (ran out of its 16 MiB of memory|crashed)/));
+      // Time enough that only the heap can stop it (a process near its heap limit is slow).
+      await assert.rejects(
+        small.render('{{ len .Deps.a.Outputs }}', 'go', huge, { timeoutMs: 60_000 }),
+        isLimit(/render process (ran out of its 16 MiB of memory|crashed)/),
+      );
       assert.equal(await small.render('{{ .Deps.a.Name }}', 'go', data), 'a');
     } finally {
       await small.close();

@@ -13,6 +13,7 @@
  *   p:<dep>               present while <dep> has not succeeded (only on `waiting` entries);
  *                         a field rather than a bare counter so that no event can count twice
  *   outputs, results      raw JSON of the Task's own completion ('null' when absent)
+ *   response              the agent's answer, raw text ('' or absent when none)
  *   message               why it failed
  *   cause                 set when the store failed it: the name at the root of the failure
  *                         (itself for a cycle it closed); '' when it failed on its own
@@ -41,8 +42,8 @@ local function readyTask(n)
   if not list or list == '' then list = redis.call('HGET', key, 'deps') or '[]' end
   local recs = {}
   for i, d in ipairs(cjson.decode(list)) do
-    local r = redis.call('HMGET', tk(d), 'outputs', 'results')
-    recs[i] = { d, r[1] or 'null', r[2] or 'null' }
+    local r = redis.call('HMGET', tk(d), 'outputs', 'results', 'response')
+    recs[i] = { d, r[1] or 'null', r[2] or 'null', r[3] or '' }
   end
   return { n = n, u = h[1], tp = h[2] or '', dl = h[3] or '', d = recs }
 end

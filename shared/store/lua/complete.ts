@@ -4,7 +4,7 @@ import { COMMON_LUA } from './common.js';
  * Record a Task's terminal result and settle its dependents, one atomic step.
  * KEYS[1] namespace prefix.
  * ARGV: name, uid ('' when the reporter does not know it), '1' succeeded | '0' failed,
- * outputs JSON, results JSON, message.
+ * outputs JSON, results JSON, message, response (raw text).
  * Reply (JSON): {s='recorded'|'duplicate'|'stale', r=[<readyTask>...], f=[[name, uid, message]...]}.
  *
  * Success costs O(direct dependents): each dependent loses one `p:<name>` field and one count;
@@ -12,7 +12,7 @@ import { COMMON_LUA } from './common.js';
  */
 export const COMPLETE_LUA = `${COMMON_LUA}
 local name, uid, succeeded = ARGV[1], ARGV[2], ARGV[3] == '1'
-local outputs, results, message = ARGV[4], ARGV[5], ARGV[6]
+local outputs, results, message, response = ARGV[4], ARGV[5], ARGV[6], ARGV[7] or ''
 local key = tk(name)
 
 local cur = redis.call('HMGET', key, 'uid', 'state', 'cause')
@@ -38,7 +38,7 @@ if status == 'recorded' then
     state = 'succeeded'
     message = ''
   end
-  redis.call('HSET', key, 'state', state, 'outputs', outputs, 'results', results, 'message', message)
+  redis.call('HSET', key, 'state', state, 'outputs', outputs, 'results', results, 'message', message, 'response', response)
   redis.call('HDEL', key, 'prompt')
 end
 

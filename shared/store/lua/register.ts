@@ -5,7 +5,7 @@ import { COMMON_LUA } from './common.js';
  * KEYS[1] namespace prefix.
  * ARGV: name, uid, template, dialect, deps JSON, observed state ('' | succeeded | failed |
  * launched), observed outputs JSON, observed results JSON, observed message, needs JSON
- * ('' = all of deps; else the names readyTask reads, in dependsOn order).
+ * ('' = all of deps; else the names readyTask reads, in dependsOn order), observed response.
  * Reply (JSON): {k='ready', t=<readyTask>} | {k='waiting', p=[names]} |
  * {k='failed', m=message, c=[cycle]?, f=[[name, uid, message]...]} | {k='settled', s=state}.
  */
@@ -13,6 +13,7 @@ export const REGISTER_LUA = `${COMMON_LUA}
 local name, uid, template, dialect, depsJson = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5]
 local observed, obsOutputs, obsResults, obsMessage = ARGV[6], ARGV[7], ARGV[8], ARGV[9]
 local needsJson = ARGV[10] or ''
+local obsResponse = ARGV[11] or ''
 local key = tk(name)
 
 -- The dependencies still pending for a waiting entry, in dependsOn order, each once.
@@ -92,7 +93,7 @@ if observed ~= '' then
   -- dependents (nothing here could report them); the completion, delivered again, does.
   redis.call('HSET', key, 'uid', uid, 'state', observed, 'deps', depsJson, 'needs', needsJson, 'template', template,
     'dialect', dialect, 'pending', 0, 'outputs', obsOutputs, 'results', obsResults,
-    'message', obsMessage, 'cause', '')
+    'message', obsMessage, 'cause', '', 'response', obsResponse)
   if observed ~= 'succeeded' then reblock(name) end
   return cjson.encode({ k = 'settled', s = observed })
 end

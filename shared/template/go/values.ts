@@ -199,13 +199,15 @@ function wellFormedStrings(items: readonly unknown[]): boolean {
 }
 
 /**
- * A dependency as Axon builds it: map[string]interface{}{"Outputs", "Results", "Name"}. Each
- * field is converted when the template first reaches it.
+ * A dependency as Axon builds it — map[string]interface{}{"Outputs", "Results", "Name"} — plus
+ * Dendrite's "Response" (the agent's answer, a string). Each field is converted when the
+ * template first reaches it.
  */
 class DepMap extends GoMap {
   private outputs: Iface | undefined;
   private results: Iface | undefined;
   private name: Iface | undefined;
+  private response: Iface | undefined;
   constructor(
     private readonly depName: string,
     private readonly d: DependencyData,
@@ -220,13 +222,15 @@ class DepMap extends GoMap {
         return (this.results ??= new Iface(stringMap(this.d.Results)));
       case 'Name':
         return (this.name ??= new Iface(wellFormed(typeof this.d.Name === 'string' ? this.d.Name : this.depName)));
+      case 'Response':
+        return (this.response ??= new Iface(wellFormed(typeof this.d.Response === 'string' ? this.d.Response : '')));
     }
     return undefined;
   }
 }
 
 /** The dependency map's keys (its values are produced by DepMap.mapIndex). */
-const DEP_KEYS: Readonly<Record<string, Iface>> = Object.freeze({ Outputs: NIL_IFACE, Results: NIL_IFACE, Name: NIL_IFACE });
+const DEP_KEYS: Readonly<Record<string, Iface>> = Object.freeze({ Outputs: NIL_IFACE, Results: NIL_IFACE, Name: NIL_IFACE, Response: NIL_IFACE });
 
 function outputsOf(d: DependencyData): GoSlice {
   if (d.Outputs === null || d.Outputs === undefined) return new GoSlice(null, 0);

@@ -184,6 +184,7 @@ function cloneDeps(deps: Record<string, DependencyData>): Record<string, Depende
     out[name] = {
       Outputs: d.Outputs === null ? null : [...d.Outputs],
       Results: d.Results === null ? null : { ...d.Results },
+      Response: typeof d.Response === 'string' ? d.Response : '',
       Name: d.Name,
     };
   }
