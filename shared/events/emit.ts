@@ -2,8 +2,9 @@
  * Sending CloudEvents. Functions depend on the `Emit` type only; production emits over HTTP to
  * the Broker named by K_SINK, the local mode hands events to its in-process broker.
  */
-import { CloudEvent, HTTP } from 'cloudevents';
+import { CloudEvent } from 'cloudevents';
 import { TransientError } from '../errors.js';
+import { toBinaryMessage } from './to-http.js';
 
 export type Emit = (event: CloudEvent<unknown>) => Promise<void>;
 
@@ -48,13 +49,13 @@ export function taskSubject(namespace: string, name: string): string {
 export function createHttpEmit(sink: string, options: { timeoutMs?: number } = {}): Emit {
   const timeoutMs = options.timeoutMs ?? 10_000;
   return async (event) => {
-    const message = HTTP.binary(event);
+    const message = toBinaryMessage(event);
     let response: Response;
     try {
       response = await fetch(sink, {
         method: 'POST',
-        headers: message.headers as Record<string, string>,
-        body: message.body as string,
+        headers: message.headers,
+        body: message.body,
         signal: AbortSignal.timeout(timeoutMs),
       });
     } catch (err) {
