@@ -20,7 +20,7 @@ import { painter, type Colour } from './view/format.js';
 import { LineSplitter } from './view/lines.js';
 import { formatLogLine } from './view/log-line.js';
 import { reportsOf } from './reports.js';
-import { formatSummary, jsonReport } from './view/summary.js';
+import { formatLeftovers, formatSummary, jsonReport } from './view/summary.js';
 import { TaskTable } from './view/table.js';
 
 export interface RunOptions {
@@ -207,6 +207,8 @@ export async function runCommand(options: RunOptions, ctx: CliContext, hooks: Ru
     ui.write(formatSummary(reports, { color: uiColor, showNamespace, wallMs: ctx.now().getTime() - started.getTime() }));
     const lost = engine.broker.deadLetters.length;
     if (lost > 0) ui.write(paint('red', `${lost} event(s) could not be delivered (dead-lettered); see the errors above\n`));
+    const leftovers = engine.cluster.leftovers();
+    if (leftovers.length > 0) ui.write(formatLeftovers(leftovers, { color: uiColor, showNamespace }));
     if (json) ctx.stdout.write(`${JSON.stringify(jsonReport(reports), null, 2)}\n`);
     if (stopped) return 130;
     return reports.every((r) => r.outcome === 'succeeded') ? 0 : 1;

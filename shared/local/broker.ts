@@ -19,6 +19,7 @@ import { receiveCloudEvent } from '../events/receive.js';
 import { toBinaryMessage } from '../events/to-http.js';
 import { TransientError } from '../errors.js';
 import { createDeliveryQueue, type AttemptResult } from './delivery-queue.js';
+import { createPoster, type Poster } from './http-post.js';
 import { matches, type Trigger } from './triggers.js';
 
 export interface RetryPolicy {
@@ -87,7 +88,6 @@ export function createLocalBroker(options: LocalBrokerOptions): LocalBroker {
   const timeoutMs = options.timeoutMs ?? 300_000;
   const log = options.log;
   const deadLetters: DeadLetter[] = [];
-  const abort = new AbortController();
   let closed = false;
 
   const triggers = options.triggers.filter((trigger) => {
@@ -96,27 +96,27 @@ export function createLocalBroker(options: LocalBrokerOptions): LocalBroker {
     return false;
   });
 
-  async function attempt(url: string, event: CloudEvent<unknown>): Promise<Outcome> {
+  const concurrency = options.concurrency ?? DEFAULT_CONCURRENCY;
+  const posters = new Map<string, Poster>();
+  const posterFor = (subscriber: string) => {
+    let poster = posters.get(subscriber);
+    if (!poster) posters.set(subscriber, (poster = createPoster(options.subscribers[subscriber] as string, concurrency)));
+    return poster;
+  };
+
+  async function attempt(subscriber: string, event: CloudEvent<unknown>): Promise<Outcome> {
     const message = toBinaryMessage(event);
-    let response: Response;
+    let response: Awaited<ReturnType<Poster['post']>>;
     try {
-      response = await fetch(url, {
-        method: 'POST',
-        headers: { ...message.headers, prefer: 'reply' },
-        body: message.body,
-        signal: AbortSignal.any([abort.signal, AbortSignal.timeout(timeoutMs)]),
-      });
+      response = await posterFor(subscriber).post({ ...message.headers, prefer: 'reply' }, message.body, timeoutMs);
     } catch (err) {
-      const cause = (err as { cause?: { code?: unknown; message?: unknown } }).cause;
-      const detail = typeof cause?.code === 'string' ? ` (${cause.code})` : '';
-      return { done: false, retry: true, reason: `could not deliver: ${(err as Error).message}${detail}` };
+      const code = (err as NodeJS.ErrnoException).code;
+      return { done: false, retry: true, reason: `could not deliver: ${(err as Error).message}${code && !(err as Error).message.includes(code) ? ` (${code})` : ''}` };
     }
-    const body = Buffer.from(await response.arrayBuffer().catch(() => new ArrayBuffer(0)));
+    const body = response.body;
     if (response.status === 200) {
       try {
-        const headers: Record<string, string> = {};
-        response.headers.forEach((value, name) => (headers[name] = value));
-        return { done: true, reply: receiveCloudEvent(headers, body, { anyData: true }) };
+        return { done: true, reply: receiveCloudEvent(response.headers, body, { anyData: true }) };
       } catch (err) {
         // A 200 without a CloudEvent is a failed delivery to a Knative broker (it answers 502).
         return { done: false, retry: true, status: 502, reason: `200 reply is not a CloudEvent: ${(err as Error).message}` };
@@ -129,7 +129,7 @@ export function createLocalBroker(options: LocalBrokerOptions): LocalBroker {
       retry: isRetryable(response.status),
       status: response.status,
       reason,
-      retryAfterMs: retryAfterMs(response.headers.get('retry-after')),
+      retryAfterMs: retryAfterMs(response.headers['retry-after'] ?? null),
     };
   }
 
@@ -160,7 +160,7 @@ export function createLocalBroker(options: LocalBrokerOptions): LocalBroker {
   async function deliverOnce(delivery: Delivery): Promise<AttemptResult> {
     const { trigger, event } = delivery;
     try {
-      const outcome = await attempt(options.subscribers[trigger.subscriber] as string, event);
+      const outcome = await attempt(trigger.subscriber, event);
       if (closed) return { done: true };
       if (outcome.done) {
         if (outcome.reply) await publish(outcome.reply);
@@ -181,7 +181,7 @@ export function createLocalBroker(options: LocalBrokerOptions): LocalBroker {
     }
   }
 
-  const queue = createDeliveryQueue<Delivery>(options.concurrency ?? DEFAULT_CONCURRENCY, deliverOnce);
+  const queue = createDeliveryQueue<Delivery>(concurrency, deliverOnce);
 
   async function publish(event: CloudEvent<unknown>): Promise<void> {
     if (closed) throw new TransientError('the local broker is closed');
@@ -201,7 +201,7 @@ export function createLocalBroker(options: LocalBrokerOptions): LocalBroker {
     close() {
       closed = true;
       queue.close();
-      abort.abort();
+      for (const poster of posters.values()) poster.close();
     },
   };
 }

@@ -83,7 +83,7 @@ test('agents get PATH, HOME and their credential from the Secret — nothing els
   );
   assert.equal(result.code, 0, result.stderr);
   const [run] = recorded(record);
-  assert.deepEqual(Object.keys(run!.env).sort(), ['ANTHROPIC_API_KEY', 'AXON_MODEL', 'HOME', 'PATH']);
+  assert.deepEqual(Object.keys(run!.env).sort(), ['ANTHROPIC_API_KEY', 'AXON_MODEL', 'DENDRITE_AGENT_ID', 'HOME', 'PATH']);
   assert.equal(run!.env.ANTHROPIC_API_KEY, 'sk-test-secret', 'from the Secret manifest, not the shell');
   assert.equal(run!.env.AXON_MODEL, 'claude-opus');
   assert.ok(!result.stdout.includes('sk-test-secret') && !result.stderr.includes('sk-test-secret'), 'the secret is never printed');
@@ -216,4 +216,29 @@ test('the README example deps file renders the orchestrator prompt, as documente
   const result = await runCli(['render', 'examples/05-orchestrator/tasks.yaml', '--task', 'synthesize-design', '--deps', deps]);
   assert.equal(result.code, 0, result.stderr);
   assert.match(result.stdout, /Proposed endpoints:\n- GET \/projects - list projects\n\nSchema: Project\(id, name\) 1-n Task\(id, project_id\)\n/);
+});
+
+test('Ctrl-C also ends what an agent moved to a session of its own (setsid), and the summary says so', async () => {
+  const record = tempDir();
+  const dir = writeFiles({ 'tasks.yaml': taskYaml('daemonic', 'p') + SECRET });
+  const running = startCli(['run', dir, '--agent', scripted('session', record)]);
+  const file = await waitFor('the agent to start', () => readdirSync(record).find((f) => f.startsWith('session-')));
+  await waitFor('the table to show it running', () => /Running/.test(running.output()));
+  const { pid, child } = JSON.parse(readFileSync(join(record, file), 'utf8')) as { pid: number; child: number };
+  assert.ok(alive(child), 'the session child runs');
+  running.child.kill('SIGINT');
+  const result = await running.result;
+  assert.equal(result.code, 130, result.stderr);
+  await waitFor('the agent and its session child to be gone', () => !alive(pid) && !alive(child), 5000);
+  assert.match(result.stdout, new RegExp(`Ended 1 process that agents had left running in sessions of their own:\\n +daemonic: pid ${child} \\(`));
+});
+
+test('a Task whose name is not Latin-1 (任务) fails with the invalid-name message, like any invalid name', async () => {
+  const dir = writeFiles({ 'tasks.yaml': taskYaml('任务', 'p') + SECRET });
+  const result = await runCli(['run', dir, '--agent', scripted('success'), '-o', 'json']);
+  assert.equal(result.code, 1, result.stderr);
+  const [task] = parseJson(result);
+  assert.equal(task!.phase, 'Failed');
+  assert.match(task!.message!, /"任务" is not a valid Task name/);
+  assert.doesNotMatch(result.stderr, /ByteString|stalled/);
 });
