@@ -23,5 +23,7 @@ export interface CliContext {
   /** knative/triggers.yaml and crds/task.yaml of this installation. */
   triggersFile: string;
   crdFile: string;
+  /** examples/agents/stand-in-agent.mjs of this installation, absolute. */
+  standInAgent: string;
   now: () => Date;
 }

@@ -29,6 +29,7 @@ const context: CliContext = {
   cwd: process.cwd(),
   triggersFile: root('knative/triggers.yaml'),
   crdFile: root('crds/task.yaml'),
+  standInAgent: root('examples/agents/stand-in-agent.mjs'),
   now: () => new Date(),
 };
 

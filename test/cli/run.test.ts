@@ -125,14 +125,9 @@ test('a Task waiting for a Task that was not given is reported as stalled (exit 
   assert.match(result.stderr, /1 succeeded, 1 stalled/);
 });
 
-test('template and cycle problems fail the Tasks concerned with the engine\'s messages', async () => {
+test('a template problem at render time fails the Task concerned with the engine\'s message', async () => {
   const dir = writeFiles({
-    'tasks.yaml':
-      taskYaml('base', 'agent: outputs') +
-      taskYaml('bad-key', '{{ .Deps.base.Results.missing }}', { dependsOn: ['base'] }) +
-      taskYaml('loop-a', 'x', { dependsOn: ['loop-b'] }) +
-      taskYaml('loop-b', 'x', { dependsOn: ['loop-a'] }) +
-      SECRET,
+    'tasks.yaml': taskYaml('base', 'agent: outputs') + taskYaml('bad-key', '{{ .Deps.base.Results.missing }}', { dependsOn: ['base'] }) + SECRET,
   });
   const result = await runCli(['run', dir, '--agent', scripted('scripted'), '-o', 'json']);
   assert.equal(result.code, 1);
@@ -140,9 +135,18 @@ test('template and cycle problems fail the Tasks concerned with the engine\'s me
   assert.equal(byName.base!.phase, 'Succeeded');
   assert.equal(byName['bad-key']!.phase, 'Failed');
   assert.match(byName['bad-key']!.message!, /^prompt template\b.*missing/);
-  assert.equal(byName['loop-a']!.phase, 'Failed');
-  assert.equal(byName['loop-b']!.phase, 'Failed');
-  assert.ok([byName['loop-a']!.message, byName['loop-b']!.message].some((m) => /cycle/i.test(m!)));
+});
+
+test('a dependency cycle, which validate reports, is refused before anything runs (exit 2), as validate says it', async () => {
+  const dir = writeFiles({
+    'tasks.yaml': taskYaml('free', 'x') + taskYaml('loop-a', 'x', { dependsOn: ['loop-b'] }) + taskYaml('loop-b', 'x', { dependsOn: ['loop-a'] }) + SECRET,
+  });
+  const record = tempDir();
+  const result = await runCli(['run', dir, '--agent', scripted('success', record)]);
+  assert.equal(result.code, 2, result.stdout);
+  assert.match(result.stderr, /tasks\.yaml:\d+:\d+: loop-a: dependency cycle: loop-a → loop-b → loop-a/);
+  assert.match(result.stderr, /dendrite run: these Tasks depend on each other in a cycle, so none of them could ever start; nothing was run/);
+  assert.equal(recorded(record).length, 0, 'no agent ran');
 });
 
 test('--logs streams each agent\'s output, prefixed with its Task', async () => {
@@ -184,6 +188,18 @@ test('without --agent a missing agent CLI is a clear error before anything runs 
   assert.match(result.stderr, /--agent/);
 });
 
+test('the missing-agent hint works as given from any directory, not only the repository\'s', async () => {
+  const elsewhere = tempDir('dendrite-elsewhere-');
+  const refused = await runCli(['run', EXAMPLE], cliEnv({ PATH: tempDir() }), elsewhere);
+  const hint = /to try Dendrite without an agent: --agent "([^"]+)"/.exec(refused.stderr)?.[1];
+  assert.ok(hint, refused.stderr);
+  // The hint names `node`; here the test's own node runs it, as PATH would find one.
+  const command = hint.replace(/^node /, `${JSON.stringify(process.execPath)} `);
+  const result = await runCli(['run', EXAMPLE, '--agent', command], cliEnv(), elsewhere);
+  assert.equal(result.code, 0, result.stderr);
+  assert.match(result.stdout, /3 Tasks in [\d.]+s: 3 succeeded/);
+});
+
 test('bad input is refused before anything runs (exit 2)', async () => {
   const invalid = writeFiles({ 't.yaml': taskYaml('x', 'p', { type: 'cobol' }) });
   const cases: Array<[string[], RegExp]> = [
@@ -191,8 +207,10 @@ test('bad input is refused before anything runs (exit 2)', async () => {
     [['run', invalid, '--agent', 'true'], /spec\.type: must be one of .*kubectl apply would refuse/s],
     [['run', writeFiles({ 't.yaml': 'a: [1,\n' }), '--agent', 'true'], /t\.yaml:\d+:\d+: YAML/],
     [['run', writeFiles({ 't.yaml': SECRET }), '--agent', 'true'], /no Task manifests/],
-    [['run', writeFiles({ 't.yaml': taskYaml('twin', 'a') + taskYaml('twin', 'b') }), '--agent', 'true'], /Task default\/twin is given twice/],
+    [['run', writeFiles({ 't.yaml': taskYaml('twin', 'a') + taskYaml('twin', 'b') }), '--agent', 'true'], /t\.yaml:\d+:\d+: Task default\/twin is also defined at .*t\.yaml:\d+.*two manifests define the same Task: kubectl apply would apply the second over the first/s],
     [['run', EXAMPLE, '--agent', '"unterminated'], /unterminated double quote/],
+    [['run', writeFiles({ 't.yaml': taskYaml('a', 'p') + SECRET.replace('"stringData":{"ANTHROPIC_API_KEY":"sk-test-secret"}', '"stringData":{"ANTHROPIC_API_KEY":{"nested":1}}') }), '--agent', 'true'], /t\.yaml:\d+:\d+: Secret keys: stringData\.ANTHROPIC_API_KEY must be a string, got a map.*kubectl apply would refuse/s],
+    [['run', writeFiles({ 't.yaml': taskYaml('a', 'p') + SECRET.replace('"stringData":{"ANTHROPIC_API_KEY":"sk-test-secret"}', '"data":{"ANTHROPIC_API_KEY":"not base64!"}') }), '--agent', 'true'], /t\.yaml:\d+:\d+: Secret keys: data\.ANTHROPIC_API_KEY is not valid base64.*kubectl apply would refuse/s],
     [['run', EXAMPLE, '--output', 'yaml'], /Allowed choices are table, json/],
   ];
   for (const [args, message] of cases) {
