@@ -103,7 +103,7 @@ export async function runDag(options: DagOptions): Promise<DagResult> {
           jobs.set(name, job);
           publish(jobEvent('update', activeJob(job)));
         } else if ((job.status?.active ?? 0) > 0 && !job.status?.conditions) {
-          publish(jobEvent('update', completedJob(jobs.get(name) ?? job)));
+          publish(jobEvent('update', engine.cluster.putJob(completedJob(jobs.get(name) ?? job))));
         }
       }
     },

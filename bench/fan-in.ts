@@ -43,7 +43,8 @@ export const FULL_FAN_IN: FanInOptions = {
   reps: (width) => (width <= 1 ? 300 : width <= 10 ? 100 : width <= 100 ? 20 : width <= 1000 ? 5 : 3),
 };
 
-async function runOnce(engine: BenchEngine, url: string, readyAt: Map<string, number>, namespace: string, width: number) {
+/** One fan-in of `width`: every completion's time, and last completion sent → task.ready emitted. */
+export async function runOnce(engine: BenchEngine, url: string, readyAt: Map<string, number>, namespace: string, width: number) {
   const fanIn = await setupFanIn(engine, namespace, width);
   const poster = createPoster(url, 1);
   const times: number[] = [];

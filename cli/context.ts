@@ -2,6 +2,8 @@
  * What a command needs from the outside world, gathered once in main.ts (the only place that
  * reads the environment), so commands stay testable functions of their inputs.
  */
+import type { PromptRenderer, RenderLimits } from '../shared/template/index.js';
+
 export interface Output {
   write(text: string): unknown;
   isTTY?: boolean;
@@ -26,4 +28,8 @@ export interface CliContext {
   /** examples/agents/stand-in-agent.mjs of this installation, absolute. */
   standInAgent: string;
   now: () => Date;
+  /** DENDRITE_RENDER_TIMEOUT_MS etc., read as the functions read them. */
+  renderLimits: RenderLimits;
+  /** A renderer that renders in a child process, as the functions do; the caller closes it. */
+  createRenderer: () => PromptRenderer;
 }

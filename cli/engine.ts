@@ -15,7 +15,7 @@ import { MAX_SINGLE_ARGUMENT_BYTES, type FlowDeps } from '../shared/flow/deps.js
 import { DEFAULT_JOB_CONFIG, type JobConfig } from '../shared/job/build.js';
 import type { Store } from '../shared/store/store.js';
 import type { Task } from '../shared/task/model.js';
-import { DEFAULT_RENDER_LIMITS, type RenderLimits } from '../shared/template/index.js';
+import { DEFAULT_RENDER_LIMITS, type PromptRenderer, type RenderLimits } from '../shared/template/index.js';
 import type { AgentResolver } from '../shared/local/agents.js';
 import { createLocalBroker, type DeadLetter, type LocalBroker, type RetryPolicy } from '../shared/local/broker.js';
 import { createLocalCluster, type LocalCluster, type LocalClusterOptions } from '../shared/local/cluster.js';
@@ -32,6 +32,8 @@ export interface LocalEngineOptions {
   baseEnv: Readonly<Record<string, string>>;
   cwd: string;
   jobConfig?: JobConfig;
+  /** Renders prompts for every function (the caller closes it). */
+  renderer: PromptRenderer;
   renderLimits?: RenderLimits;
   maxPromptBytes?: number;
   logTailBytes?: number;
@@ -73,6 +75,7 @@ export async function startLocalEngine(options: LocalEngineOptions): Promise<Loc
   const depsFor = (name: string): FlowDeps => ({
     store: options.store,
     cluster,
+    renderer: options.renderer,
     // Each function emits into the broker, as its SinkBinding's K_SINK would make it.
     emit: (event) => broker!.publish(event),
     log: options.log.child({ function: name }),

@@ -7,6 +7,8 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError, Option } from 'commander';
 import type { CliContext } from './context.js';
+import { ConfigError, readRenderSettings, type RenderSettings } from '../shared/runtime/config.js';
+import { createIsolatedRenderer } from '../shared/template/isolated/host.js';
 import { renderCommand } from './render.js';
 import { runCommand, type RunHooks } from './run.js';
 import { validateCommand } from './validate.js';
@@ -18,6 +20,16 @@ function colourFor(stream: NodeJS.WriteStream): boolean {
   if (process.env.FORCE_COLOR && process.env.FORCE_COLOR !== '0') return true;
   return Boolean(stream.isTTY);
 }
+
+let render: RenderSettings;
+try {
+  render = readRenderSettings(process.env);
+} catch (err) {
+  if (!(err instanceof ConfigError)) throw err;
+  process.stderr.write(`dendrite: ${err.message}\n`);
+  process.exit(2);
+}
+const renderProcess = new URL('../shared/template/isolated/child.js', import.meta.url);
 
 const context: CliContext = {
   stdout: process.stdout,
@@ -31,6 +43,8 @@ const context: CliContext = {
   crdFile: root('crds/task.yaml'),
   standInAgent: root('examples/agents/stand-in-agent.mjs'),
   now: () => new Date(),
+  renderLimits: render.renderLimits,
+  createRenderer: () => createIsolatedRenderer({ entry: renderProcess, maxMemoryMb: render.renderMemoryMb }),
 };
 
 const hooks: RunHooks = {
@@ -80,8 +94,8 @@ program
   .option('--deps <file>', 'YAML/JSON: each dependency name → its output lines, or {outputs, results}')
   .option('--task <name>', 'which Task, when the file holds several')
   .addOption(namespaceOption())
-  .action((file: string, opts: { deps?: string; task?: string; namespace: string }) => {
-    process.exitCode = renderCommand({ file, ...opts }, context);
+  .action(async (file: string, opts: { deps?: string; task?: string; namespace: string }) => {
+    process.exitCode = await renderCommand({ file, ...opts }, context);
   });
 
 program
@@ -89,8 +103,8 @@ program
   .description('check manifests before kubectl apply: CRD schema, Task rules, unknown dependencies, cycles, template syntax')
   .argument('<paths...>', 'manifests: files or directories')
   .addOption(namespaceOption())
-  .action((paths: string[], opts: { namespace: string }) => {
-    process.exitCode = validateCommand({ paths, ...opts }, context);
+  .action(async (paths: string[], opts: { namespace: string }) => {
+    process.exitCode = await validateCommand({ paths, ...opts }, context);
   });
 
 try {

@@ -10,7 +10,7 @@ import { loadManifests, ManifestError, type ManifestDoc } from '../shared/local/
 import type { DependencyRecord } from '../shared/store/store.js';
 import type { Task } from '../shared/task/model.js';
 import { templateDialectOf, validateTask } from '../shared/task/validate.js';
-import { DEFAULT_RENDER_LIMITS, TemplateError } from '../shared/template/index.js';
+import { TemplateError } from '../shared/template/errors.js';
 import type { CliContext } from './context.js';
 import { DepsFileError, loadDeps } from './deps-file.js';
 import { templatePosition } from './template-position.js';
@@ -33,7 +33,7 @@ function chooseTask(docs: ManifestDoc[], wanted: string | undefined, file: strin
   throw new ManifestError(`${file} holds ${docs.length} Tasks (${docs.map(nameOf).join(', ')}): choose one with --task <name>`);
 }
 
-export function renderCommand(options: RenderOptions, ctx: CliContext): number {
+export async function renderCommand(options: RenderOptions, ctx: CliContext): Promise<number> {
   const fail = (message: string) => {
     ctx.stderr.write(`dendrite render: ${message}\n`);
     return 1;
@@ -65,8 +65,10 @@ export function renderCommand(options: RenderOptions, ctx: CliContext): number {
   }
 
   let prompt: string;
+  const renderer = ctx.createRenderer();
   try {
-    prompt = renderReadyPrompt(
+    prompt = await renderReadyPrompt(
+      renderer,
       {
         name: task.metadata.name,
         uid: task.metadata.uid,
@@ -74,7 +76,7 @@ export function renderCommand(options: RenderOptions, ctx: CliContext): number {
         dialect: templateDialectOf(task),
         deps: dependsOn.map((name) => deps.get(name) as DependencyRecord),
       },
-      { renderLimits: DEFAULT_RENDER_LIMITS, maxPromptBytes: MAX_SINGLE_ARGUMENT_BYTES },
+      { renderLimits: ctx.renderLimits, maxPromptBytes: MAX_SINGLE_ARGUMENT_BYTES },
     );
   } catch (err) {
     if (err instanceof TemplateError) {
@@ -83,6 +85,8 @@ export function renderCommand(options: RenderOptions, ctx: CliContext): number {
     }
     if (err instanceof PermanentError) return fail(`${task.metadata.name}: ${err.message}`);
     throw err;
+  } finally {
+    await renderer.close();
   }
   ctx.stdout.write(prompt);
   return 0;

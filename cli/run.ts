@@ -107,10 +107,15 @@ export async function runCommand(options: RunOptions, ctx: CliContext, hooks: Ru
     { write: (line: string) => table.log(formatLogLine(line)) },
   );
 
+  const renderer = ctx.createRenderer();
+  // Tasks are registered with their templates checked in the render process: have it ready first.
+  const warming = renderer.warm();
   let engine: LocalEngine;
   try {
     engine = await startLocalEngine({
       store: store.store,
+      renderer,
+      renderLimits: ctx.renderLimits,
       triggers: loadTriggers(ctx.triggersFile),
       log,
       agent,
@@ -123,7 +128,7 @@ export async function runCommand(options: RunOptions, ctx: CliContext, hooks: Ru
       onAgentOutput: options.logs ? (job, chunk) => logLines.push(`${job.namespace}/${job.name}`, chunk.toString('utf8')) : undefined,
     });
   } catch (err) {
-    await store.close();
+    await Promise.all([store.close(), renderer.close()]);
     throw err;
   }
   // Last resort when the process ends abruptly: no agent outlives it, the cursor comes back.
@@ -148,6 +153,7 @@ export async function runCommand(options: RunOptions, ctx: CliContext, hooks: Ru
 
   try {
     try {
+      await warming;
       table.start([]);
       tasks = engine.apply({
         secrets: manifests.secrets.map((doc) => doc.object),
@@ -198,6 +204,6 @@ export async function runCommand(options: RunOptions, ctx: CliContext, hooks: Ru
     await engine.close();
     await engine.cluster.stopJobs(STOP_GRACE_MS);
     removeExitHook();
-    await store.close();
+    await Promise.all([store.close(), renderer.close()]);
   }
 }

@@ -31,7 +31,7 @@ function inOrder(problems: Problem[], files: string[]): Problem[] {
   return [...problems].sort((a, b) => (order.get(a.file) ?? 0) - (order.get(b.file) ?? 0) || a.line - b.line || a.col - b.col);
 }
 
-export function validateCommand(options: ValidateOptions, ctx: CliContext): number {
+export async function validateCommand(options: ValidateOptions, ctx: CliContext): Promise<number> {
   const paint = painter(ctx.color.stdout);
   let manifests: Manifests;
   try {
@@ -45,7 +45,18 @@ export function validateCommand(options: ValidateOptions, ctx: CliContext): numb
     ctx.stdout.write(`${paint('red', '✗')} no Task manifests (apiVersion: axon.io/v1alpha1, kind: Task) in ${options.paths.join(' ')}\n`);
     return 1;
   }
-  const result = checkManifests(manifests, { schema: loadTaskSchema(ctx.crdFile), defaultNamespace: options.namespace });
+  const renderer = ctx.createRenderer();
+  let result;
+  try {
+    result = await checkManifests(manifests, {
+      schema: loadTaskSchema(ctx.crdFile),
+      defaultNamespace: options.namespace,
+      renderer,
+      renderLimits: ctx.renderLimits,
+    });
+  } finally {
+    await renderer.close();
+  }
   const files = [...manifests.tasks, ...manifests.secrets].map((doc) => doc.file);
   const problems = inOrder([...result.problems, ...secretManifestProblems(manifests.secrets)], files);
   for (const problem of problems) {

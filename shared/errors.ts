@@ -26,3 +26,18 @@ export function isTransient(err: unknown): err is TransientError {
 
 /** The object a request named does not exist (any more): permanent, usually "nothing to do". */
 export class NotFoundError extends PermanentError {}
+
+/**
+ * An event its producer may not send — a forged launch, a completion for a Task that only its
+ * own Job may finish: answered 403 (the broker does not retry it), logged and counted by reason.
+ */
+export class RefusedEventError extends PermanentError {
+  constructor(
+    readonly reason: RefusalReason,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export type RefusalReason = 'prompt-mismatch' | 'not-external' | 'not-ready' | 'already-finished' | 'unknown-task';

@@ -13,8 +13,9 @@ import { MAX_SINGLE_ARGUMENT_BYTES } from '../../shared/flow/deps.js';
 import { createRedisStore } from '../../shared/store/redis-store.js';
 import { DEFAULT_RENDER_LIMITS } from '../../shared/template/index.js';
 import { benchLogger } from '../support/engine.js';
+import { isolatedRenderer } from '../../test/support/renderer.js';
 import { MemoryCluster } from '../support/memory-cluster.js';
-import { agentLog, loadTask, LOAD_NAMESPACE } from '../support/objects.js';
+import { agentLog, completedJob, jobFor, loadTask, LOAD_NAMESPACE } from '../support/objects.js';
 
 const tasks = Number(process.env.TASKS ?? 1000);
 const redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', { maxRetriesPerRequest: 1 });
@@ -25,6 +26,7 @@ for (let i = 0; i < tasks; i += 500) {
     Array.from({ length: Math.min(500, tasks - i) }, async (_, j) => {
       const task = loadTask(i + j);
       cluster.putTask(task);
+      cluster.putJob(completedJob(jobFor(task)));
       const { namespace, name, uid } = task.metadata;
       await store.register({ namespace, name, uid, dependsOn: [], template: task.spec.prompt, dialect: 'go' });
       await store.markLaunched(namespace, name, uid);
@@ -36,6 +38,7 @@ const app = createApp(
   {
     store,
     cluster,
+    renderer: isolatedRenderer(),
     log: benchLogger('info').child({ function: 'job-status' }),
     emit: async (event) => {
       HTTP.binary(event);

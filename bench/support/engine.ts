@@ -14,8 +14,9 @@ import { DEFAULT_JOB_CONFIG } from '../../shared/job/build.js';
 import { listenLocal, type LocalServer } from '../../shared/local/listen.js';
 import { createRedisStore } from '../../shared/store/redis-store.js';
 import type { Store } from '../../shared/store/store.js';
-import { DEFAULT_RENDER_LIMITS } from '../../shared/template/index.js';
+import { DEFAULT_RENDER_LIMITS, type PromptRenderer } from '../../shared/template/index.js';
 import { startRedisServer, type RedisServer } from '../../test/support/redis-server.js';
+import { isolatedRenderer } from '../../test/support/renderer.js';
 import { MemoryCluster, type ClusterChange } from './memory-cluster.js';
 import { agentLog } from './objects.js';
 
@@ -27,6 +28,8 @@ export interface BenchEngineOptions {
   onClusterChange?: (change: ClusterChange) => void;
   /** Log level of the apps; their lines go to /dev/null (the cost of writing them stays). */
   logLevel?: string;
+  /** How prompts are rendered; the isolated renderer (as shipped) by default. */
+  renderer?: PromptRenderer;
 }
 
 export interface BenchEngine {
@@ -49,9 +52,11 @@ export async function startBenchEngine(options: BenchEngineOptions): Promise<Ben
   const store = createRedisStore(redis);
   const cluster = new MemoryCluster({ log: (_ns, job) => agentLog(job), onChange: options.onClusterChange });
   const log = benchLogger(options.logLevel);
+  const renderer = options.renderer ?? isolatedRenderer();
   const deps = (name: FunctionName): FlowDeps => ({
     store,
     cluster,
+    renderer,
     log: log.child({ function: name }),
     emit: async (event) => options.onEmit?.(event),
     config: { source: `/dendrite/${name}`, renderLimits: DEFAULT_RENDER_LIMITS, maxPromptBytes: MAX_SINGLE_ARGUMENT_BYTES },
@@ -78,7 +83,7 @@ export async function startBenchEngine(options: BenchEngineOptions): Promise<Ben
     urls,
     async close() {
       await Promise.all(servers.map((s) => s.close()));
-      await store.close();
+      await Promise.all([store.close(), renderer.close()]);
       await redisServer.stop();
     },
   };

@@ -6,6 +6,7 @@
  */
 import type { CloudEvent } from 'cloudevents';
 import { neededDependencies } from '../../shared/flow/intake.js';
+import { referencedDependencies } from '../../shared/template/index.js';
 import type { Task } from '../../shared/task/model.js';
 import type { BenchEngine } from './engine.js';
 import { completedJob, jobEvent, jobFor, makeTask } from './objects.js';
@@ -45,9 +46,10 @@ export async function setupFanIn(engine: BenchEngine, namespace: string, width: 
     template: root.spec.prompt,
     dialect: 'go',
     // As task-intake registers it: the store hands back only what the prompt reads.
-    needs: neededDependencies(root.spec.prompt, 'go', root.spec.dependsOn ?? []),
+    needs: neededDependencies(referencedDependencies(root.spec.prompt, 'go'), root.spec.dependsOn ?? []),
   });
   if (outcome.kind !== 'waiting') throw new Error(`root registered as ${outcome.kind}`);
-  const completions = leaves.map((leaf) => jobEvent('update', completedJob(jobFor(leaf))));
+  // The finished Jobs are in the cluster, as the API server holds them when their events arrive.
+  const completions = leaves.map((leaf) => jobEvent('update', engine.cluster.putJob(completedJob(jobFor(leaf)))));
   return { namespace, root, leaves, completions };
 }

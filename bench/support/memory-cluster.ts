@@ -77,6 +77,12 @@ export class MemoryCluster implements Cluster {
     return 'created';
   }
 
+  /** A Job as the API server would hold it (e.g. one a kubelet just finished). */
+  putJob(job: V1Job): V1Job {
+    this.jobs.set(MemoryCluster.key(job.metadata?.namespace ?? '', job.metadata?.name ?? ''), job);
+    return job;
+  }
+
   async getJob(namespace: string, name: string): Promise<V1Job | null> {
     return this.jobs.get(MemoryCluster.key(namespace, name)) ?? null;
   }

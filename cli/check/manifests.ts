@@ -7,7 +7,8 @@ import type { ValidateFunction } from 'ajv';
 import type { Manifests, ManifestDoc, YamlPath } from '../../shared/local/manifests.js';
 import { validateTask, templateDialectOf } from '../../shared/task/validate.js';
 import type { Task } from '../../shared/task/model.js';
-import { checkTemplate, TemplateError } from '../../shared/template/index.js';
+import { TemplateError } from '../../shared/template/errors.js';
+import type { PromptRenderer, RenderLimits } from '../../shared/template/index.js';
 import { dependencyCycles, unknownDependencies, type GraphTask } from './graph.js';
 import { templatePosition } from '../template-position.js';
 import { problemAt, type Problem } from './problem.js';
@@ -16,6 +17,9 @@ import { schemaProblems } from './schema.js';
 export interface CheckOptions {
   schema: ValidateFunction;
   defaultNamespace: string;
+  /** Parses templates within the limits, as task-intake does. */
+  renderer: PromptRenderer;
+  renderLimits: RenderLimits;
 }
 
 function namespaceOf(doc: ManifestDoc, fallback: string): string {
@@ -58,10 +62,10 @@ function ruleProblems(doc: ManifestDoc, namespace: string, label: string, report
   return problems;
 }
 
-function templateProblems(doc: ManifestDoc, task: Task, label: string): Problem[] {
+async function templateProblems(doc: ManifestDoc, task: Task, label: string, options: CheckOptions): Promise<Problem[]> {
   if ((task.spec.dependsOn ?? []).length === 0) return []; // like Axon: no dependencies, no template
   try {
-    checkTemplate(task.spec.prompt, templateDialectOf(task));
+    await options.renderer.inspect(task.spec.prompt, templateDialectOf(task), options.renderLimits);
     return [];
   } catch (err) {
     if (!(err instanceof TemplateError)) throw err;
@@ -76,7 +80,7 @@ export interface CheckResult {
   secrets: number;
 }
 
-export function checkManifests(manifests: Manifests, options: CheckOptions): CheckResult {
+export async function checkManifests(manifests: Manifests, options: CheckOptions): Promise<CheckResult> {
   const problems: Problem[] = [];
   const graph: GraphTask[] = [];
   const namespaces = new Set(manifests.tasks.map((doc) => namespaceOf(doc, options.defaultNamespace)));
@@ -112,7 +116,7 @@ export function checkManifests(manifests: Manifests, options: CheckOptions): Che
     }
     const task = doc.object as unknown as Task;
     graph.push({ doc, namespace, name, label, dependsOn: task.spec.dependsOn ?? [] });
-    problems.push(...templateProblems(doc, task, label));
+    problems.push(...(await templateProblems(doc, task, label, options)));
     const secret = task.spec.credentials.secretRef.name;
     if (!secrets.has(`${namespace}/${secret}`)) {
       problems.push(

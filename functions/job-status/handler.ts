@@ -7,11 +7,11 @@
 import type { CloudEvent } from 'cloudevents';
 import { BadEventError, objectData } from '../../shared/events/receive.js';
 import { APISERVER_DELETE } from '../../shared/events/types.js';
-import { completeTask } from '../../shared/flow/complete.js';
+import { RefusedEventError } from '../../shared/errors.js';
 import type { FlowContext, FlowDeps } from '../../shared/flow/deps.js';
 import { onJobChange, type JobFlowOptions } from '../../shared/flow/job.js';
 import type { HandlerContext } from '../../shared/http/function-app.js';
-import { viewJob } from './job.js';
+import { jobView, viewJob, type JobView } from './job.js';
 
 export type JobStatusOptions = JobFlowOptions;
 
@@ -30,8 +30,22 @@ export function createJobEventHandler(deps: FlowDeps, options: JobStatusOptions)
       return;
     }
     if (event.type === APISERVER_DELETE) return;
-    await onJobChange(deps, flowContext(event, handlerContext, job.namespace, job.taskName), job, options);
+    const context = flowContext(event, handlerContext, job.namespace, job.taskName);
+    // An outcome ends the Task for good: believed from the API server, never from the event's copy.
+    const recorded = job.outcome ? await recordedView(deps, job) : job;
+    if (!recorded) {
+      context.log.info({ job: job.jobName }, 'the Job in the event is not in the cluster (any more); resync settles its Task');
+      return;
+    }
+    await onJobChange(deps, context, recorded, options);
   };
+}
+
+/** The Job as the API server has it, when it is the event's Job (same uid). */
+async function recordedView(deps: FlowDeps, job: JobView): Promise<JobView | null> {
+  const current = await deps.cluster.getJob(job.namespace, job.jobName);
+  if (!current || (job.uid && current.metadata?.uid !== job.uid)) return null;
+  return jobView(current);
 }
 
 function stringList(value: unknown, field: string): string[] | null {
@@ -50,25 +64,45 @@ function stringMap(value: unknown, field: string): Record<string, string> | null
   return value as Record<string, string>;
 }
 
+/**
+ * `dev.dendrite.job.completed`: another system reports the outcome of work it ran. Only its own
+ * Job may finish a Task that runs an agent — a report for one would let anyone who can reach
+ * the Broker (an agent pod, say) finish or fail any Task with outputs of their choosing — so,
+ * as long as every Task runs an agent, every report is refused (403, not retried, counted).
+ */
 export function createJobCompletedHandler(deps: FlowDeps) {
   return async function handleJobCompleted(event: CloudEvent<unknown>, handlerContext: HandlerContext): Promise<void> {
-    const data = objectData(event, '{namespace, task, succeeded, outputs?, results?, message?}');
-    const { namespace, task, succeeded, message } = data;
-    if (typeof namespace !== 'string' || !namespace || typeof task !== 'string' || !task) {
-      throw new BadEventError('dev.dendrite.job.completed needs string fields "namespace" and "task"');
+    const report = completionReport(event);
+    const context = flowContext(event, handlerContext, report.namespace, report.task);
+    const task = await deps.cluster.getTask(report.namespace, report.task);
+    if (!task) {
+      throw new RefusedEventError('unknown-task', `refused: there is no Task ${report.namespace}/${report.task} to complete`);
     }
-    if (typeof succeeded !== 'boolean') throw new BadEventError('dev.dendrite.job.completed needs a boolean "succeeded"');
-    if (message !== undefined && typeof message !== 'string') throw new BadEventError('"message" must be a string');
-    const outputs = stringList(data.outputs, 'outputs');
-    const results = stringMap(data.results, 'results');
-    const context = flowContext(event, handlerContext, namespace, task);
-    // The sender does not know the uid: whichever incarnation exists now is the one meant.
-    await completeTask(deps, context, { namespace, name: task }, async () => ({
-      succeeded,
-      outputs,
-      results,
-      message,
-      completionTime: typeof event.time === 'string' ? event.time : deps.now().toISOString(),
-    }));
+    context.log.debug({ type: task.spec?.type }, 'completion report for an agent Task');
+    throw new RefusedEventError(
+      'not-external',
+      `refused: Task ${report.namespace}/${report.task} runs a ${String(task.spec?.type)} agent Job, and only that Job reports its outcome`,
+    );
   };
+}
+
+interface CompletionEventData {
+  namespace: string;
+  task: string;
+  succeeded: boolean;
+  message?: string;
+  outputs: string[] | null;
+  results: Record<string, string> | null;
+}
+
+/** The report's fields, checked: a malformed report is a 400 whatever the Task. */
+function completionReport(event: CloudEvent<unknown>): CompletionEventData {
+  const data = objectData(event, '{namespace, task, succeeded, outputs?, results?, message?}');
+  const { namespace, task, succeeded, message } = data;
+  if (typeof namespace !== 'string' || !namespace || typeof task !== 'string' || !task) {
+    throw new BadEventError('dev.dendrite.job.completed needs string fields "namespace" and "task"');
+  }
+  if (typeof succeeded !== 'boolean') throw new BadEventError('dev.dendrite.job.completed needs a boolean "succeeded"');
+  if (message !== undefined && typeof message !== 'string') throw new BadEventError('"message" must be a string');
+  return { namespace, task, succeeded, message, outputs: stringList(data.outputs, 'outputs'), results: stringMap(data.results, 'results') };
 }

@@ -1,2 +1,2 @@
 /** Reading a Job's view of its Task lives with the flows (resync reads Jobs too). */
-export { TASK_LABEL, viewJob, type JobView } from '../../shared/flow/job-view.js';
+export { jobView, TASK_LABEL, viewJob, type JobView } from '../../shared/flow/job-view.js';

@@ -6,7 +6,7 @@
  */
 import type { CloudEvent } from 'cloudevents';
 import { BadEventError, objectData } from '../../shared/events/receive.js';
-import { PermanentError, TransientError } from '../../shared/errors.js';
+import { PermanentError, RefusedEventError, TransientError } from '../../shared/errors.js';
 import type { FlowContext, FlowDeps } from '../../shared/flow/deps.js';
 import { failTask } from '../../shared/flow/fail.js';
 import { isTerminal, updateStatus } from '../../shared/flow/status.js';
@@ -47,6 +47,36 @@ function ownerUid(job: V1Job | null): string | undefined {
   return (owners.find((o) => o.kind === 'Task' && o.controller) ?? owners.find((o) => o.kind === 'Task'))?.uid;
 }
 
+/**
+ * The prompt the releasing step recorded for this Task, or null when the index does not hold
+ * it as released (nothing to launch: a late or repeated event, or one for an older
+ * incarnation). An event whose prompt is not the recorded one is refused: the launcher
+ * launches what Dendrite rendered, never what an event says.
+ */
+async function recordedPrompt(deps: FlowDeps, context: FlowContext, ready: TaskReadyData): Promise<string | null> {
+  const entry = await deps.store.getForLaunch(ready.namespace, ready.name);
+  if (!entry || entry.uid !== ready.uid) {
+    context.log.info('Task is not released in the index under this uid; not launched');
+    return null;
+  }
+  if (entry.state !== 'ready') {
+    if (entry.state !== 'launched') context.log.info({ state: entry.state }, 'Task is not ready in the index; not launched');
+    return null;
+  }
+  if (entry.prompt === null) {
+    // Released but its prompt not recorded yet (the releasing step was interrupted): its
+    // redelivery, or resync, records it.
+    throw new TransientError(`no prompt is recorded for Task ${ready.name} yet; retrying`);
+  }
+  if (entry.prompt !== ready.prompt) {
+    throw new RefusedEventError(
+      'prompt-mismatch',
+      `refused: this task.ready carries a prompt that is not the one Dendrite rendered for Task ${ready.namespace}/${ready.name}`,
+    );
+  }
+  return entry.prompt;
+}
+
 export function createLauncherHandler(deps: FlowDeps, jobConfig: JobConfig) {
   return async function handleReady(event: CloudEvent<unknown>, handlerContext: HandlerContext): Promise<void> {
     const ready = readyData(event);
@@ -61,17 +91,14 @@ export function createLauncherHandler(deps: FlowDeps, jobConfig: JobConfig) {
     }
     const launchable = (t: Task) => !isTerminal(t.status?.phase) && t.status?.phase !== 'Running';
     if (!launchable(task)) return;
-    const entry = await deps.store.get(ready.namespace, ready.name);
-    if (entry && entry.uid === ready.uid && entry.state !== 'ready') {
-      if (entry.state !== 'launched') context.log.info({ state: entry.state }, 'Task is not ready in the index; not launched');
-      return;
-    }
+    const prompt = await recordedPrompt(deps, context, ready);
+    if (prompt === null) return;
     const validation = validateTask(task);
     if (!validation.ok) return; // task-intake fails invalid Tasks; nothing to launch
 
     let job: ReturnType<typeof buildJob>;
     try {
-      job = buildJob(validation.task, ready.prompt, jobConfig);
+      job = buildJob(validation.task, prompt, jobConfig);
     } catch (err) {
       if (!(err instanceof PermanentError)) throw err;
       await failTask(deps, context, ready, err.message, 'PromptTooLarge');

@@ -1,6 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { startFunction } from '../../shared/runtime/start.js';
 
+/** The render process's script, beside this one in the build (and in the bundle). */
+const RENDER_PROCESS = { renderEntry: new URL('../../shared/template/isolated/child.js', import.meta.url) };
+
 /** In a pod, the namespace it runs in: resync walks that one unless told otherwise. */
 function podNamespace(): string | undefined {
   try {
@@ -15,4 +18,4 @@ await startFunction('resync', async () => {
   const [{ createApp }, { readResyncOptions }] = await Promise.all([import('./app.js'), import('../../shared/resync/config.js')]);
   const options = readResyncOptions(process.env, podNamespace());
   return (deps, config) => createApp(deps, { ...options, logTailBytes: config.logTailBytes });
-});
+}, RENDER_PROCESS);

@@ -36,6 +36,13 @@ export function createTaskIntakeHandler(deps: FlowDeps) {
     };
 
     if (event.type === APISERVER_DELETE) {
+      // Only what is really gone is forgotten: a delete event for a Task that still exists
+      // under that uid is not the cluster's word, and changes nothing.
+      const current = await deps.cluster.getTask(identity.namespace, identity.name);
+      if (current && current.metadata.uid === identity.uid) {
+        context.log.warn('delete event for a Task that still exists; ignored');
+        return;
+      }
       await deps.store.remove(identity.namespace, identity.name, identity.uid);
       context.log.info('Task deleted; removed from the index');
       return;

@@ -1,7 +1,10 @@
 import { startFunction } from '../../shared/runtime/start.js';
 
+/** The render process's script, beside this one in the build (and in the bundle). */
+const RENDER_PROCESS = { renderEntry: new URL('../../shared/template/isolated/child.js', import.meta.url) };
+
 // The name is FUNCTION_NAME of app.ts, written out: app.ts loads after the server listens.
 await startFunction('task-intake', async () => {
   const { createApp } = await import('./app.js');
   return (deps) => createApp(deps);
-});
+}, RENDER_PROCESS);

@@ -4,6 +4,7 @@
  */
 import { CloudEvent } from 'cloudevents';
 import { TransientError } from '../errors.js';
+import type { TokenSource } from './oidc-token.js';
 import { toBinaryMessage } from './to-http.js';
 
 export type Emit = (event: CloudEvent<unknown>) => Promise<void>;
@@ -42,19 +43,28 @@ export function taskSubject(namespace: string, name: string): string {
   return `/namespaces/${namespace}/tasks/${name}`;
 }
 
+export interface HttpEmitOptions {
+  timeoutMs?: number;
+  /** The sender's OIDC token, presented as a bearer token when there is one. */
+  token?: TokenSource;
+}
+
 /**
  * POSTs each event in binary mode to `sink` and checks the status: the SDK's own transport
  * hides it, and a refused event must surface as a retryable failure of the handler.
  */
-export function createHttpEmit(sink: string, options: { timeoutMs?: number } = {}): Emit {
+export function createHttpEmit(sink: string, options: HttpEmitOptions = {}): Emit {
   const timeoutMs = options.timeoutMs ?? 10_000;
   return async (event) => {
     const message = toBinaryMessage(event);
+    const headers = message.headers;
+    const token = await options.token?.();
+    if (token) headers.authorization = `Bearer ${token}`;
     let response: Response;
     try {
       response = await fetch(sink, {
         method: 'POST',
-        headers: message.headers,
+        headers,
         body: message.body,
         signal: AbortSignal.timeout(timeoutMs),
       });

@@ -17,7 +17,7 @@ import type { FlowContext, FlowDeps } from './deps.js';
 import { countCompleted, countRun } from './count.js';
 import { failDependents } from './fail.js';
 import { oversizeMessage } from './outputs.js';
-import { emitReady } from './ready.js';
+import { emitReady, renderReleased } from './ready.js';
 import { isTerminal, updateStatus, type TaskTarget } from './status.js';
 import { recordTaskEvent } from './task-events.js';
 
@@ -108,6 +108,8 @@ export async function completeTask(
     return 'stale';
   }
 
+  // The released Tasks' prompts render (in the render process) while the rest is recorded.
+  const rendering = outcome.ready.length > 0 ? renderReleased(deps, outcome.ready) : undefined;
   const identity = { namespace, name, uid };
   if (outcome.status === 'recorded') {
     countRun(deps, namespace, result.succeeded ? 'Succeeded' : 'Failed', result.startTime, result.completionTime);
@@ -146,7 +148,7 @@ export async function completeTask(
           traceparent: context.traceparent,
         }),
   );
-  await emitReady(deps, context, namespace, outcome.ready);
+  await emitReady(deps, context, namespace, outcome.ready, rendering);
   await failDependents(deps, context, namespace, outcome.failed);
   context.log.info(
     { task: name, namespace, phase: status.phase, ready: outcome.ready.length, failed: outcome.failed.length, status: outcome.status },

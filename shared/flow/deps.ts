@@ -4,7 +4,8 @@ import type { Cluster } from '../cluster/cluster.js';
 import type { Emit } from '../events/emit.js';
 import type { Metrics } from '../metrics/metrics.js';
 import type { Store } from '../store/store.js';
-import type { RenderLimits } from '../template/index.js';
+import type { PromptRenderer } from '../template/renderer.js';
+import type { RenderLimits } from '../template/limits.js';
 
 export interface FlowConfig {
   /** CloudEvent `source` of what this function emits, e.g. `/dendrite/job-status`. */
@@ -26,6 +27,8 @@ export interface FlowDeps {
   emit: Emit;
   log: Logger;
   config: FlowConfig;
+  /** Renders prompts: in production in a separate process (template/isolated/host.ts). */
+  renderer: PromptRenderer;
   now: () => Date;
   /** Prometheus series; absent where nobody scrapes (tests, the local mode). */
   metrics?: Metrics;

@@ -13,11 +13,12 @@ import type { TaskReadyData } from '../events/types.js';
 import type { RegisterInput, TaskEntry } from '../store/store.js';
 import type { Task } from '../task/model.js';
 import { templateDialectOf, validateTask } from '../task/validate.js';
-import { checkTemplate, referencedDependencies, TemplateError } from '../template/index.js';
+import { TemplateError } from '../template/errors.js';
+import type { ReferencedDependencies } from '../template/renderer.js';
 import { countCompleted } from './count.js';
 import type { FlowContext, FlowDeps } from './deps.js';
 import { failDependents, failTask, markFailed, type TaskIdentity } from './fail.js';
-import { readyEvent } from './ready.js';
+import { releaseTasks } from './ready.js';
 import { templateFailureMessage } from './render.js';
 import { mayAdvance, updateStatus } from './status.js';
 import { recordTaskEvent } from './task-events.js';
@@ -100,9 +101,21 @@ export async function intakeTask(
   const { namespace, name, uid } = identity;
   let validation = validateTask(data);
   if (!validation.ok) {
-    const message = `invalid Task: ${validation.errors.join('; ')}`;
+    // Failing a Task on an event's word would let anyone who can send one fail any Task:
+    // the record decides. (Invalid Tasks are rare; the read costs nothing on the hot path.)
+    const current = await deps.cluster.getTask(namespace, name);
+    if (!current || current.metadata.uid !== uid) {
+      context.log.info('invalid Task in the event, and no such Task in the cluster; ignored');
+      return { outcome: 'ignored' };
+    }
+    const recorded = validateTask(current);
+    if (recorded.ok) {
+      context.log.warn('the event carried an invalid copy of a valid Task; the Task as stored is used');
+      return intakeTask(deps, context, identity, current as unknown as Record<string, unknown>);
+    }
+    const message = `invalid Task: ${recorded.errors.join('; ')}`;
     // Our own Failed patch comes back as an update: already answered, nothing more to say.
-    if (alreadyFailedWith(data, message)) return { outcome: 'invalid' };
+    if (alreadyFailedWith(current as unknown as Record<string, unknown>, message)) return { outcome: 'invalid' };
     await failTask(deps, context, identity, message, 'InvalidTask');
     // The Task is marked Failed; the 4xx tells the sender the event carried an unusable Task.
     throw new PermanentError(message);
@@ -131,24 +144,29 @@ export async function intakeTask(
   const dialect = templateDialectOf(task);
   const observed = await observedState(deps, task, rebuilding);
 
-  if (!observed && dependsOn.length > 0) {
+  // What the prompt reads; a template that does not parse fails the Task now, before any
+  // dependency spends anything on a Task that could never render.
+  let referenced: ReferencedDependencies | undefined;
+  if (dependsOn.length > 0) {
     try {
-      checkTemplate(task.spec.prompt, dialect);
+      referenced = await deps.renderer.inspect(task.spec.prompt, dialect, deps.config.renderLimits);
     } catch (err) {
       if (!(err instanceof TemplateError)) throw err;
-      // Found now, before any dependency spends anything on a Task that could never render.
-      const message = templateFailureMessage(err);
-      if (!alreadyFailedWith(task as unknown as Record<string, unknown>, message)) {
-        await failTask(deps, context, identity, message, 'TemplateFailed');
+      if (!observed) {
+        const message = templateFailureMessage(err);
+        if (!alreadyFailedWith(task as unknown as Record<string, unknown>, message)) {
+          await failTask(deps, context, identity, message, 'TemplateFailed');
+        }
+        return { outcome: 'failed' };
       }
-      return { outcome: 'failed' };
+      // Rebuilding a launched or finished Task: nothing will render it; every dependency is kept.
     }
   }
 
   // A Task no function has written a status to, unknown to the index under this uid: this is
   // its first sighting, so `kubectl describe` gets one TaskCreated (best-effort).
   const unseen = !observed && !task.status?.phase && rebuilding;
-  const needs = neededDependencies(task.spec.prompt, dialect, dependsOn);
+  const needs = neededDependencies(referenced, dependsOn);
   const outcome = await deps.store.register({ namespace, name, uid, dependsOn, template: task.spec.prompt, dialect, needs, observed });
   // A Task the cluster already records as launched or finished only refreshes the index
   // (after a Redis wipe); acting again would echo our own status patches back forever.
@@ -161,7 +179,7 @@ export async function intakeTask(
     case 'settled':
       return { outcome: 'settled' };
     case 'ready': {
-      const ready = await readyEvent(deps, context, namespace, outcome.task);
+      const [ready] = await releaseTasks(deps, context, namespace, [outcome.task]);
       return ready ? { outcome: 'ready', ready } : { outcome: 'failed' };
     }
     case 'waiting': {
@@ -193,20 +211,12 @@ export async function intakeTask(
 /**
  * The dependencies whose data the prompt reads, for the store to hand back when the Task is
  * released (undefined = all of them), so that releasing it costs O(what the prompt reads).
+ * `referenced` is what the renderer's inspection found (undefined when it could not tell).
  * Never empty for a Task with dependencies: a ready Task's prompt is rendered as a template
  * only when it comes with dependency data (render.ts), so one record is kept.
  */
-export function neededDependencies(template: string, dialect: RegisterInput['dialect'], dependsOn: string[]): string[] | undefined {
-  if (dependsOn.length === 0) return undefined;
-  let referenced: string[] | 'all';
-  try {
-    referenced = referencedDependencies(template, dialect);
-  } catch (err) {
-    // Only when rebuilding (a new Task's template was checked above): keep every dependency.
-    if (err instanceof TemplateError) return undefined;
-    throw err;
-  }
-  if (referenced === 'all') return undefined;
+export function neededDependencies(referenced: ReferencedDependencies | undefined, dependsOn: string[]): string[] | undefined {
+  if (dependsOn.length === 0 || referenced === undefined || referenced === 'all') return undefined;
   const declared = new Set(dependsOn);
   const known = referenced.filter((d) => declared.has(d));
   return known.length > 0 ? known : [dependsOn[0]!];

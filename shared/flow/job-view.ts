@@ -1,4 +1,5 @@
 /** Reading what a batch/v1 Job says about its Task, from the object alone. */
+import type { V1Job } from '@kubernetes/client-node';
 import { BadEventError } from '../events/receive.js';
 
 export const TASK_LABEL = 'axon.io/task';
@@ -14,6 +15,7 @@ interface Condition {
 export interface JobView {
   namespace: string;
   jobName: string;
+  uid?: string;
   /** The Task this Job runs (label axon.io/task); undefined for Jobs that are not ours. */
   taskName?: string;
   /** The Task's uid from the controller ownerReference. */
@@ -65,6 +67,7 @@ export function viewJob(data: Record<string, unknown>): JobView {
   return {
     namespace,
     jobName,
+    uid: typeof meta.uid === 'string' ? meta.uid : undefined,
     taskName: typeof labels[TASK_LABEL] === 'string' ? (labels[TASK_LABEL] as string) : undefined,
     taskUid: typeof owner?.uid === 'string' ? owner.uid : undefined,
     container: typeof containers[0]?.name === 'string' ? (containers[0].name as string) : undefined,
@@ -72,4 +75,9 @@ export function viewJob(data: Record<string, unknown>): JobView {
     startTime: typeof status.startTime === 'string' ? status.startTime : undefined,
     outcome,
   };
+}
+
+/** A Job read from the API: client-node hands back model objects with Date fields; the view reads JSON. */
+export function jobView(job: V1Job): JobView {
+  return viewJob({ ...(JSON.parse(JSON.stringify(job)) as Record<string, unknown>), apiVersion: 'batch/v1', kind: 'Job' });
 }

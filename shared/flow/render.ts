@@ -2,13 +2,14 @@
 import { PermanentError } from '../errors.js';
 import type { ReadyTask } from '../store/store.js';
 import type { DependencyData } from '../task/model.js';
-import { renderPrompt, TemplateError } from '../template/index.js';
+import { TemplateError } from '../template/errors.js';
+import type { PromptRenderer, TemplateData } from '../template/renderer.js';
 import type { FlowConfig } from './deps.js';
 
 /** The rendered prompt does not fit where it must go (one program argument). */
 export class PromptTooLargeError extends PermanentError {}
 
-export function templateData(task: ReadyTask): { Deps: Record<string, DependencyData> } {
+export function templateData(task: ReadyTask): TemplateData {
   const Deps: Record<string, DependencyData> = {};
   for (const dep of task.deps) Deps[dep.name] = { Outputs: dep.outputs, Results: dep.results, Name: dep.name };
   return { Deps };
@@ -17,11 +18,15 @@ export function templateData(task: ReadyTask): { Deps: Record<string, Dependency
 /**
  * Like Axon, a prompt is a template only when the Task has dependencies; without them it is
  * passed through untouched, so plain prompts may contain `{{` freely.
- * Throws TemplateError or PromptTooLargeError.
+ * Rejects with TemplateError or PromptTooLargeError.
  */
-export function renderReadyPrompt(task: ReadyTask, config: Pick<FlowConfig, 'renderLimits' | 'maxPromptBytes'>): string {
+export async function renderReadyPrompt(
+  renderer: PromptRenderer,
+  task: ReadyTask,
+  config: Pick<FlowConfig, 'renderLimits' | 'maxPromptBytes'>,
+): Promise<string> {
   const prompt =
-    task.deps.length === 0 ? task.template : renderPrompt(task.template, task.dialect, templateData(task), config.renderLimits);
+    task.deps.length === 0 ? task.template : await renderer.render(task.template, task.dialect, templateData(task), config.renderLimits);
   const bytes = Buffer.byteLength(prompt, 'utf8');
   if (bytes > config.maxPromptBytes) {
     throw new PromptTooLargeError(

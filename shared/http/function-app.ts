@@ -7,7 +7,7 @@
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { CloudEvent } from 'cloudevents';
 import type { Logger } from 'pino';
-import { PermanentError, TransientError } from '../errors.js';
+import { PermanentError, RefusedEventError, TransientError } from '../errors.js';
 import { BadEventError, receiveCloudEvent } from '../events/receive.js';
 import { toBinaryMessage } from '../events/to-http.js';
 import type { Metrics } from '../metrics/metrics.js';
@@ -50,6 +50,7 @@ interface ErrorAnswer {
 /** Maps a handler error onto the answer the broker needs. Unknown errors never leak details. */
 export function answerFor(err: unknown): ErrorAnswer {
   if (err instanceof BadEventError) return { status: err.status, message: err.message };
+  if (err instanceof RefusedEventError) return { status: 403, message: err.message };
   if (err instanceof PermanentError) return { status: 400, message: err.message };
   if (err instanceof TransientError) {
     return err.retryAfterSeconds !== undefined
@@ -140,7 +141,11 @@ export function createFunctionApp(options: FunctionAppOptions): express.Express 
       stopTimer?.();
       const answer = answerFor(err);
       const level = answer.status >= 500 || answer.status === 429 ? 'warn' : 'info';
-      if (answer.status === 500) eventLog().error({ err }, 'handler failed');
+      if (err instanceof RefusedEventError) {
+        // Forged or misdirected: worth a look, never a retry.
+        metrics?.eventsRefused.inc({ reason: err.reason });
+        eventLog().warn({ reason: err.reason, source: event.source, status: answer.status, err: err.message }, 'refused event');
+      } else if (answer.status === 500) eventLog().error({ err }, 'handler failed');
       else eventLog()[level]({ err: (err as Error).message, status: answer.status }, 'handler refused event');
       sendError(res, answer);
     }

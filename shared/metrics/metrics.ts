@@ -23,6 +23,8 @@ export interface Metrics {
   readonly eventHandling: Histogram<'function' | 'type'>;
   /** For a Task with dependencies: from its creation until the last one succeeded (task.ready). */
   readonly dependencyWait: Histogram<'namespace'>;
+  /** Events refused because their producer may not say what they say (forged launches, foreign completions). */
+  readonly eventsRefused: Counter<'reason'>;
 }
 
 export interface MetricsOptions {
@@ -72,6 +74,12 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
       help: 'Time from a Task\'s creation until its last dependency succeeded',
       labelNames: ['namespace'] as const,
       buckets: WAIT_BUCKETS,
+      registers,
+    }),
+    eventsRefused: new Counter({
+      name: 'dendrite_events_refused_total',
+      help: 'Events refused because their producer may not send them (by reason)',
+      labelNames: ['reason'] as const,
       registers,
     }),
   };

@@ -50,6 +50,18 @@ export function resultsOf(lines: readonly string[]): Record<string, string> {
 }
 
 /**
+ * The log around its last complete block (markers included in neither part), or null when it
+ * has none: what an agent said besides its outputs.
+ */
+export function aroundLastBlock(log: string): { before: string; after: string } | null {
+  const block = lastBlock(log);
+  if (block === undefined) return null;
+  const startLine = log.lastIndexOf('\n', block.from - 2) + 1;
+  const endLineEnd = log.indexOf('\n', block.to);
+  return { before: log.slice(0, startLine), after: endLineEnd < 0 ? '' : log.slice(endLineEnd + 1) };
+}
+
+/**
  * Offsets of the body of the last complete block: from just after its start line to the
  * start of its end line. One forward pass over the lines; a start line while a block is
  * open starts it afresh (the block an end line closes begins at the nearest start before it);

@@ -11,7 +11,7 @@ import { intakeTask } from '../flow/intake.js';
 import { onJobChange } from '../flow/job.js';
 import { isTerminal } from '../flow/status.js';
 import type { Repair } from './plan.js';
-import { jobView } from './snapshot.js';
+import { jobView } from '../flow/job-view.js';
 
 export interface RepairOutcome {
   /** What was done, e.g. `ready`, `recorded`, `failed`, or `skipped` when nothing was left to do. */

@@ -6,7 +6,7 @@
 import type { V1Job } from '@kubernetes/client-node';
 import type { ListPage } from '../cluster/cluster.js';
 import type { FlowDeps } from '../flow/deps.js';
-import { viewJob, type JobView } from '../flow/job-view.js';
+import { jobView, type JobView } from '../flow/job-view.js';
 import type { TaskEntry } from '../store/store.js';
 import type { Phase, Task } from '../task/model.js';
 import type { ResyncOptions } from './config.js';
@@ -37,15 +37,6 @@ export interface Snapshot {
 
 /** Concurrent index reads per page. */
 const ENTRY_READS_AT_ONCE = 32;
-
-/** client-node hands back model objects with Date fields; the Job view reads JSON. */
-export function plainJob(job: V1Job): Record<string, unknown> {
-  return { ...(JSON.parse(JSON.stringify(job)) as Record<string, unknown>), apiVersion: 'batch/v1', kind: 'Job' };
-}
-
-export function jobView(job: V1Job): JobView {
-  return viewJob(plainJob(job));
-}
 
 async function* pages<T>(list: (token?: string) => Promise<ListPage<T>>): AsyncGenerator<T[]> {
   let token: string | undefined;

@@ -5,8 +5,10 @@
  */
 import type { Logger } from 'pino';
 import { createHttpEmit } from '../events/emit.js';
+import { fileTokenSource } from '../events/oidc-token.js';
 import type { FlowDeps } from '../flow/deps.js';
 import { createMetrics } from '../metrics/metrics.js';
+import { createIsolatedRenderer } from '../template/isolated/host.js';
 import type { RuntimeConfig } from './config.js';
 
 export interface Runtime {
@@ -32,7 +34,7 @@ function connected(redis: { once(event: 'ready' | 'error', listener: () => void)
   });
 }
 
-export async function createRuntime(config: RuntimeConfig, log: Logger): Promise<Runtime> {
+export async function createRuntime(config: RuntimeConfig, log: Logger, renderEntry: URL): Promise<Runtime> {
   // Through `default` (module.exports): a bundler's dynamic import of a CommonJS module
   // (npm run bundle) has no named exports.
   const [{ default: ioredis }, { createRedisStore }, k8s, { createKubernetesCluster }, { checkKubeConfig }] = await Promise.all([
@@ -53,15 +55,21 @@ export async function createRuntime(config: RuntimeConfig, log: Logger): Promise
   const deps: FlowDeps = {
     store: createRedisStore(redis),
     cluster: createKubernetesCluster(kubeConfig),
-    emit: createHttpEmit(config.sink),
+    emit: createHttpEmit(config.sink, { token: fileTokenSource(config.oidcTokenFile) }),
     log,
     config: {
       source: `/dendrite/${config.functionName}`,
       renderLimits: config.renderLimits,
       maxPromptBytes: config.maxPromptBytes,
     },
+    renderer: createIsolatedRenderer({
+      entry: renderEntry,
+      maxMemoryMb: config.renderMemoryMb,
+      onProcessExit: ({ cause, code, signal, stderr }) =>
+        log.warn({ cause, code, signal, stderr: stderr.slice(-1024) }, 'render process ended; a new one starts for the next render'),
+    }),
     now: () => new Date(),
     metrics: createMetrics({ defaultMetrics: true }),
   };
-  return { deps, close: () => deps.store.close() };
+  return { deps, close: async () => void (await Promise.all([deps.store.close(), deps.renderer.close()])) };
 }

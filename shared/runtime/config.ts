@@ -3,7 +3,9 @@
 // (nunjucks) before the server listens.
 import { MAX_PROMPT_BYTES as MAX_SINGLE_ARGUMENT_BYTES } from '../job/build.js';
 import { DEFAULT_RENDER_LIMITS, type RenderLimits } from '../template/limits.js';
+import { DEFAULT_RENDER_MEMORY_MB } from '../template/isolated/defaults.js';
 import { AGENT_TYPES, type AgentType } from '../task/model.js';
+import { DEFAULT_OIDC_TOKEN_FILE } from '../events/oidc-token.js';
 
 /** What every function reads, including those with no Redis, cluster or sink (dead-letter). */
 export interface BaseConfig {
@@ -12,11 +14,12 @@ export interface BaseConfig {
   logLevel: string;
 }
 
-export interface RuntimeConfig extends BaseConfig {
+export interface RuntimeConfig extends BaseConfig, RenderSettings {
   redisUrl: string;
   /** Where emitted events go (the Broker, injected by a SinkBinding). */
   sink: string;
-  renderLimits: RenderLimits;
+  /** The OIDC token presented to the Broker, when mounted (the SinkBinding's, with OIDC on). */
+  oidcTokenFile: string;
   maxPromptBytes: number;
   logTailBytes: number;
   /** Per-type agent images that override the defaults. */
@@ -53,6 +56,23 @@ export function readBaseConfig(env: Env, functionName: string): BaseConfig {
   return { functionName, port: integer(env, 'PORT', 8080, 1), logLevel: env.LOG_LEVEL || 'info' };
 }
 
+/** How prompts are rendered: the limits and the render process's heap (the CLI reads these too). */
+export interface RenderSettings {
+  renderLimits: RenderLimits;
+  /** Heap of the process prompts are rendered in, MiB. */
+  renderMemoryMb: number;
+}
+
+export function readRenderSettings(env: Env): RenderSettings {
+  return {
+    renderLimits: {
+      timeoutMs: integer(env, 'DENDRITE_RENDER_TIMEOUT_MS', DEFAULT_RENDER_LIMITS.timeoutMs, 1),
+      maxOutputBytes: integer(env, 'DENDRITE_RENDER_MAX_BYTES', DEFAULT_RENDER_LIMITS.maxOutputBytes, 1),
+    },
+    renderMemoryMb: integer(env, 'DENDRITE_RENDER_MAX_MEMORY_MB', DEFAULT_RENDER_MEMORY_MB, 16),
+  };
+}
+
 export function readConfig(env: Env, functionName: string): RuntimeConfig {
   const images: Partial<Record<AgentType, string>> = {};
   for (const type of AGENT_TYPES) {
@@ -63,10 +83,8 @@ export function readConfig(env: Env, functionName: string): RuntimeConfig {
     ...readBaseConfig(env, functionName),
     redisUrl: required(env, 'REDIS_URL', 'point it at the Redis that coordinates Tasks, e.g. redis://redis:6379'),
     sink: required(env, 'K_SINK', 'bind the function to the Broker with a SinkBinding (or set the Broker URL)'),
-    renderLimits: {
-      timeoutMs: integer(env, 'DENDRITE_RENDER_TIMEOUT_MS', DEFAULT_RENDER_LIMITS.timeoutMs, 1),
-      maxOutputBytes: integer(env, 'DENDRITE_RENDER_MAX_BYTES', DEFAULT_RENDER_LIMITS.maxOutputBytes, 1),
-    },
+    oidcTokenFile: env.DENDRITE_OIDC_TOKEN_FILE || DEFAULT_OIDC_TOKEN_FILE,
+    ...readRenderSettings(env),
     maxPromptBytes: integer(env, 'DENDRITE_MAX_PROMPT_BYTES', MAX_SINGLE_ARGUMENT_BYTES, 1),
     logTailBytes: integer(env, 'DENDRITE_LOG_TAIL_BYTES', 1024 * 1024, 1024),
     images,

@@ -37,7 +37,12 @@ function deferred<T>(): { promise: Promise<T>; resolve: (value: T) => void } {
  * Resolves once the app serves; rejects (ending the process) when the app or its clients
  * cannot be built.
  */
-export async function startFunction(functionName: string, loadApp: () => Promise<AppFactory>): Promise<void> {
+export interface StartOptions {
+  /** The render process's script (template/isolated/child.js of this build). */
+  renderEntry: URL;
+}
+
+export async function startFunction(functionName: string, loadApp: () => Promise<AppFactory>, options: StartOptions): Promise<void> {
   const config = configOrExit(functionName, () => readConfig(process.env, functionName));
   const log = createLogger(config);
   const app = deferred<RequestListener>();
@@ -50,7 +55,7 @@ export async function startFunction(functionName: string, loadApp: () => Promise
   await serve(app.promise, { port: config.port, log, functionName, close });
   try {
     const [{ createRuntime }, create] = await Promise.all([import('./clients.js'), loadApp()]);
-    runtime = await createRuntime(config, log);
+    runtime = await createRuntime(config, log, options.renderEntry);
     app.resolve(create(runtime.deps, config));
   } catch (err) {
     log.fatal({ err }, 'could not load the app or build its clients');
@@ -58,7 +63,11 @@ export async function startFunction(functionName: string, loadApp: () => Promise
   }
   // Told to stop while still loading: the clients built meanwhile must not hold the process.
   if (stopped) await runtime.close();
-  else log.info('ready for events');
+  else {
+    log.info('ready for events');
+    // The render process starts now, while no event waits for it.
+    void runtime.deps.renderer.warm();
+  }
 }
 
 export interface StandaloneContext {

@@ -9,6 +9,7 @@ import type {
   CompletionOutcome,
   DependencyRecord,
   FailedTask,
+  LaunchEntry,
   ReadyTask,
   RegisterInput,
   RegisterOutcome,
@@ -34,6 +35,8 @@ interface Entry {
   /** Set when the store failed it: the root of the failure (itself for a cycle it closed). */
   cause: string;
   cycle: string[] | null;
+  /** The prompt the releasing step rendered (ready entries only). */
+  prompt: string | null;
 }
 
 interface Namespace {
@@ -196,6 +199,7 @@ export function createMemoryStore(): Store {
       message: '',
       cause: '',
       cycle: null,
+      prompt: null,
     };
 
     const observed = input.observed;
@@ -275,6 +279,7 @@ export function createMemoryStore(): Store {
         message: '',
         cause: '',
         cycle: null,
+        prompt: null,
       };
       space.entries.set(name, entry);
     }
@@ -284,6 +289,7 @@ export function createMemoryStore(): Store {
         outputs: copyList(input.outputs),
         results: copyMap(input.results),
         message: succeeded ? '' : (input.message ?? ''),
+        prompt: null,
       });
     }
 
@@ -312,15 +318,26 @@ export function createMemoryStore(): Store {
     async recordCompletion(input) {
       return recordCompletion(input);
     },
+    async recordPrompts(namespace, prompts) {
+      for (const { name, uid, prompt } of prompts) {
+        const entry = namespaces.get(namespace)?.entries.get(name);
+        if (entry && entry.uid === uid && entry.state === 'ready') entry.prompt ??= prompt;
+      }
+    },
     async markLaunched(namespace, name, uid) {
       const entry = namespaces.get(namespace)?.entries.get(name);
       if (!entry || entry.uid !== uid || entry.state !== 'ready') return false;
       entry.state = 'launched';
+      entry.prompt = null;
       return true;
     },
     async get(namespace, name): Promise<TaskEntry | null> {
       const entry = namespaces.get(namespace)?.entries.get(name);
       return entry ? { uid: entry.uid, state: entry.state } : null;
+    },
+    async getForLaunch(namespace, name): Promise<LaunchEntry | null> {
+      const entry = namespaces.get(namespace)?.entries.get(name);
+      return entry ? { uid: entry.uid, state: entry.state, prompt: entry.prompt } : null;
     },
     async remove(namespace, name, uid) {
       const space = namespaces.get(namespace);

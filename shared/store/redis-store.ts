@@ -1,19 +1,19 @@
 /**
- * The Store on Redis. `register`, `recordCompletion`, `markLaunched` and `remove` are each one
+ * The Store on Redis. `register`, `recordCompletion`, `recordPrompts`, `markLaunched` and `remove` are each one
  * Lua script (EVALSHA, with ioredis falling back to EVAL once per connection when the script
- * cache is empty), so each is atomic and one round trip; `get` is one HMGET.
+ * cache is empty), so each is atomic and one round trip; `get` and `getForLaunch` are one HMGET.
  * Works on Redis Cluster: every key a script touches shares the namespace's hash tag.
  */
 import type { Cluster, Redis } from 'ioredis';
 import { PermanentError, TransientError } from '../errors.js';
 import { DEFAULT_KEY_PREFIX, namespacePrefix, taskKey } from './keys.js';
 import { COMPLETE_LUA } from './lua/complete.js';
-import { LAUNCH_LUA } from './lua/launch.js';
+import { LAUNCH_LUA, PROMPTS_LUA } from './lua/launch.js';
 import { REGISTER_LUA } from './lua/register.js';
 import { REMOVE_LUA } from './lua/remove.js';
 import { parseCompletionReply, parseRegisterReply } from './redis-replies.js';
 import { neededDeps } from './store.js';
-import type { CompletionInput, RegisterInput, Store, TaskEntry, TaskState } from './store.js';
+import type { CompletionInput, LaunchEntry, RegisterInput, Store, TaskEntry, TaskState } from './store.js';
 
 export interface RedisStoreOptions {
   /** Put before every key (default `dendrite:`); the client's own keyPrefix, if any, comes first. */
@@ -25,6 +25,7 @@ const SCRIPTS = {
   register: { name: 'dendriteRegister', lua: REGISTER_LUA },
   complete: { name: 'dendriteComplete', lua: COMPLETE_LUA },
   launch: { name: 'dendriteLaunch', lua: LAUNCH_LUA },
+  prompts: { name: 'dendritePrompts', lua: PROMPTS_LUA },
   remove: { name: 'dendriteRemove', lua: REMOVE_LUA },
 } as const;
 
@@ -94,6 +95,11 @@ export function createRedisStore(redis: Redis | Cluster, options: RedisStoreOpti
       return parseCompletionReply(await script('complete', prefixFor(input.namespace), args));
     },
 
+    async recordPrompts(namespace, prompts) {
+      if (prompts.length === 0) return;
+      await script('prompts', prefixFor(namespace), prompts.flatMap((p) => [p.name, p.uid, p.prompt]));
+    },
+
     async markLaunched(namespace: string, name: string, uid: string) {
       return (await script('launch', prefixFor(namespace), [name, uid])) === 1;
     },
@@ -103,6 +109,13 @@ export function createRedisStore(redis: Redis | Cluster, options: RedisStoreOpti
       const [uid, state] = await transient('get', () => redis.hmget(key, 'uid', 'state'));
       if (uid == null || state == null) return null;
       return { uid, state: state as TaskState };
+    },
+
+    async getForLaunch(namespace: string, name: string): Promise<LaunchEntry | null> {
+      const key = taskKey(prefixFor(namespace), name);
+      const [uid, state, prompt] = await transient('get', () => redis.hmget(key, 'uid', 'state', 'prompt'));
+      if (uid == null || state == null) return null;
+      return { uid, state: state as TaskState, prompt: prompt ?? null };
     },
 
     async remove(namespace: string, name: string, uid: string) {

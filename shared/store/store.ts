@@ -109,15 +109,35 @@ export interface TaskEntry {
   state: TaskState;
 }
 
+/** A released Task's rendered prompt, recorded by the step that released it. */
+export interface PromptRecord {
+  name: string;
+  uid: string;
+  prompt: string;
+}
+
+/** The entry with the prompt recorded for it (null until one is, and again once launched). */
+export interface LaunchEntry extends TaskEntry {
+  prompt: string | null;
+}
+
 export interface Store {
   /** Atomically register a Task and decide ready / waiting / failed. Idempotent per uid. */
   register(input: RegisterInput): Promise<RegisterOutcome>;
   /** Atomically record a terminal result and find the dependents it made ready or failed. */
   recordCompletion(input: CompletionInput): Promise<CompletionOutcome>;
-  /** ready → launched. False when the Task is unknown, has another uid, or is not `ready`. */
+  /**
+   * Records each released Task's rendered prompt, all in one step: only for an entry of that
+   * uid that is `ready`, and only the first time — the prompt a Job runs with is what the
+   * releasing step rendered, never what an event says.
+   */
+  recordPrompts(namespace: string, prompts: PromptRecord[]): Promise<void>;
+  /** ready → launched (the recorded prompt is dropped: it served its purpose). False when the Task is unknown, has another uid, or is not `ready`. */
   markLaunched(namespace: string, name: string, uid: string): Promise<boolean>;
   /** The Task's entry, or null when unknown. */
   get(namespace: string, name: string): Promise<TaskEntry | null>;
+  /** The Task's entry with its recorded prompt, or null when unknown. */
+  getForLaunch(namespace: string, name: string): Promise<LaunchEntry | null>;
   /**
    * Forget a deleted Task (only when the uid matches). Its dependents keep waiting for the name;
    * waiting ones that had counted it as succeeded wait for it again (its outputs are gone),

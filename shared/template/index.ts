@@ -1,56 +1,33 @@
 /**
- * Prompt rendering — the one entry point the functions use.
+ * Prompt templates — the public surface.
  *
  * Two dialects: Go text/template exactly as Axon renders it (the default), compiled onto
  * nunjucks; and native nunjucks, sandboxed. Both see the same data, `Deps.<name>.{Outputs,
  * Results, Name}`, and both are bounded by RenderLimits.
+ *
+ * The functions and the CLI render through a PromptRenderer they are given: in production the
+ * isolated one (isolated/host.ts), which renders in a separate process. The synchronous
+ * functions below run the engines in this process; they are for checks from outside (tests,
+ * tools) where a template is trusted not to exhaust the process.
  */
-import type { DependencyData, TemplateDialect } from '../task/model.js';
+import type { TemplateDialect } from '../task/model.js';
 import { TemplateError } from './errors.js';
-import { GoEngine } from './go/engine.js';
-import { DEFAULT_RENDER_LIMITS, RenderLimits, resolveLimits } from './limits.js';
-import { NunjucksEngine } from './nunjucks/engine.js';
+import { DEFAULT_RENDER_LIMITS, type RenderLimits } from './limits.js';
+import { TemplateEngines, type TemplateData, type ReferencedDependencies } from './renderer.js';
 
-export { TemplateError, DEFAULT_RENDER_LIMITS };
-export type { RenderLimits };
+export { TemplateError, DEFAULT_RENDER_LIMITS, TemplateEngines };
+export type { RenderLimits, TemplateData, ReferencedDependencies };
 export type { TemplateStage } from './errors.js';
+export { createInProcessRenderer, type PromptRenderer } from './renderer.js';
+export { createIsolatedRenderer, type IsolatedRendererOptions } from './isolated/host.js';
+export { DEFAULT_RENDER_MEMORY_MB } from './isolated/defaults.js';
 
-export interface TemplateData {
-  Deps: Record<string, DependencyData>;
-}
-
-/** A renderer with its own caches of compiled templates, for callers that inject one. */
-export interface PromptRenderer {
-  check(template: string, dialect: TemplateDialect): void;
-  render(template: string, dialect: TemplateDialect, data: TemplateData, limits?: Partial<RenderLimits>): string;
-}
-
-/** `cacheSize` bounds each dialect's LRU of compiled templates. */
-export function createPromptRenderer(cacheSize = 256): PromptRenderer {
-  return rendererOver(new GoEngine(cacheSize), new NunjucksEngine(cacheSize));
-}
-
-function rendererOver(go: GoEngine, njk: NunjucksEngine): PromptRenderer {
-  return {
-    check(template, dialect) {
-      if (dialect === 'nunjucks') njk.prepare(template);
-      else go.prepare(template);
-    },
-    render(template, dialect, data, limits) {
-      const l = resolveLimits(limits);
-      return dialect === 'nunjucks' ? njk.render(template, data, l) : go.render(template, data, l);
-    },
-  };
-}
-
-// The entry points below share one renderer, so a template is compiled once per process.
-const sharedGo = new GoEngine();
-const sharedNjk = new NunjucksEngine();
-const shared = rendererOver(sharedGo, sharedNjk);
+// One set of engines for the synchronous entry points, so a template is compiled once per process.
+const shared = new TemplateEngines();
 
 /** Throws TemplateError (stage `parse`, message with the position) when the template does not parse. */
-export function checkTemplate(template: string, dialect: TemplateDialect): void {
-  shared.check(template, dialect);
+export function checkTemplate(template: string, dialect: TemplateDialect, limits?: Partial<RenderLimits>): void {
+  shared.inspect(template, dialect, limits);
 }
 
 /**
@@ -60,19 +37,12 @@ export function checkTemplate(template: string, dialect: TemplateDialect): void 
  * gives the same output or error as rendering with all of them. Cached per template text;
  * throws TemplateError (stage `parse`) like checkTemplate.
  */
-export function referencedDependencies(template: string, dialect: TemplateDialect): string[] | 'all' {
-  const deps = dialect === 'nunjucks' ? sharedNjk.dependencies(template) : sharedGo.dependencies(template);
-  return deps === 'all' ? deps : [...deps]; // the cached list stays the cache's
-
+export function referencedDependencies(template: string, dialect: TemplateDialect, limits?: Partial<RenderLimits>): ReferencedDependencies {
+  return shared.inspect(template, dialect, limits);
 }
 
-/** Render a prompt in the given dialect; throws TemplateError. Compiled templates are cached. */
-export function renderPrompt(
-  template: string,
-  dialect: TemplateDialect,
-  data: TemplateData,
-  limits?: Partial<RenderLimits>,
-): string {
+/** Render a prompt in the given dialect, in this process; throws TemplateError. */
+export function renderPrompt(template: string, dialect: TemplateDialect, data: TemplateData, limits?: Partial<RenderLimits>): string {
   return shared.render(template, dialect, data, limits);
 }
 

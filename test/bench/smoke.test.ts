@@ -14,14 +14,21 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { CloudEvent, HTTP } from 'cloudevents';
+import { HTTP } from 'cloudevents';
 import { runBareServer } from '../../bench/bare-server.js';
 import { runColdStart, startOnce } from '../../bench/cold-start.js';
 import { runDag } from '../../bench/dag.js';
 import { runFanIn } from '../../bench/fan-in.js';
 import { runLocalFanIn } from '../../bench/local-fan-in.js';
 import { runRoundTrips } from '../../bench/round-trips.js';
-import { startFakeApiServer, type FakeApiServer } from '../support/fake-apiserver.js';
+import { runRenderIsolation } from '../../bench/render-isolation.js';
+import { Redis } from 'ioredis';
+import { APISERVER_UPDATE } from '../../shared/events/types.js';
+import { buildJob, DEFAULT_JOB_CONFIG } from '../../shared/job/build.js';
+import { createRedisStore } from '../../shared/store/redis-store.js';
+import type { Task } from '../../shared/task/model.js';
+import { apiServerEvent } from '../support/apiserver-source.js';
+import { startFakeApiServer, type FakeApiServer, type StoredObject } from '../support/fake-apiserver.js';
 import { startRedisServer, type RedisServer } from '../support/redis-server.js';
 
 const REPO = fileURLToPath(new URL('../../../', import.meta.url));
@@ -42,6 +49,18 @@ describe('benchmarks at smoke size', () => {
       positive(row.lastToReadyMs, 'last → ready');
     }
     positive(result.lastToReadyRatio, 'ratio');
+  });
+
+  test('rendering in a separate process: per-render and release-event figures for both renderers', async () => {
+    const result = await runRenderIsolation({ renders: 40, rounds: 2, fanInWidth: 3, releases: 2 });
+    for (const part of [result.render, result.release]) {
+      for (const figures of [part.inProcess, part.isolated]) {
+        positive(figures.p50, 'p50');
+        positive(figures.p99, 'p99');
+      }
+    }
+    positive(result.renderRatio, 'render ratio');
+    positive(result.releaseRatio, 'release ratio');
   });
 
   test('a completion event costs at most two Redis round trips, first or last', async () => {
@@ -156,23 +175,43 @@ describe('entry points', () => {
     });
   }
 
-  test('the bundled job-status (npm run bundle) records a completion: client-node, Redis and the sink all work', async () => {
+  test('the bundled job-status (npm run bundle) records a completion and renders the released prompt in its bundled render process', async () => {
     const bundle = spawnSync('npm', ['run', '--silent', 'bundle'], { cwd: REPO, encoding: 'utf8' });
     assert.equal(bundle.status, 0, bundle.stderr);
-    const received: string[] = [];
+    const received: Array<{ type: string; body: string }> = [];
     const sink = createServer((req, res) => {
-      received.push(String(req.headers['ce-type']));
-      req.resume();
-      req.on('end', () => res.writeHead(202).end());
+      let body = '';
+      req.setEncoding('utf8');
+      req.on('data', (chunk: string) => (body += chunk));
+      req.on('end', () => {
+        received.push({ type: String(req.headers['ce-type']), body });
+        res.writeHead(202).end();
+      });
     });
     await new Promise<void>((resolve) => sink.listen(0, '127.0.0.1', resolve));
     const sinkUrl = `http://127.0.0.1:${(sink.address() as AddressInfo).port}/`;
-    api.put('tasks', {
+    const spec = { type: 'claude-code', credentials: { type: 'api-key', secretRef: { name: 'k' } } };
+    const bundled = api.put('tasks', { apiVersion: 'axon.io/v1alpha1', kind: 'Task', metadata: { namespace: 'default', name: 'bundled' }, spec: { ...spec, prompt: 'p' } });
+    const template = 'got {{ index .Deps.bundled.Outputs 0 }}';
+    const after = api.put('tasks', {
       apiVersion: 'axon.io/v1alpha1',
       kind: 'Task',
-      metadata: { namespace: 'default', name: 'bundled' },
-      spec: { type: 'claude-code', prompt: 'p', credentials: { type: 'api-key', secretRef: { name: 'k' } } },
+      metadata: { namespace: 'default', name: 'after' },
+      spec: { ...spec, prompt: template, dependsOn: ['bundled'] },
     });
+    // As task-intake and the launcher would have left the index.
+    const store = createRedisStore(new Redis(redis.url));
+    const uid = (t: typeof bundled) => String(t.metadata.uid);
+    await store.register({ namespace: 'default', name: 'bundled', uid: uid(bundled), dependsOn: [], template: 'p', dialect: 'go' });
+    await store.markLaunched('default', 'bundled', uid(bundled));
+    await store.register({ namespace: 'default', name: 'after', uid: uid(after), dependsOn: ['bundled'], template, dialect: 'go' });
+    await store.close();
+    const job = buildJob(bundled as unknown as Task, 'p', DEFAULT_JOB_CONFIG);
+    api.put('jobs', job as unknown as StoredObject);
+    const pod = api.addJobPod('default', 'bundled', { logs: { 'claude-code': '---AXON_OUTPUTS_START---\nbranch: x\n---AXON_OUTPUTS_END---\n' } });
+    assert.ok(pod);
+    const at = new Date().toISOString();
+    const done = api.put('jobs', { ...api.get('jobs', 'default', 'bundled')!, status: { succeeded: 1, conditions: [{ type: 'Complete', status: 'True', lastTransitionTime: at }] } });
     const port = await new Promise<number>((resolve) => {
       const probe = createServer().listen(0, '127.0.0.1', () => {
         const p = (probe.address() as AddressInfo).port;
@@ -186,20 +225,16 @@ describe('entry points', () => {
     try {
       let ready = 0;
       while (ready !== 200) ready = (await getJson(port, '/readyz').catch(() => ({ status: 0 }))).status;
-      const message = HTTP.binary(
-        new CloudEvent({
-          type: 'dev.dendrite.job.completed',
-          source: '/smoke',
-          id: 'smoke-1',
-          data: { namespace: 'default', task: 'bundled', succeeded: true, outputs: ['branch: x'] },
-        }),
-      );
+      const message = HTTP.binary(apiServerEvent(APISERVER_UPDATE, done));
       const res = await fetch(`http://127.0.0.1:${port}/`, { method: 'POST', headers: message.headers as Record<string, string>, body: message.body as string });
       assert.equal(res.status, 202, await res.text());
       const task = api.get('tasks', 'default', 'bundled') as { status?: { phase?: string; outputs?: string[] } };
       assert.equal(task.status?.phase, 'Succeeded');
       assert.deepEqual(task.status?.outputs, ['branch: x']);
-      assert.ok(received.includes('dev.dendrite.task.succeeded'), `sink got ${received}`);
+      assert.ok(received.some((e) => e.type === 'dev.dendrite.task.succeeded'), `sink got ${received.map((e) => e.type)}`);
+      const released = received.find((e) => e.type === 'dev.dendrite.task.ready');
+      assert.ok(released, `sink got ${received.map((e) => e.type)}`);
+      assert.equal((JSON.parse(released.body) as { prompt: string }).prompt, 'got branch: x');
     } finally {
       child.kill('SIGKILL');
       sink.close();

@@ -1,4 +1,6 @@
 /** Running the built `dendrite` CLI as a user would, and small helpers for its tests. */
+import { DEFAULT_RENDER_LIMITS } from '../../shared/template/index.js';
+import { isolatedRenderer } from '../support/renderer.js';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -152,6 +154,8 @@ export function captureContext(): { ctx: import('../../cli/context.js').CliConte
     crdFile: join(ROOT, 'crds/task.yaml'),
     standInAgent: join(ROOT, 'examples/agents/stand-in-agent.mjs'),
     now: () => new Date(),
+    renderLimits: DEFAULT_RENDER_LIMITS,
+    createRenderer: () => isolatedRenderer(),
   };
   return { ctx, captured };
 }

@@ -5,9 +5,9 @@ import { writeFileSync } from 'node:fs';
 import { renderCommand } from '../../cli/render.js';
 import { captureContext, EXAMPLE, parseJson, recorded, runCli, scripted, taskYaml, tempDir, writeFiles } from './cli.js';
 
-function render(file: string, options: { deps?: string; task?: string } = {}) {
+async function render(file: string, options: { deps?: string; task?: string } = {}) {
   const { ctx, captured } = captureContext();
-  const code = renderCommand({ file, namespace: 'default', ...options }, ctx);
+  const code = await renderCommand({ file, namespace: 'default', ...options }, ctx);
   return { code, ...captured };
 }
 
@@ -25,20 +25,20 @@ test('render prints exactly the prompt `run` gave the agent, for the same depend
   const [api, model] = tasks;
   const deps = join(tempDir(), 'deps.json');
   writeFileSync(deps, JSON.stringify({ [api!.name]: api!.outputs, [model!.name]: { outputs: model!.outputs, results: model!.results } }));
-  const rendered = render(join(EXAMPLE, 'tasks.yaml'), { task: 'synthesize-design', deps });
+  const rendered = await render(join(EXAMPLE, 'tasks.yaml'), { task: 'synthesize-design', deps });
   assert.equal(rendered.code, 0, rendered.stderr);
   assert.equal(rendered.stdout, received);
   assert.equal(rendered.stdout, tasks[2]!.prompt);
 });
 
-test('a Task without dependencies is not a template: its prompt is printed unchanged', () => {
+test('a Task without dependencies is not a template: its prompt is printed unchanged', async () => {
   const dir = writeFiles({ 't.yaml': taskYaml('plain', 'Keep {{ these }} braces\n') });
-  const rendered = render(join(dir, 't.yaml'));
+  const rendered = await render(join(dir, 't.yaml'));
   assert.equal(rendered.code, 0, rendered.stderr);
   assert.equal(rendered.stdout, 'Keep {{ these }} braces\n');
 });
 
-test('a template error names file:line:col in the manifest', () => {
+test('a template error names file:line:col in the manifest', async () => {
   const dir = writeFiles({
     't.yaml': [
       'apiVersion: axon.io/v1alpha1',
@@ -56,7 +56,7 @@ test('a template error names file:line:col in the manifest', () => {
   });
   const deps = join(dir, 'deps.yaml');
   writeFileSync(deps, 'dep:\n  - "present: yes"\n');
-  const rendered = render(join(dir, 't.yaml'), { deps });
+  const rendered = await render(join(dir, 't.yaml'), { deps });
   assert.equal(rendered.code, 1);
   // The engine's position inside the prompt (line 2, 0-based column c as Go prints it) is moved
   // onto the file: the block's second line is line 10, indented by 4.
@@ -66,15 +66,15 @@ test('a template error names file:line:col in the manifest', () => {
   assert.equal(rendered.stdout, '');
 });
 
-test('render says what is missing or ambiguous', () => {
+test('render says what is missing or ambiguous', async () => {
   const example = join(EXAMPLE, 'tasks.yaml');
   const dir = writeFiles({ 'deps.yaml': 'research-api-design: [a]\nunrelated: [b]\n', 'bad.yaml': 'research-api-design: 42\n' });
-  const cases: Array<[ReturnType<typeof render>, RegExp]> = [
-    [render(example), /holds 3 Tasks .*choose one with --task/],
-    [render(example, { task: 'nope' }), /no Task named "nope"/],
-    [render(example, { task: 'synthesize-design' }), /pass --deps <file> with the outputs of "research-api-design", "research-data-model"/],
-    [render(example, { task: 'synthesize-design', deps: join(dir, 'deps.yaml') }), /gives nothing for "research-data-model"/],
-    [render(example, { task: 'synthesize-design', deps: join(dir, 'bad.yaml') }), /research-api-design: give a list of output lines or \{outputs, results\}/],
+  const cases: Array<[Awaited<ReturnType<typeof render>>, RegExp]> = [
+    [await render(example), /holds 3 Tasks .*choose one with --task/],
+    [await render(example, { task: 'nope' }), /no Task named "nope"/],
+    [await render(example, { task: 'synthesize-design' }), /pass --deps <file> with the outputs of "research-api-design", "research-data-model"/],
+    [await render(example, { task: 'synthesize-design', deps: join(dir, 'deps.yaml') }), /gives nothing for "research-data-model"/],
+    [await render(example, { task: 'synthesize-design', deps: join(dir, 'bad.yaml') }), /research-api-design: give a list of output lines or \{outputs, results\}/],
   ];
   for (const [result, message] of cases) {
     assert.equal(result.code, 1);
@@ -82,9 +82,9 @@ test('render says what is missing or ambiguous', () => {
   }
 });
 
-test('dependencies given but not depended on are pointed out', () => {
+test('dependencies given but not depended on are pointed out', async () => {
   const dir = writeFiles({ 'deps.yaml': 'research-api-design: [a]\nresearch-data-model: ["schema: s"]\nunrelated: [b]\n' });
-  const result = render(join(EXAMPLE, 'tasks.yaml'), { task: 'synthesize-design', deps: join(dir, 'deps.yaml') });
+  const result = await render(join(EXAMPLE, 'tasks.yaml'), { task: 'synthesize-design', deps: join(dir, 'deps.yaml') });
   assert.equal(result.code, 0);
   assert.match(result.stderr, /note: .* also gives "unrelated", which synthesize-design does not depend on/);
   assert.match(result.stdout, /- a\n/);

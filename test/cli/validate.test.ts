@@ -4,10 +4,10 @@ import { join } from 'node:path';
 import { validateCommand } from '../../cli/validate.js';
 import { captureContext, EXAMPLE, runCli, SECRET, taskYaml, writeFiles } from './cli.js';
 
-function validate(files: Record<string, string>): { code: number; lines: string[]; dir: string } {
+async function validate(files: Record<string, string>): Promise<{ code: number; lines: string[]; dir: string }> {
   const dir = writeFiles(files);
   const { ctx, captured } = captureContext();
-  const code = validateCommand({ paths: [dir], namespace: 'default' }, ctx);
+  const code = await validateCommand({ paths: [dir], namespace: 'default' }, ctx);
   return { code, lines: captured.stdout.trimEnd().split('\n'), dir };
 }
 
@@ -84,8 +84,8 @@ const cases: Array<{ kind: string; yaml: string; at: string; message: RegExp }> 
 ];
 
 for (const { kind, yaml, at, message } of cases) {
-  test(`validate catches ${kind}`, () => {
-    const { code, lines, dir } = validate({ 't.yaml': yaml + SECRET });
+  test(`validate catches ${kind}`, async () => {
+    const { code, lines, dir } = await validate({ 't.yaml': yaml + SECRET });
     assert.equal(code, 1, lines.join('\n'));
     const problem = lines.find((line) => message.test(line));
     assert.ok(problem, `expected ${message} in:\n${lines.join('\n')}`);
@@ -94,21 +94,21 @@ for (const { kind, yaml, at, message } of cases) {
   });
 }
 
-test('a YAML syntax error is reported with its line and column', () => {
-  const { code, lines } = validate({ 't.yaml': 'apiVersion: axon.io/v1alpha1\nkind: Task\nmetadata: {name: a\n' });
+test('a YAML syntax error is reported with its line and column', async () => {
+  const { code, lines } = await validate({ 't.yaml': 'apiVersion: axon.io/v1alpha1\nkind: Task\nmetadata: {name: a\n' });
   assert.equal(code, 1);
   assert.match(lines[0]!, /t\.yaml:\d+:\d+: YAML: /);
 });
 
-test('a Secret that is not given is a warning, not a failure', () => {
-  const { code, lines } = validate({ 't.yaml': taskYaml('a', 'p') });
+test('a Secret that is not given is a warning, not a failure', async () => {
+  const { code, lines } = await validate({ 't.yaml': taskYaml('a', 'p') });
   assert.equal(code, 0, lines.join('\n'));
   assert.match(lines[0]!, /warning: a: Secret "keys" is not among the given manifests/);
   assert.equal(lines.at(-1), '✓ 1 Task, 0 Secrets: valid, 1 warning');
 });
 
-test('several problems are all reported, in file order, and the schema and the rules do not repeat each other', () => {
-  const { code, lines } = validate({
+test('several problems are all reported, in file order, and the schema and the rules do not repeat each other', async () => {
+  const { code, lines } = await validate({
     't.yaml': taskYaml('a', 'p', { type: 'cobol', dependsOn: ['ghost'] }) + taskYaml('b', '', {}) + SECRET,
   });
   assert.equal(code, 1);
@@ -122,33 +122,33 @@ test('several problems are all reported, in file order, and the schema and the r
 
 const TASK = 'apiVersion: axon.io/v1alpha1\nkind: Task\nmetadata: {name: a}\nspec:\n  type: codex\n  prompt: p\n  credentials: {type: api-key, secretRef: {name: keys}}\n';
 
-test('a Secret the API server would refuse is an error at its key, and still counts as given', () => {
+test('a Secret the API server would refuse is an error at its key, and still counts as given', async () => {
   for (const [data, at, message] of [
     ['data:\n  OPENAI_API_KEY: "not base64!"\n', 't.yaml:13:19', /Secret keys: data\.OPENAI_API_KEY is not valid base64 \(use stringData for plain text\)/],
     ['data:\n  OPENAI_API_KEY: c2stdGVzdA\n', 't.yaml:13:19', /data\.OPENAI_API_KEY is not valid base64/],
     ['stringData:\n  OPENAI_API_KEY: {nested: 1}\n', 't.yaml:13:19', /Secret keys: stringData\.OPENAI_API_KEY must be a string, got a map/],
     ['stringData:\n  OPENAI_API_KEY: 12345\n', 't.yaml:13:19', /stringData\.OPENAI_API_KEY must be a string, got a number \(quote it\)/],
   ] as const) {
-    const { code, lines } = validate({ 't.yaml': `${TASK}---\napiVersion: v1\nkind: Secret\nmetadata: {name: keys}\n${data}` });
+    const { code, lines } = await validate({ 't.yaml': `${TASK}---\napiVersion: v1\nkind: Secret\nmetadata: {name: keys}\n${data}` });
     assert.equal(code, 1, data);
     assert.ok(lines.some((l) => l.includes(`/${at}: `) && message.test(l)), `${data}\n${lines.join('\n')}`);
     assert.ok(!lines.some((l) => /is not among the given manifests/.test(l)), 'the Secret is there, and said to be');
     assert.equal(lines.at(-1), '✗ 1 problem in 1 Task, 1 Secret');
   }
-  const wrapped = validate({ 't.yaml': `${TASK}---\napiVersion: v1\nkind: Secret\nmetadata: {name: keys}\ndata:\n  OPENAI_API_KEY: |\n    c2stdGVz\n    dA==\n` });
+  const wrapped = await validate({ 't.yaml': `${TASK}---\napiVersion: v1\nkind: Secret\nmetadata: {name: keys}\ndata:\n  OPENAI_API_KEY: |\n    c2stdGVz\n    dA==\n` });
   assert.equal(wrapped.code, 0, `line breaks in base64 are fine, as for the API server:\n${wrapped.lines.join('\n')}`);
 });
 
-test('an empty directory or a missing path is said to hold nothing, not to be unreadable', () => {
+test('an empty directory or a missing path is said to hold nothing, not to be unreadable', async () => {
   const { ctx, captured } = captureContext();
   const empty = writeFiles({ 'notes.txt': 'not a manifest' });
-  assert.equal(validateCommand({ paths: [empty], namespace: 'default' }, ctx), 1);
+  assert.equal(await validateCommand({ paths: [empty], namespace: 'default' }, ctx), 1);
   assert.match(captured.stdout, /the directory holds no \.yaml, \.yml or \.json files\n✗ not valid: nothing to validate there/);
   assert.doesNotMatch(captured.stdout, /cannot be read/);
   captured.stdout = '';
-  assert.equal(validateCommand({ paths: [join(empty, 'missing.yaml')], namespace: 'default' }, ctx), 1);
+  assert.equal(await validateCommand({ paths: [join(empty, 'missing.yaml')], namespace: 'default' }, ctx), 1);
   assert.match(captured.stdout, /no such file or directory\n✗ not valid: nothing to validate there/);
   captured.stdout = '';
-  validateCommand({ paths: [writeFiles({ 't.yaml': 'a: [1,\n' })], namespace: 'default' }, ctx);
+  await validateCommand({ paths: [writeFiles({ 't.yaml': 'a: [1,\n' })], namespace: 'default' }, ctx);
   assert.match(captured.stdout, /✗ not valid: the file cannot be read as manifests/);
 });

@@ -22,7 +22,7 @@ import { toBinaryMessage } from '../../shared/events/to-http.js';
 import { APISERVER_ADD } from '../../shared/events/types.js';
 import { MAX_SINGLE_ARGUMENT_BYTES } from '../../shared/flow/deps.js';
 import { createMemoryStore } from '../../shared/store/memory-store.js';
-import { DEFAULT_RENDER_LIMITS } from '../../shared/template/index.js';
+import { createInProcessRenderer, DEFAULT_RENDER_LIMITS } from '../../shared/template/index.js';
 import { freePort } from '../support/ports.js';
 
 function kubeConfig(server: string, skipTLSVerify?: boolean): KubeConfig {
@@ -48,6 +48,7 @@ test('a client that refuses its configuration gets a valid Task a 503 (retried),
     store: createMemoryStore(),
     cluster: createKubernetesCluster(kubeConfig('http://127.0.0.1:9')),
     emit: async () => {},
+    renderer: createInProcessRenderer(),
     log: pino({ level: 'silent' }),
     config: { source: '/dendrite/task-intake', renderLimits: DEFAULT_RENDER_LIMITS, maxPromptBytes: MAX_SINGLE_ARGUMENT_BYTES },
     now: () => new Date(),

@@ -423,3 +423,78 @@ test('knative/ and crds/ hold only documents with a kind and a name', () => {
   assert.ok(all.length >= applied.length);
   for (const m of all) assert.ok(m.kind && m.name && m.apiVersion, `${m.file}#${m.index}`);
 });
+
+// --- Who may send what (EventPolicies) -------------------------------------------------------
+
+type Attributes = Record<string, string>;
+type Filter = Record<string, unknown>;
+
+/** The EventPolicy filter dialect (CloudEvents Subscriptions API), the parts Dendrite uses. */
+function passes(filter: Filter, event: Attributes): boolean {
+  const [[dialect, arg]] = Object.entries(filter) as [[string, unknown]];
+  switch (dialect) {
+    case 'exact':
+      return Object.entries(arg as Attributes).every(([k, v]) => event[k] === v);
+    case 'prefix':
+      return Object.entries(arg as Attributes).every(([k, v]) => (event[k] ?? '').startsWith(v));
+    case 'suffix':
+      return Object.entries(arg as Attributes).every(([k, v]) => (event[k] ?? '').endsWith(v));
+    case 'all':
+      return (arg as Filter[]).every((f) => passes(f, event));
+    case 'any':
+      return (arg as Filter[]).some((f) => passes(f, event));
+    case 'not':
+      return !passes(arg as Filter, event);
+    default:
+      throw new Error(`filter dialect ${dialect} is not evaluated here`);
+  }
+}
+
+const policies = ofKind(applied, 'eventing.knative.dev/v1alpha1', 'EventPolicy');
+const senderOf = (from: Json) => (from.ref ? `${from.ref.kind}/${from.ref.name}` : `sub:${from.sub}`);
+
+function admitted(sender: string, event: Attributes): boolean {
+  return policies.some(
+    (p) => (p.doc.spec.from as Json[]).some((f) => senderOf(f) === sender) && ((p.doc.spec.filters ?? []) as Filter[]).every((f) => passes(f, event)),
+  );
+}
+
+test('EventPolicies guard the Broker: each identity may send exactly what it must, and no one else anything', () => {
+  assert.ok(policies.length > 0, 'policies are applied');
+  for (const p of policies) {
+    assert.deepEqual(p.doc.spec.to, [{ ref: { apiVersion: 'eventing.knative.dev/v1', kind: 'Broker', name: 'dendrite' } }], `${p.name} guards the Broker`);
+    for (const from of p.doc.spec.from as Json[]) {
+      assert.ok(from.ref, `${p.name}: senders are named by ref to objects installed here`);
+      assert.ok(applied.some((m) => m.kind === from.ref.kind && m.name === from.ref.name && m.apiVersion === from.ref.apiVersion), `${p.name}: ${senderOf(from)} is installed`);
+    }
+  }
+  const apiEvent = (verb: string, kind: string) => ({ type: `dev.knative.apiserver.resource.${verb}`, kind });
+  const sinkBinding = `SinkBinding/${ofKind(applied, 'sources.knative.dev/v1', 'SinkBinding')[0]!.name}`;
+  // Replies reach the Broker as the Trigger that delivered the event: those routing Task adds and
+  // updates to task-intake, which answers with task.ready (a delete is never answered).
+  const replying = routes
+    .filter((r) => r.subscriber.name === TASK_INTAKE && r.filter.type !== eventTypes.APISERVER_DELETE)
+    .map((r) => `Trigger/${r.trigger}`);
+  const cases: Array<[sender: string, event: Attributes, allowed: boolean]> = [
+    ['ApiServerSource/dendrite-tasks', apiEvent('add', 'Task'), true],
+    ['ApiServerSource/dendrite-tasks', apiEvent('update', 'Task'), true],
+    ['ApiServerSource/dendrite-tasks', apiEvent('update', 'Job'), false],
+    ['ApiServerSource/dendrite-tasks', { type: eventTypes.TASK_READY }, false],
+    ['ApiServerSource/dendrite-jobs', apiEvent('update', 'Job'), true],
+    ['ApiServerSource/dendrite-jobs', apiEvent('update', 'Task'), false],
+    ['PingSource/dendrite-resync', { type: 'dev.knative.sources.ping' }, true],
+    ['PingSource/dendrite-resync', { type: eventTypes.TASK_READY }, false],
+    [sinkBinding, { type: eventTypes.JOB_COMPLETED }, false],
+    [sinkBinding, apiEvent('update', 'Job'), false],
+    ['sub:system:serviceaccount:default:default', { type: eventTypes.TASK_READY }, false],
+    ['sub:system:serviceaccount:default:default', { type: eventTypes.JOB_COMPLETED }, false],
+    ['sub:system:serviceaccount:default:default', apiEvent('update', 'Job'), false],
+  ];
+  for (const type of emittedTypes().keys()) cases.push([sinkBinding, { type }, true]);
+  for (const trigger of replying) cases.push([trigger, { type: eventTypes.TASK_READY }, true], [trigger, apiEvent('add', 'Task'), false]);
+  const wrong = cases.filter(([sender, event, allowed]) => admitted(sender, event) !== allowed).map(([s, e, a]) => `${s} ${JSON.stringify(e)}: should be ${a ? 'admitted' : 'refused'}`);
+  assert.deepEqual(wrong, []);
+  // task.ready is admitted from Dendrite's own identities only.
+  const readySenders = policies.filter((p) => ((p.doc.spec.filters ?? []) as Filter[]).every((f) => passes(f, { type: eventTypes.TASK_READY })));
+  assert.deepEqual(readySenders.flatMap((p) => (p.doc.spec.from as Json[]).map(senderOf)).sort(), [sinkBinding, ...replying].sort());
+});

@@ -12,7 +12,7 @@ import { Ajv, type ValidateFunction } from 'ajv';
 import addFormatsPlugin from 'ajv-formats';
 import { buildJob, DEFAULT_JOB_CONFIG } from '../../shared/job/build.js';
 import type { Task } from '../../shared/task/model.js';
-import { allManifests, REPO_URL, type Json, type Manifest } from './manifests.js';
+import { allManifests, manifestFiles, readDocs, REPO_URL, type Json, type Manifest } from './manifests.js';
 
 const SCHEMAS = new URL('../shared/schemas/', REPO_URL);
 
@@ -64,6 +64,13 @@ test('every manifest in knative/ and crds/ validates against the upstream schema
     // No schema requires these; the API server does.
     if (!manifest.apiVersion || !manifest.kind || !manifest.name) problems.push(`${where}: apiVersion, kind and metadata.name are required`);
     for (const problem of problemsOf(validators, manifest)) problems.push(`${where}: ${problem}`);
+  }
+  // The examples' Kubernetes and Knative documents too (their Tasks are the CRD test's).
+  const examples = manifestFiles('examples').flatMap((file) => readDocs(file).map((doc, index) => ({ file, index, doc })));
+  const others = examples.filter((e) => !String(e.doc.apiVersion ?? '').startsWith('axon.io/'));
+  assert.ok(others.some((e) => e.doc.kind === 'EventPolicy'), 'the producer example is among them');
+  for (const { file, index, doc } of others) {
+    for (const problem of problemsOf(validators, { doc, apiVersion: String(doc.apiVersion), kind: String(doc.kind) })) problems.push(`${file}#${index}: ${problem}`);
   }
   assert.deepEqual(problems, []);
   t.diagnostic(`${manifests.length} manifests validated: ${[...new Set(manifests.map((m) => m.kind))].sort().join(', ')}`);

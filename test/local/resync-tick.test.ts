@@ -12,6 +12,7 @@ import type { DeadLetter } from '../../shared/local/broker.js';
 import { tickFor } from '../../shared/local/ping.js';
 import { loadTriggers, matches } from '../../shared/local/triggers.js';
 import { createMemoryStore } from '../../shared/store/memory-store.js';
+import { isolatedRenderer } from '../support/renderer.js';
 
 const TRIGGERS = loadTriggers(fileURLToPath(new URL('../../../knative/triggers.yaml', import.meta.url)));
 
@@ -27,10 +28,12 @@ test('the tick is built from the Trigger that routes to resync, and only that Tr
 test('the local engine ticks resync, which repairs what is missing from the index', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'dendrite-resync-tick-'));
   const store = createMemoryStore();
+  const renderer = isolatedRenderer();
   const events: CloudEvent<unknown>[] = [];
   const deadLetters: DeadLetter[] = [];
   const engine = await startLocalEngine({
     store,
+    renderer,
     triggers: TRIGGERS,
     log: pino({ level: 'silent' }),
     agent: () => [process.execPath, '-e', ''],
@@ -69,7 +72,7 @@ test('the local engine ticks resync, which repairs what is missing from the inde
     assert.ok(events.filter((e) => e.type === 'dev.knative.sources.ping').length >= 1);
     assert.deepEqual(deadLetters, []);
   } finally {
-    await engine.close();
+    await Promise.all([engine.close(), renderer.close()]);
     rmSync(dir, { recursive: true, force: true });
   }
 });

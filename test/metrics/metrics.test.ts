@@ -10,6 +10,7 @@ test('each Metrics has its own registry with the dendrite series', async () => {
   assert.deepEqual(names, [
     'dendrite_dependency_wait_seconds',
     'dendrite_event_handling_seconds',
+    'dendrite_events_refused_total',
     'dendrite_task_completed_total',
     'dendrite_task_created_total',
     'dendrite_task_duration_seconds',

@@ -16,7 +16,7 @@ import { createApp as createJobStatusApp } from '../../functions/job-status/app.
 import { createApp as createLauncherApp } from '../../functions/launcher/app.js';
 import { createApp as createTaskIntakeApp } from '../../functions/task-intake/app.js';
 import { createKubernetesCluster } from '../../shared/cluster/kubernetes.js';
-import { APISERVER_ADD, APISERVER_UPDATE, JOB_COMPLETED, TASK_FAILED, TASK_READY, TASK_SUCCEEDED } from '../../shared/events/types.js';
+import { APISERVER_ADD, APISERVER_UPDATE, TASK_FAILED, TASK_READY, TASK_SUCCEEDED } from '../../shared/events/types.js';
 import { MAX_SINGLE_ARGUMENT_BYTES, type FlowDeps } from '../../shared/flow/deps.js';
 import { DEFAULT_JOB_CONFIG } from '../../shared/job/build.js';
 import { createMetrics, type Metrics } from '../../shared/metrics/metrics.js';
@@ -24,6 +24,7 @@ import { createMemoryStore } from '../../shared/store/memory-store.js';
 import { DEFAULT_RENDER_LIMITS } from '../../shared/template/index.js';
 import { apiServerEvent } from '../support/apiserver-source.js';
 import { startFakeApiServer, type FakeApiServer, type StoredObject } from '../support/fake-apiserver.js';
+import { isolatedRenderer } from '../support/renderer.js';
 
 /** The Kubernetes Events the issue promises on Tasks. */
 const STORY = ['TaskCreated', 'TaskRunning', 'TaskSucceeded', 'TaskFailed', 'DependencyFailed', 'OutputsCaptured'];
@@ -49,6 +50,7 @@ function task(name: string, dependsOn: string[] = []): Json {
 
 describe('observability through the apps', () => {
   let api: FakeApiServer;
+  const renderer = isolatedRenderer();
   const lines: Json[] = [];
   const emitted: CloudEvent<unknown>[] = [];
   const metrics: Record<string, Metrics> = {};
@@ -95,6 +97,7 @@ describe('observability through the apps', () => {
       return {
         store,
         cluster,
+        renderer,
         log: log.child({ function: name }),
         emit: async (event) => void emitted.push(event),
         config: { source: `/dendrite/${name}`, renderLimits: DEFAULT_RENDER_LIMITS, maxPromptBytes: MAX_SINGLE_ARGUMENT_BYTES },
@@ -108,7 +111,7 @@ describe('observability through the apps', () => {
       'job-status': createJobStatusApp(deps('job-status'), { logTailBytes: 64 * 1024 }),
     };
   });
-  after(() => api.close());
+  after(() => Promise.all([api.close(), renderer.close()]));
 
   test('a Task graph tells its story in Kubernetes Events, metrics, traces and logs', async () => {
     // a ← b ← c: a succeeds, b fails, c fails because b did.
@@ -144,17 +147,13 @@ describe('observability through the apps', () => {
     // Redelivered: the same facts again, but counted once.
     await deliver('job-status', withTrace(apiServerEvent(APISERVER_UPDATE, completeA), TRACE_B));
 
-    // b runs elsewhere and fails (dev.dendrite.job.completed); c fails with it.
+    // b's Job fails; c fails with it.
     await deliver('launcher', readyB);
     emitted.length = 0;
-    const failedB = new CloudEvent({
-      type: JOB_COMPLETED,
-      source: '/other-system',
-      subject: '/namespaces/default/tasks/b',
-      data: { namespace: 'default', task: 'b', succeeded: false, message: 'tests failed' },
-      traceparent: TRACE_C,
-    } as never);
-    await deliver('job-status', failedB as CloudEvent<unknown>);
+    api.addJobPod('default', 'b', { logs: { 'claude-code': 'tests failed\n' } });
+    const failedAt = new Date().toISOString();
+    const failedB = setJobStatus('b', { active: 0, failed: 1, conditions: [{ type: 'Failed', status: 'True', reason: 'BackoffLimitExceeded', lastTransitionTime: failedAt }] });
+    await deliver('job-status', withTrace(apiServerEvent(APISERVER_UPDATE, failedB), TRACE_C));
     assert.deepEqual(emitted.map((e) => [e.type, e.subject, e.traceparent]), [
       [TASK_FAILED, '/namespaces/default/tasks/b', TRACE_C],
       [TASK_FAILED, '/namespaces/default/tasks/c', TRACE_C],
@@ -175,7 +174,7 @@ describe('observability through the apps', () => {
     assert.match(jobStatus, /^dendrite_task_duration_seconds_count\{namespace="default",phase="Succeeded"\} 1$/m);
     assert.match(jobStatus, /^dendrite_task_duration_seconds_bucket\{le="60",namespace="default",phase="Succeeded"\} 0$/m, 'a 90 s run');
     assert.match(jobStatus, /^dendrite_task_duration_seconds_bucket\{le="120",namespace="default",phase="Succeeded"\} 1$/m);
-    assert.match(jobStatus, /^dendrite_event_handling_seconds_count\{function="job-status",type="dev.knative.apiserver.resource.update"\} 3$/m);
+    assert.match(jobStatus, /^dendrite_event_handling_seconds_count\{function="job-status",type="dev.knative.apiserver.resource.update"\} 4$/m);
     const launcher = await scrape('launcher');
     assert.match(launcher, /^dendrite_task_created_total\{namespace="default",type="claude-code"\} 2$/m);
     assert.match(launcher, /^dendrite_dependency_wait_seconds_count\{namespace="default"\} 1$/m, 'only b waited for dependencies');

@@ -164,7 +164,8 @@ describe('bad input: Tasks (Failed with a message saying what to fix, 400 to the
   let counter = 0;
   let ns: string;
   before(async () => {
-    h = await EngineHarness.start();
+    // The log tail production reads, so that output blocks up to the recorded-output cap fit.
+    h = await EngineHarness.start({ logTailBytes: 1024 * 1024 });
   });
   after(() => h.close());
   const fresh = () => {
@@ -232,27 +233,31 @@ describe('bad input: Tasks (Failed with a message saying what to fix, 400 to the
     await runToEnd(h, ns);
     const status = h.task('huge', ns).status ?? {};
     assert.equal(status.phase, 'Failed');
-    assert.match(String(status.message), /^outputs too large: the output block does not fit in the last 65536 bytes of the log/);
+    assert.match(String(status.message), /^outputs too large: the output block does not fit in the last 1048576 bytes of the log/);
     assert.deepEqual(status.outputs, []);
     assert.deepEqual([h.task('after', ns).status?.phase, h.task('after', ns).status?.message], ['Failed', 'Dependency "huge" failed']);
     assert.equal(h.task('fine', ns).status?.phase, 'Succeeded');
     assert.deepEqual(h.jobNames(ns), ['fine', 'huge']);
   });
 
-  test(`outputs over ${MAX_RECORDED_OUTPUT_BYTES} bytes (reported by another system) → Failed "outputs too large"; a 5 MB report → 413`, async () => {
+  /** A succeeded Job whose agent printed `outputs` as its output block. */
+  function finishWithOutputs(name: string, outputs: string[]): void {
+    h.startJob(name, ns);
+    h.endJob(name, ns, ['---AXON_OUTPUTS_START---', ...outputs, '---AXON_OUTPUTS_END---', ''].join('\n'), true);
+  }
+
+  test(`outputs over ${MAX_RECORDED_OUTPUT_BYTES} bytes → Failed "outputs too large"; a 5 MB completion report → 413`, async () => {
     fresh();
     h.applyTasks([task('ext'), task('next', { dependsOn: ['ext'] })], ns);
     await h.drain();
-    const outputs = Array.from({ length: 700 }, (_, i) => `line ${i}: ${'y'.repeat(1000)}`);
-    const completed = (data: object) => new CloudEvent({ type: JOB_COMPLETED, source: '/elsewhere', data });
-    const tooBig = await h.deliverTo('job-status', completed({ namespace: ns, task: 'ext', succeeded: true, outputs }));
-    assert.equal(tooBig.status, 202);
-    await h.drain();
+    finishWithOutputs('ext', Array.from({ length: 700 }, (_, i) => `line ${i}: ${'y'.repeat(1000)}`));
+    await runToEnd(h, ns);
     const status = h.task('ext', ns).status ?? {};
     assert.equal(status.phase, 'Failed');
     assert.match(String(status.message), new RegExp(`^outputs too large: the output block holds \\d+ bytes .* more than the ${MAX_RECORDED_OUTPUT_BYTES} bytes`));
     assert.equal(h.task('next', ns).status?.phase, 'Failed');
 
+    const completed = (data: object) => new CloudEvent({ type: JOB_COMPLETED, source: '/elsewhere', data });
     const fiveMb = HTTP.binary(completed({ namespace: ns, task: 'ext', succeeded: true, outputs: ['z'.repeat(5 * 1024 * 1024)] }));
     const res = await request(h.app('job-status')).post('/').set(fiveMb.headers as Record<string, string>).send(fiveMb.body as string);
     assert.equal(res.status, 413);
@@ -262,9 +267,8 @@ describe('bad input: Tasks (Failed with a message saying what to fix, 400 to the
     fresh();
     h.applyTasks([task('big'), task('uses', { dependsOn: ['big'], prompt: '{{ range (index .Deps "big" "Outputs") }}{{ . }}\n{{ end }}' })], ns);
     await h.drain();
-    const outputs = Array.from({ length: 100 }, (_, i) => `${i} ${'w'.repeat(2000)}`);
-    await h.deliverTo('job-status', new CloudEvent({ type: JOB_COMPLETED, source: '/elsewhere', data: { namespace: ns, task: 'big', succeeded: true, outputs } }));
-    await h.drain();
+    finishWithOutputs('big', Array.from({ length: 100 }, (_, i) => `${i} ${'w'.repeat(2000)}`));
+    await runToEnd(h, ns);
     assert.equal(h.task('big', ns).status?.phase, 'Succeeded');
     const status = h.task('uses', ns).status ?? {};
     assert.equal(status.phase, 'Failed');

@@ -11,6 +11,7 @@
  * It also keeps what the invariants are checked against: Jobs created per name, the prompt of
  * every task.ready ever emitted, every phase each Task went through, every refusal.
  */
+import type { PromptRenderer } from '../../shared/template/index.js';
 import type { CloudEvent } from 'cloudevents';
 import { Redis } from 'ioredis';
 import pino from 'pino';
@@ -140,6 +141,7 @@ export class ChaosEngine {
     private readonly random: () => number,
     private readonly options: ChaosOptions,
     private readonly failing: (task: string) => boolean,
+    private readonly renderer: PromptRenderer,
   ) {
     this.clusters = stores.map(() => {
       const base = createKubernetesCluster(api.kubeConfig(), { requestTimeoutMs: 5_000 });
@@ -176,12 +178,13 @@ export class ChaosEngine {
     random: () => number,
     options: ChaosOptions,
     failing: (task: string) => boolean,
+    renderer: PromptRenderer,
   ): Promise<ChaosEngine> {
     const api = await startFakeApiServer();
     // Killed connections reconnect; their errors are the point, not news.
     const clients = Array.from({ length: options.instances ?? 1 }, () => new Redis(redis.url, { maxRetriesPerRequest: 1 }).on('error', () => undefined));
     const admin = new Redis(redis.url).on('error', () => undefined);
-    const engine = new ChaosEngine(api, clients.map((c) => createRedisStore(c)), admin, namespace, random, options, failing);
+    const engine = new ChaosEngine(api, clients.map((c) => createRedisStore(c)), admin, namespace, random, options, failing, renderer);
     engine.clients.push(...clients, admin);
     return engine;
   }
@@ -219,6 +222,7 @@ export class ChaosEngine {
       store: crash ? withCrash(store, crash) : store,
       cluster: crash ? withCrash(cluster, crash) : cluster,
       emit: crash ? withCrash({ emit }, crash).emit : emit,
+      renderer: this.renderer,
       log: silent,
       config: { source: `/dendrite/${name}`, renderLimits: DEFAULT_RENDER_LIMITS, maxPromptBytes: MAX_SINGLE_ARGUMENT_BYTES },
       now: () => new Date(),

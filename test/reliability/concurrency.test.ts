@@ -8,6 +8,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { seededRandom } from '../support/engine-harness.js';
 import { startRedisServer, type RedisServer } from '../support/redis-server.js';
+import { isolatedRenderer } from '../support/renderer.js';
 import { ChaosEngine } from './chaos-engine.js';
 import { expected, taskName, template, type Dag } from './model.js';
 
@@ -15,7 +16,9 @@ let redis: RedisServer;
 before(async () => {
   redis = await startRedisServer();
 });
-after(() => redis.stop());
+// One render process for every schedule, as one function process has.
+const renderer = isolatedRenderer();
+after(() => Promise.all([redis.stop(), renderer.close()]));
 
 /** Five layers of 200; each Task after the first layer depends on 1–3 Tasks of the layer before. */
 function layeredDag(random: () => number): Dag {
@@ -41,6 +44,7 @@ test('two instances of each function, 1,000 Tasks, duplicated deliveries: exactl
     random,
     { crash: 0, duplicate: 0.2, alwaysDuplicate: true, lose: 0, apiFault: 0, redisKill: 0, concurrency: 24, instances: 2, startJobs: 0 },
     () => false,
+    renderer,
   );
   try {
     engine.apply(

@@ -13,6 +13,7 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { seededRandom } from '../support/engine-harness.js';
 import { startRedisServer, type RedisServer } from '../support/redis-server.js';
+import { isolatedRenderer } from '../support/renderer.js';
 import { ChaosEngine, type ChaosOptions } from './chaos-engine.js';
 import { expected, taskName, template, type Dag } from './model.js';
 
@@ -65,7 +66,9 @@ let redis: RedisServer;
 before(async () => {
   redis = await startRedisServer();
 });
-after(() => redis.stop());
+// One render process for every schedule, as one function process has.
+const renderer = isolatedRenderer();
+after(() => Promise.all([redis.stop(), renderer.close()]));
 
 test('random DAGs under random schedules end as the reference model says', async (t) => {
   let schedules = 0;
@@ -80,7 +83,7 @@ test('random DAGs under random schedules end as the reference model says', async
     if (Date.now() - started > BUDGET_MS && schedules > 0) return;
     const namespace = `p${++schedules}`;
     const model = expected(dag);
-    const engine = await ChaosEngine.start(redis, namespace, seededRandom(seed), chaos, (name) => dag.failing.has(dag.names.indexOf(name)));
+    const engine = await ChaosEngine.start(redis, namespace, seededRandom(seed), chaos, (name) => dag.failing.has(dag.names.indexOf(name)), renderer);
     try {
       engine.apply(dag.names.map((_, i) => manifest(dag, i)));
       await engine.run();

@@ -21,6 +21,7 @@ import { createRedisStore } from '../../shared/store/redis-store.js';
 import { seedTasks } from '../e2e/seed.js';
 import { EngineHarness } from '../support/engine-harness.js';
 import { startRedisServer, type RedisServer } from '../support/redis-server.js';
+import { isolatedRenderer } from '../support/renderer.js';
 import { runToEnd } from './drive.js';
 
 const REPO = new URL('../../../', import.meta.url);
@@ -79,10 +80,12 @@ test('the seed example in the local mode: the credential reaches the agent and n
   const agentOutput: string[] = [];
   const redis = new Redis(redisServer.url);
   const store = createRedisStore(new Redis(redisServer.url));
+  const renderer = isolatedRenderer();
   let engine: LocalEngine | undefined;
   try {
     engine = await startLocalEngine({
       store,
+      renderer,
       triggers: loadTriggers(fileURLToPath(new URL('knative/triggers.yaml', REPO))),
       log: pino({ level: 'trace' }, { write: (line: string) => void logLines.push(line) }),
       agent: () => [process.execPath, agent],
@@ -127,7 +130,7 @@ test('the seed example in the local mode: the credential reaches the agent and n
   } finally {
     await engine?.cluster.stopJobs(1000);
     await engine?.close();
-    await store.close();
+    await Promise.all([store.close(), renderer.close()]);
     await redis.quit();
   }
 });

@@ -586,6 +586,47 @@ export function storeContract(name: string, makeStore: MakeStore): void {
       }));
     });
 
+    describe('recorded prompts', () => {
+      it('records the prompt of a ready Task only, for its own uid, and the first one stands', withStore(async (store) => {
+        await store.register(task('r'));
+        await store.register(task('w', ['r-never']));
+        await store.recordPrompts(NS, [
+          { name: 'r', uid: uidOf('r', 9), prompt: 'other incarnation' },
+          { name: 'w', uid: uidOf('w'), prompt: 'not ready' },
+          { name: 'nobody', uid: uidOf('nobody'), prompt: 'unknown' },
+        ]);
+        assert.deepEqual(await store.getForLaunch(NS, 'r'), { uid: uidOf('r'), state: 'ready', prompt: null });
+        assert.deepEqual(await store.getForLaunch(NS, 'w'), { uid: uidOf('w'), state: 'waiting', prompt: null });
+        assert.equal(await store.getForLaunch(NS, 'nobody'), null);
+        await store.recordPrompts(NS, [{ name: 'r', uid: uidOf('r'), prompt: 'the rendered one' }]);
+        await store.recordPrompts(NS, [{ name: 'r', uid: uidOf('r'), prompt: 'a later one' }]);
+        assert.deepEqual(await store.getForLaunch(NS, 'r'), { uid: uidOf('r'), state: 'ready', prompt: 'the rendered one' });
+        assert.deepEqual(await store.get(NS, 'r'), { uid: uidOf('r'), state: 'ready' }, 'get does not carry the prompt');
+      }));
+
+      it('records many at once, keeps text exactly, and drops a prompt at launch', withStore(async (store) => {
+        const text = 'unicode ✓ "quotes"\n{{ not a template }}\u0000end';
+        await store.register(task('a'));
+        await store.register(task('b'));
+        await store.recordPrompts(NS, [
+          { name: 'a', uid: uidOf('a'), prompt: text },
+          { name: 'b', uid: uidOf('b'), prompt: 'for b' },
+        ]);
+        assert.equal((await store.getForLaunch(NS, 'a'))?.prompt, text);
+        assert.equal((await store.getForLaunch(NS, 'b'))?.prompt, 'for b');
+        assert.equal(await store.markLaunched(NS, 'a', uidOf('a')), true);
+        assert.deepEqual(await store.getForLaunch(NS, 'a'), { uid: uidOf('a'), state: 'launched', prompt: null });
+        await store.recordPrompts(NS, []);
+      }));
+
+      it('a Task registered again under a new uid starts without the old prompt', withStore(async (store) => {
+        await store.register(task('r'));
+        await store.recordPrompts(NS, [{ name: 'r', uid: uidOf('r'), prompt: 'old' }]);
+        await store.register(task('r', [], { uid: uidOf('r', 2) }));
+        assert.deepEqual(await store.getForLaunch(NS, 'r'), { uid: uidOf('r', 2), state: 'ready', prompt: null });
+      }));
+    });
+
     describe('remove', () => {
       it('forgets the Task only for its own uid', withStore(async (store) => {
         await store.register(task('a'));

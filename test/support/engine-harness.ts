@@ -24,6 +24,9 @@ import { MAX_SINGLE_ARGUMENT_BYTES, type FlowDeps } from '../../shared/flow/deps
 import { DEFAULT_JOB_CONFIG } from '../../shared/job/build.js';
 import { createRedisStore } from '../../shared/store/redis-store.js';
 import type { Store } from '../../shared/store/store.js';
+import { isolatedRenderer } from './renderer.js';
+import { createMetrics, type Metrics } from '../../shared/metrics/metrics.js';
+import type { PromptRenderer } from '../../shared/template/index.js';
 import { DEFAULT_RENDER_LIMITS } from '../../shared/template/index.js';
 import { ApiServerSourceSimulator } from './apiserver-source.js';
 import { startFakeApiServer, type FakeApiServer, type StoredObject } from './fake-apiserver.js';
@@ -76,6 +79,8 @@ export interface EngineHarnessOptions {
   requestTimeoutMs?: number;
   /** Resync's options for `resync()` and the resync app. */
   resync?: Partial<ResyncOptions>;
+  /** How much of a pod log job-status and resync read for outputs (default 64 KiB). */
+  logTailBytes?: number;
 }
 
 export class EngineHarness {
@@ -88,6 +93,10 @@ export class EngineHarness {
   private readonly resyncDeps: FlowDeps;
   private readonly resyncState: ResyncState = newResyncState();
   readonly resyncOptions: ResyncOptions;
+  /** Shared by the functions, as one process's would be; rendering in a child process, as in production. */
+  readonly renderer: PromptRenderer = isolatedRenderer();
+  /** Each function's own series, as its /metrics would serve them. */
+  readonly metrics: Record<string, Metrics> = {};
 
   private constructor(
     readonly api: FakeApiServer,
@@ -103,6 +112,7 @@ export class EngineHarness {
     const deps = (name: string): FlowDeps => ({
       store,
       cluster,
+      renderer: this.renderer,
       log: log.child({ function: name }),
       emit: async (event) => {
         this.emitted.push(event);
@@ -110,13 +120,14 @@ export class EngineHarness {
       },
       config: { source: `/dendrite/${name}`, renderLimits: DEFAULT_RENDER_LIMITS, maxPromptBytes: MAX_SINGLE_ARGUMENT_BYTES },
       now: () => new Date(),
+      metrics: (this.metrics[name] ??= createMetrics()),
     });
     this.apps = {
       'task-intake': createTaskIntakeApp(deps('task-intake')),
-      'job-status': createJobStatusApp(deps('job-status'), { logTailBytes: 64 * 1024 }),
+      'job-status': createJobStatusApp(deps('job-status'), { logTailBytes: options.logTailBytes ?? 64 * 1024 }),
       launcher: createLauncherApp(deps('launcher'), DEFAULT_JOB_CONFIG),
     };
-    this.resyncOptions = { ...DEFAULT_RESYNC_OPTIONS, logTailBytes: 64 * 1024, ...options.resync };
+    this.resyncOptions = { ...DEFAULT_RESYNC_OPTIONS, logTailBytes: options.logTailBytes ?? 64 * 1024, ...options.resync };
     this.resyncDeps = deps('resync');
     this.apps.resync = createResyncApp(this.resyncDeps, this.resyncOptions);
   }
@@ -150,7 +161,7 @@ export class EngineHarness {
   }
 
   async close(): Promise<void> {
-    await this.store.close();
+    await Promise.all([this.store.close(), this.renderer.close()]);
     await Promise.all([this.api.close(), this.redisServer.stop()]);
   }
 
@@ -227,29 +238,36 @@ export class EngineHarness {
    * as the pod log, and sets the terminal condition from its exit code.
    */
   finishJob(name: string, namespace = 'default'): { exitCode: number; log: string } {
-    const job = this.api.get('jobs', namespace, name) as StoredObject & {
-      spec: { template: { spec: { containers: Array<{ name: string; args?: string[] }> } } };
-      status?: Record<string, unknown>;
-    };
-    if (!job) throw new Error(`no Job ${namespace}/${name}`);
-    const container = job.spec.template.spec.containers[0]!;
+    const container = this.jobContainer(name, namespace);
     const run = spawnSync(process.execPath, [AGENT.pathname, ...(container.args ?? [])], { encoding: 'utf8' });
     const log = `${run.stdout}${run.stderr}`;
+    this.endJob(name, namespace, log, run.status === 0);
+    return { exitCode: run.status ?? -1, log };
+  }
+
+  /** Ends the Job as its agent would have, having printed `log`: the pod log, then the terminal condition. */
+  endJob(name: string, namespace: string, log: string, succeeded: boolean): void {
+    const container = this.jobContainer(name, namespace);
     this.api.addJobPod(namespace, name, { logs: { [container.name]: log } });
+    const job = this.api.get('jobs', namespace, name)!;
     const at = new Date().toISOString();
-    const succeeded = run.status === 0;
     this.api.put('jobs', {
       ...job,
       status: succeeded
-        ? { ...job.status, active: 0, succeeded: 1, completionTime: at, conditions: [{ type: 'Complete', status: 'True', lastTransitionTime: at }] }
+        ? { ...job.status as object, active: 0, succeeded: 1, completionTime: at, conditions: [{ type: 'Complete', status: 'True', lastTransitionTime: at }] }
         : {
-            ...job.status,
+            ...job.status as object,
             active: 0,
             failed: 1,
             conditions: [{ type: 'Failed', status: 'True', reason: 'BackoffLimitExceeded', message: 'Job has reached the specified backoff limit', lastTransitionTime: at }],
           },
     });
-    return { exitCode: run.status ?? -1, log };
+  }
+
+  private jobContainer(name: string, namespace: string): { name: string; args?: string[] } {
+    const job = this.api.get('jobs', namespace, name) as (StoredObject & { spec: { template: { spec: { containers: Array<{ name: string; args?: string[] }> } } } }) | undefined;
+    if (!job) throw new Error(`no Job ${namespace}/${name}`);
+    return job.spec.template.spec.containers[0]!;
   }
 
   jobNames(namespace = 'default'): string[] {

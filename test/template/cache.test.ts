@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { GoEngine } from '../../shared/template/go/engine.js';
 import { NunjucksEngine } from '../../shared/template/nunjucks/engine.js';
 import { Lru } from '../../shared/template/lru.js';
-import { createPromptRenderer, renderPrompt } from '../../shared/template/index.js';
+import { TemplateEngines, renderPrompt } from '../../shared/template/index.js';
 
 describe('template cache', () => {
   it('Go: the same text is parsed and compiled once', () => {
@@ -40,11 +40,11 @@ describe('template cache', () => {
     assert.equal(e.prepare('{{ 9 }}'), x);
   });
 
-  it('createPromptRenderer gives an injectable renderer that renders like the shared one', () => {
-    const r = createPromptRenderer(8);
+  it('TemplateEngines gives injectable engines with their own caches that render like the shared ones', () => {
+    const r = new TemplateEngines(8);
     const data = { Deps: { x: { Outputs: ['a'], Results: null, Name: 'x' } } };
     assert.equal(r.render('{{ .Deps.x.Outputs }}', 'go', data), renderPrompt('{{ .Deps.x.Outputs }}', 'go', data));
     assert.equal(r.render('{{ Deps.x.Outputs[0] }}', 'nunjucks', data), 'a');
-    assert.throws(() => r.check('{{ if }}', 'go'), /missing value for if/);
+    assert.throws(() => r.inspect('{{ if }}', 'go'), /missing value for if/);
   });
 });

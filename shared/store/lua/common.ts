@@ -17,6 +17,8 @@
  *   cause                 set when the store failed it: the name at the root of the failure
  *                         (itself for a cycle it closed); '' when it failed on its own
  *   cycle                 JSON array, the cycle it closed
+ *   prompt                the rendered prompt, recorded by the step that released the Task
+ *                         (ready entries only; dropped at launch)
  *
  * Replies are cjson strings; cjson writes an empty array as {}, which the TS side reads as [].
  */

@@ -39,6 +39,7 @@ if status == 'recorded' then
     message = ''
   end
   redis.call('HSET', key, 'state', state, 'outputs', outputs, 'results', results, 'message', message)
+  redis.call('HDEL', key, 'prompt')
 end
 
 local ready, failed = {}, {}

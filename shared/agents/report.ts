@@ -1,0 +1,82 @@
+/**
+ * Everything a finished agent's log says, in one place: its answer (Response), usage and
+ * failure from its own format, and the output block — printed on lines of the log (a plain
+ * command, or the agent image's capture step) and/or inside the answer itself (an agent asked
+ * to print the markers prints them into its reply, which its format wraps in JSON).
+ */
+import { aroundLastBlock, parseOutputs, resultsOf, type ParsedOutputs } from '../outputs/parse.js';
+import type { AgentType } from '../task/model.js';
+import { claudeCode } from './claude-code.js';
+import { codex } from './codex.js';
+import type { AgentFormat, Usage } from './format.js';
+import { gemini } from './gemini.js';
+import { opencode } from './opencode.js';
+
+export type { Usage } from './format.js';
+
+export const AGENT_FORMATS: Record<AgentType, AgentFormat> = {
+  'claude-code': claudeCode,
+  codex,
+  gemini,
+  opencode,
+};
+
+/** The largest Response recorded; a longer answer keeps its end (where conclusions are). */
+export const MAX_RESPONSE_BYTES = 64 * 1024;
+
+export interface AgentReport {
+  outputs: string[] | null;
+  results: Record<string, string> | null;
+  response: string;
+  usage: Usage | null;
+  /** The agent reported a failure of its own (the Task fails with this, whatever the exit code). */
+  failure: string | null;
+}
+
+/** Outputs of the agent's own block, then those of the block on the log's lines; results merged, the latter winning. */
+function merge(first: ParsedOutputs | null, second: ParsedOutputs | null): ParsedOutputs | null {
+  if (!first || !second) return first ?? second;
+  const outputs = [...first.outputs, ...second.outputs];
+  return { outputs, results: resultsOf(outputs) };
+}
+
+/**
+ * Kelos prints the agent's answer as a base64 `response:` line of the block, which a template
+ * cannot decode: it becomes the Response (when the log gave none) and leaves the outputs.
+ */
+function kelosResponse(parsed: ParsedOutputs): { parsed: ParsedOutputs; response?: string } {
+  const encoded = parsed.results.response;
+  if (encoded === undefined || !/^[A-Za-z0-9+/]+={0,2}$/.test(encoded) || encoded.length % 4 !== 0) return { parsed };
+  const outputs = parsed.outputs.filter((line) => !line.startsWith('response: '));
+  return { parsed: { outputs, results: resultsOf(outputs) }, response: Buffer.from(encoded, 'base64').toString('utf8') };
+}
+
+/** A plain log's answer: what follows its output block, else everything but the block. */
+function plainResponse(log: string): string {
+  const around = aroundLastBlock(log);
+  if (!around) return log.trim();
+  return around.after.trim() || around.before.trim();
+}
+
+/** At most `max` UTF-8 bytes, keeping the end; a cut says how much went. */
+export function capResponse(response: string, max = MAX_RESPONSE_BYTES): string {
+  const bytes = Buffer.byteLength(response);
+  if (bytes <= max) return response;
+  const kept = Buffer.from(response).subarray(bytes - max + 64).toString('utf8').replace(/^\uFFFD+/, '');
+  return `[… the first ${bytes - Buffer.byteLength(kept)} bytes of the response were cut …]\n${kept}`;
+}
+
+export function readAgentLog(type: AgentType | undefined, log: string): AgentReport {
+  const answer = type ? AGENT_FORMATS[type].read(log) : null;
+  const response = answer ? answer.response : plainResponse(log);
+  let parsed = merge(answer ? parseOutputs(response) : null, parseOutputs(log));
+  let decoded: string | undefined;
+  if (parsed) ({ parsed, response: decoded } = kelosResponse(parsed));
+  return {
+    outputs: parsed?.outputs ?? null,
+    results: parsed?.results ?? null,
+    response: capResponse((response.trim() === '' && decoded) || response),
+    usage: answer?.usage ?? null,
+    failure: answer?.failure ?? null,
+  };
+}
