@@ -2,7 +2,8 @@
  * Binary content mode (HTTP binding §3.1): attributes are `ce-` headers (percent-decoded),
  * `datacontenttype` is the Content-Type header as sent, and the body is the data. This is the
  * hot path — every ApiServerSource event arrives this way — so it is one pass over the headers,
- * checks that allocate nothing for well-formed values, and one JSON.parse.
+ * a few regular-expression checks (header values that need no percent-decoding are taken as
+ * they are), and one JSON.parse.
  */
 import type { CloudEvent } from 'cloudevents';
 import { checkAttributes, checkName } from './attributes.js';
