@@ -58,7 +58,7 @@ const BARE = fileURLToPath(new URL('./servers/bare-express.js', import.meta.url)
 
 const KUBECONFIG = `apiVersion: v1
 kind: Config
-clusters: [{ name: none, cluster: { server: "http://127.0.0.1:9" } }]
+clusters: [{ name: none, cluster: { server: "http://127.0.0.1:9", insecure-skip-tls-verify: true } }]
 users: [{ name: none, user: { token: none } }]
 contexts: [{ name: none, context: { cluster: none, user: none } }]
 current-context: none

@@ -8,6 +8,7 @@ export interface Output {
   write(text: string): unknown;
   isTTY?: boolean;
   columns?: number;
+  rows?: number;
 }
 
 export interface CliContext {
@@ -24,6 +25,8 @@ export interface CliContext {
   /** knative/triggers.yaml and crds/task.yaml of this installation. */
   triggersFile: string;
   crdFile: string;
+  /** examples/agents/stand-in-agent.mjs of this installation, absolute. */
+  standInAgent: string;
   now: () => Date;
   /** DENDRITE_RENDER_TIMEOUT_MS etc., read as the functions read them. */
   renderLimits: RenderLimits;

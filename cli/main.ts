@@ -41,6 +41,7 @@ const context: CliContext = {
   cwd: process.cwd(),
   triggersFile: root('knative/triggers.yaml'),
   crdFile: root('crds/task.yaml'),
+  standInAgent: root('examples/agents/stand-in-agent.mjs'),
   now: () => new Date(),
   renderLimits: render.renderLimits,
   createRenderer: () => createIsolatedRenderer({ entry: renderProcess, maxMemoryMb: render.renderMemoryMb }),

@@ -12,15 +12,15 @@ import { SecretError } from '../shared/local/secrets.js';
 import { loadTriggers } from '../shared/local/triggers.js';
 import type { Task } from '../shared/task/model.js';
 import { AGENT_TYPES, type AgentType } from '../shared/task/model.js';
-import { formatProblem } from './check/problem.js';
-import { loadTaskSchema, schemaProblems } from './check/schema.js';
+import { loadTaskSchema } from './check/schema.js';
+import { refusalsOf } from './refusals.js';
 import type { CliContext } from './context.js';
 import { openStore, type OpenedStore } from './store.js';
 import { painter, type Colour } from './view/format.js';
 import { LineSplitter } from './view/lines.js';
 import { formatLogLine } from './view/log-line.js';
 import { reportsOf } from './reports.js';
-import { formatSummary, jsonReport } from './view/summary.js';
+import { formatLeftovers, formatSummary, jsonReport } from './view/summary.js';
 import { TaskTable } from './view/table.js';
 
 export interface RunOptions {
@@ -42,25 +42,6 @@ export interface RunHooks {
 
 const LOG_COLOURS: Colour[] = ['cyan', 'magenta', 'blue', 'yellow', 'green'];
 const STOP_GRACE_MS = 2000;
-
-function taskName(doc: { object: Record<string, unknown> }): string {
-  const meta = doc.object.metadata as Record<string, unknown> | undefined;
-  return typeof meta?.name === 'string' ? meta.name : '(unnamed)';
-}
-
-/** What `kubectl apply` would refuse, or two Tasks of one name: nothing runs then. */
-function refusals(manifests: Manifests, ctx: CliContext, namespace: string): string[] {
-  const schema = loadTaskSchema(ctx.crdFile);
-  const lines = manifests.tasks.flatMap((doc) => schemaProblems(schema, doc, taskName(doc)).map(formatProblem));
-  const seen = new Set<string>();
-  for (const doc of manifests.tasks) {
-    const meta = (doc.object.metadata ?? {}) as Record<string, unknown>;
-    const key = `${typeof meta.namespace === 'string' && meta.namespace ? meta.namespace : namespace}/${taskName(doc)}`;
-    if (seen.has(key)) lines.push(`${doc.file}: Task ${key} is given twice`);
-    seen.add(key);
-  }
-  return lines;
-}
 
 function usedTypes(manifests: Manifests): AgentType[] {
   const types = new Set(manifests.tasks.map((doc) => (doc.object.spec as Record<string, unknown>).type));
@@ -88,14 +69,14 @@ export async function runCommand(options: RunOptions, ctx: CliContext, hooks: Ru
   if (manifests.tasks.length === 0) {
     return fail(`no Task manifests (apiVersion: axon.io/v1alpha1, kind: Task) in ${options.paths.join(' ')}`);
   }
-  const refused = refusals(manifests, ctx, options.namespace);
+  const refused = refusalsOf(manifests, loadTaskSchema(ctx.crdFile), options.namespace);
   if (refused.length > 0) {
-    for (const line of refused) ctx.stderr.write(`${line}\n`);
-    return fail('kubectl apply would refuse these manifests; nothing was run (`dendrite validate` checks more)');
+    for (const line of refused.flatMap((r) => r.lines)) ctx.stderr.write(`${line}\n`);
+    return fail(`${refused.map((r) => r.reason).join('; ')}; nothing was run (\`dendrite validate\` checks more)`);
   }
   let agent;
   try {
-    agent = createAgentResolver({ agent: options.agent, pathList: ctx.pathList });
+    agent = createAgentResolver({ agent: options.agent, pathList: ctx.pathList, standInAgent: ctx.standInAgent });
     for (const type of usedTypes(manifests)) agent(type);
   } catch (err) {
     if (err instanceof AgentNotFoundError || err instanceof CommandLineError) return fail(err.message);
@@ -213,6 +194,8 @@ export async function runCommand(options: RunOptions, ctx: CliContext, hooks: Ru
     ui.write(formatSummary(reports, { color: uiColor, showNamespace, wallMs: ctx.now().getTime() - started.getTime() }));
     const lost = engine.broker.deadLetters.length;
     if (lost > 0) ui.write(paint('red', `${lost} event(s) could not be delivered (dead-lettered); see the errors above\n`));
+    const leftovers = engine.cluster.leftovers();
+    if (leftovers.length > 0) ui.write(formatLeftovers(leftovers, { color: uiColor, showNamespace }));
     if (json) ctx.stdout.write(`${JSON.stringify(jsonReport(reports), null, 2)}\n`);
     if (stopped) return 130;
     return reports.every((r) => r.outcome === 'succeeded') ? 0 : 1;

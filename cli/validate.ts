@@ -4,7 +4,8 @@
  */
 import { loadManifests, ManifestError, type Manifests } from '../shared/local/manifests.js';
 import { checkManifests } from './check/manifests.js';
-import { formatProblem } from './check/problem.js';
+import { formatProblem, type Problem } from './check/problem.js';
+import { secretManifestProblems } from './check/secrets.js';
 import { loadTaskSchema } from './check/schema.js';
 import type { CliContext } from './context.js';
 import { painter } from './view/format.js';
@@ -16,6 +17,20 @@ export interface ValidateOptions {
 
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 
+/** What follows a loading error: the path held nothing to check, or a file could not be read. */
+const AFTER_LOAD_ERROR: Record<ManifestError['reason'], string> = {
+  missing: 'nothing to validate there',
+  empty: 'nothing to validate there (manifests are .yaml, .yml or .json files; directories are not searched recursively)',
+  unreadable: 'the file cannot be read',
+  invalid: 'the file cannot be read as manifests',
+};
+
+/** In file order (as given), then by position. */
+function inOrder(problems: Problem[], files: string[]): Problem[] {
+  const order = new Map(files.map((file, i) => [file, i] as const).reverse());
+  return [...problems].sort((a, b) => (order.get(a.file) ?? 0) - (order.get(b.file) ?? 0) || a.line - b.line || a.col - b.col);
+}
+
 export async function validateCommand(options: ValidateOptions, ctx: CliContext): Promise<number> {
   const paint = painter(ctx.color.stdout);
   let manifests: Manifests;
@@ -23,7 +38,7 @@ export async function validateCommand(options: ValidateOptions, ctx: CliContext)
     manifests = loadManifests(options.paths);
   } catch (err) {
     if (!(err instanceof ManifestError)) throw err;
-    ctx.stdout.write(`${err.message}\n${paint('red', '✗ not valid')}: the file cannot be read as manifests\n`);
+    ctx.stdout.write(`${err.message}\n${paint('red', '✗ not valid')}: ${AFTER_LOAD_ERROR[err.reason]}\n`);
     return 1;
   }
   if (manifests.tasks.length === 0) {
@@ -42,12 +57,14 @@ export async function validateCommand(options: ValidateOptions, ctx: CliContext)
   } finally {
     await renderer.close();
   }
-  for (const problem of result.problems) {
+  const files = [...manifests.tasks, ...manifests.secrets].map((doc) => doc.file);
+  const problems = inOrder([...result.problems, ...secretManifestProblems(manifests.secrets)], files);
+  for (const problem of problems) {
     const line = formatProblem(problem);
     ctx.stdout.write(`${problem.severity === 'warning' ? paint('yellow', line) : line}\n`);
   }
-  const errors = result.problems.filter((p) => p.severity === 'error').length;
-  const warnings = result.problems.length - errors;
+  const errors = problems.filter((p) => p.severity === 'error').length;
+  const warnings = problems.length - errors;
   const checked = `${plural(result.tasks, 'Task')}, ${plural(result.secrets, 'Secret')}`;
   const warned = warnings > 0 ? `, ${plural(warnings, 'warning')}` : '';
   if (errors > 0) {

@@ -44,13 +44,7 @@ export function phaseColour(phase: string): Colour {
   }
 }
 
-/** Columns separated by three spaces, as kubectl prints them; `widths` from every row. */
-export function columnWidths(rows: readonly (readonly string[])[]): number[] {
-  const widths: number[] = [];
-  for (const row of rows) row.forEach((cell, i) => (widths[i] = Math.max(widths[i] ?? 0, cell.length)));
-  return widths;
-}
-
+/** Columns separated by three spaces, as kubectl prints them; the last one is not padded. */
 export function padCells(cells: readonly string[], widths: readonly number[]): string[] {
   return cells.map((cell, i) => (i === cells.length - 1 ? cell : cell.padEnd(widths[i] ?? 0)));
 }

@@ -76,3 +76,21 @@ export function formatSummary(reports: readonly TaskReport[], options: SummaryOp
   lines.push('', `${reports.length} ${noun} in ${formatDuration(options.wallMs)}: ${parts.join(', ')}`);
   return `${lines.join('\n')}\n`;
 }
+
+export interface LeftoverReport {
+  namespace: string;
+  name: string;
+  processes: ReadonlyArray<{ pid: number; command: string }>;
+}
+
+/** What agents left running in sessions of their own (no group signal reaches those), ended. */
+export function formatLeftovers(leftovers: readonly LeftoverReport[], options: Pick<SummaryOptions, 'color' | 'showNamespace'>): string {
+  const paint = painter(options.color);
+  const count = leftovers.reduce((n, l) => n + l.processes.length, 0);
+  const lines = [paint('yellow', `Ended ${count} process${count === 1 ? '' : 'es'} that agents had left running in sessions of their own:`)];
+  for (const l of leftovers) {
+    const label = options.showNamespace ? `${l.namespace}/${l.name}` : l.name;
+    for (const p of l.processes) lines.push(`    ${label}: pid ${p.pid}${p.command ? ` (${p.command})` : ''}`);
+  }
+  return `${lines.join('\n')}\n`;
+}

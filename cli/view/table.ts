@@ -2,13 +2,19 @@
  * The live Task table, like `kubectl get tasks -w`: NAME, TYPE, PHASE, AGE. On a terminal it
  * is redrawn in place and other lines (agent logs, warnings) scroll above it; otherwise each
  * phase change prints one row, so a log file or CI shows every transition once.
+ *
+ * It keeps up with any number of Tasks: column widths are kept as rows arrive (not measured
+ * over every row per change), redraws are at most one per `redrawMs`, and a table taller than
+ * the terminal shows the unfinished Tasks first and counts the rest by phase.
  */
 import type { Task } from '../../shared/task/model.js';
-import { columnWidths, formatAge, padCells, painter, phaseColour, type Paint } from './format.js';
+import { formatAge, padCells, painter, phaseColour, type Paint } from './format.js';
 
 export interface TableOutput {
   write(text: string): unknown;
   columns?: number;
+  /** The terminal's height: a live table never draws more lines than fit. */
+  rows?: number;
 }
 
 export interface TableOptions {
@@ -21,6 +27,8 @@ export interface TableOptions {
   showNamespace: boolean;
   /** Milliseconds between redraws that update AGE (live only). */
   tickMs?: number;
+  /** Least milliseconds between two redraws on changes (live only); later changes are coalesced. */
+  redrawMs?: number;
 }
 
 interface Row {
@@ -32,6 +40,8 @@ interface Row {
 }
 
 const HEADER = ['NAME', 'TYPE', 'PHASE', 'AGE'];
+/** Wide enough for every phase from the start, so rows printed over time line up. */
+const PHASE_WIDTH = 'Succeeded'.length;
 
 export class TaskTable {
   private readonly rows = new Map<string, Row>();
@@ -40,6 +50,10 @@ export class TaskTable {
   private ticker?: NodeJS.Timeout;
   private headerPrinted = false;
   private stopped = false;
+  private nameWidth = HEADER[0]!.length;
+  private typeWidth = HEADER[1]!.length;
+  private lastRedraw = 0;
+  private pendingRedraw?: NodeJS.Timeout;
 
   constructor(private readonly options: TableOptions) {
     this.paint = painter(options.color);
@@ -47,7 +61,7 @@ export class TaskTable {
 
   /** Shows every Task (live mode) and starts the AGE ticker. */
   start(tasks: readonly Task[]): void {
-    for (const task of tasks) this.rows.set(this.key(task), this.rowOf(task));
+    for (const task of tasks) this.keep(this.rowOf(task));
     if (this.options.live) {
       this.options.out.write('\x1b[?25l'); // hide the cursor while redrawing
       this.redraw();
@@ -60,8 +74,8 @@ export class TaskTable {
     if (this.stopped) return;
     const row = this.rowOf(task);
     const before = this.rows.get(row.key);
-    this.rows.set(row.key, row);
-    if (this.options.live) this.redraw();
+    this.keep(row);
+    if (this.options.live) this.redrawSoon();
     else if (row.phase && row.phase !== before?.phase) this.printRow(row);
   }
 
@@ -79,11 +93,18 @@ export class TaskTable {
   stop(): void {
     if (this.stopped) return;
     if (this.ticker) clearInterval(this.ticker);
+    if (this.pendingRedraw) clearTimeout(this.pendingRedraw);
     if (this.options.live) {
       this.redraw();
       this.options.out.write('\x1b[?25h');
     }
     this.stopped = true;
+  }
+
+  private keep(row: Row): void {
+    this.rows.set(row.key, row);
+    this.nameWidth = Math.max(this.nameWidth, row.name.length);
+    this.typeWidth = Math.max(this.typeWidth, row.type.length);
   }
 
   private key(task: Task): string {
@@ -104,10 +125,9 @@ export class TaskTable {
     return [row.name, row.type, row.phase, formatAge(this.options.now().getTime() - row.created)];
   }
 
-  /** Wide enough for every phase from the start, so rows printed over time line up. */
+  /** The last column (AGE) is not padded, so it needs no width. */
   private widths(): number[] {
-    const widest = ['', '', 'Succeeded', '99m59s'];
-    return columnWidths([HEADER, widest, ...[...this.rows.values()].map((r) => this.cells(r))]);
+    return [this.nameWidth, this.typeWidth, PHASE_WIDTH, 0];
   }
 
   private format(row: Row, widths: number[]): string {
@@ -125,18 +145,39 @@ export class TaskTable {
     this.options.out.write(`${this.format(row, widths)}\n`);
   }
 
+  /** The rows that fit on the terminal (unfinished first), and a count by phase of the rest. */
+  private visibleRows(): { shown: Row[]; hidden: Map<string, number> } {
+    const all = [...this.rows.values()];
+    // Header and rows stay below the terminal's height, so the cursor can always go back up.
+    const room = this.options.out.rows ? Math.max(2, this.options.out.rows - 2) : Infinity;
+    const hidden = new Map<string, number>();
+    if (all.length <= room) return { shown: all, hidden };
+    const done = (row: Row) => row.phase === 'Succeeded' || row.phase === 'Failed';
+    const shown = [...all.filter((row) => !done(row)), ...all.filter(done)].slice(0, room - 1);
+    const visible = new Set(shown);
+    for (const row of all) if (!visible.has(row)) hidden.set(row.phase || 'New', (hidden.get(row.phase || 'New') ?? 0) + 1);
+    return { shown, hidden };
+  }
+
   private lines(): string[] {
     const widths = this.widths();
     const max = this.options.out.columns;
     const cut = (line: string) => (max && line.length > max ? line.slice(0, max) : line);
     const header = this.paint('bold', cut(padCells(HEADER, widths).join('   ')));
+    const { shown, hidden } = this.visibleRows();
     // Rows are cut before colouring, so escape codes never count against the width.
-    return [header, ...[...this.rows.values()].map((row) => {
+    const lines = [header, ...shown.map((row) => {
       const cells = padCells(this.cells(row), widths);
       const plain = cells.join('   ');
       if (max && plain.length > max) return plain.slice(0, max);
       return this.format(row, widths);
     })];
+    if (hidden.size > 0) {
+      const count = [...hidden.values()].reduce((a, b) => a + b, 0);
+      const phases = [...hidden].map(([phase, n]) => `${n} ${phase}`).join(', ');
+      lines.push(this.paint('gray', cut(`… and ${count} more: ${phases}`)));
+    }
+    return lines;
   }
 
   /** Moves up over the table drawn last and clears from there down. */
@@ -154,6 +195,19 @@ export class TaskTable {
 
   private redraw(): void {
     if (this.stopped) return;
+    if (this.pendingRedraw) clearTimeout(this.pendingRedraw);
+    this.pendingRedraw = undefined;
+    this.lastRedraw = performance.now();
     this.options.out.write(`${this.erase()}${this.draw()}`);
+  }
+
+  /** Now, or once `redrawMs` has passed since the last redraw (changes meanwhile are coalesced). */
+  private redrawSoon(): void {
+    const wait = this.lastRedraw + (this.options.redrawMs ?? 50) - performance.now();
+    if (wait <= 0) return this.redraw();
+    if (!this.pendingRedraw) {
+      this.pendingRedraw = setTimeout(() => this.redraw(), wait);
+      this.pendingRedraw.unref();
+    }
   }
 }

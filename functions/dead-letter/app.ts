@@ -12,7 +12,7 @@ export interface DeadLetterDeps {
   metrics: Metrics;
 }
 
-/** Takes every well-formed CloudEvent (202); only malformed requests get a 4xx. */
+/** Takes every well-formed CloudEvent (202), whatever its data; only malformed requests get a 4xx. */
 export function createApp(deps: DeadLetterDeps): express.Express {
   const registers = [deps.metrics.registry];
   const handler = createDeadLetterHandler({
@@ -29,5 +29,6 @@ export function createApp(deps: DeadLetterDeps): express.Express {
       registers,
     }),
   });
-  return createFunctionApp({ name: FUNCTION_NAME, handlers: {}, fallback: handler, log: deps.log, metrics: deps.metrics });
+  // anyData: what the Broker gives up on may carry any data; refusing it would lose it for good.
+  return createFunctionApp({ name: FUNCTION_NAME, handlers: {}, fallback: handler, anyData: true, log: deps.log, metrics: deps.metrics });
 }

@@ -53,8 +53,10 @@ function decodedErrorData(value: unknown): string | undefined {
 }
 
 function dataBytes(event: CloudEvent<unknown>): number {
-  if (event.data === undefined) return 0;
-  return typeof event.data === 'string' ? Buffer.byteLength(event.data) : Buffer.byteLength(JSON.stringify(event.data) ?? '');
+  const data = event.data;
+  if (data === undefined) return 0;
+  if (data instanceof Uint8Array) return data.byteLength;
+  return typeof data === 'string' ? Buffer.byteLength(data) : Buffer.byteLength(JSON.stringify(data) ?? '');
 }
 
 export function createDeadLetterHandler(counters: DeadLetterCounters) {

@@ -1,8 +1,9 @@
 /**
  * Turns whatever a Kubernetes API call threw into one of our three errors, so callers decide
- * retry-or-not by type alone: NotFoundError (404), PermanentError (the request itself is wrong:
- * retrying cannot help), TransientError (throttling, server trouble, network, timeout; a 409
- * Conflict is a ConflictError, transient too: read again and retry).
+ * retry-or-not by type alone: NotFoundError (404), PermanentError (the API server refused the
+ * request itself: retrying cannot help), TransientError (throttling, server trouble, network,
+ * timeout, and a client that failed before any answer — a configuration fault is ours, not the
+ * event's, and must not drop it; a 409 Conflict is a ConflictError, transient too).
  *
  * Duck-typed on purpose: client-node's ApiException is recognised by shape (numeric `code`,
  * `headers`), node-fetch's errors by `name`/`code`, so this module never loads the client.
@@ -151,7 +152,7 @@ export function classifyError(err: unknown, what: string, context: ClassifyConte
       // A body that is not the JSON the API promises: a proxy or a half-written response.
       return new TransientError(`${what}: unreadable response from the API server`, options);
     }
-    return new PermanentError(`${what}: unexpected client error: ${clean(err.message)}`, options);
+    return new TransientError(`${what}: the Kubernetes client failed before the API server answered: ${clean(err.message)}`, options);
   }
-  return new PermanentError(`${what}: unexpected client error`, options);
+  return new TransientError(`${what}: the Kubernetes client failed before the API server answered`, options);
 }

@@ -2,9 +2,10 @@
  * Sending CloudEvents. Functions depend on the `Emit` type only; production emits over HTTP to
  * the Broker named by K_SINK, the local mode hands events to its in-process broker.
  */
-import { CloudEvent, HTTP } from 'cloudevents';
+import { CloudEvent } from 'cloudevents';
 import { TransientError } from '../errors.js';
 import type { TokenSource } from './oidc-token.js';
+import { toBinaryMessage } from './to-http.js';
 
 export type Emit = (event: CloudEvent<unknown>) => Promise<void>;
 
@@ -55,8 +56,8 @@ export interface HttpEmitOptions {
 export function createHttpEmit(sink: string, options: HttpEmitOptions = {}): Emit {
   const timeoutMs = options.timeoutMs ?? 10_000;
   return async (event) => {
-    const message = HTTP.binary(event);
-    const headers = message.headers as Record<string, string>;
+    const message = toBinaryMessage(event);
+    const headers = message.headers;
     const token = await options.token?.();
     if (token) headers.authorization = `Bearer ${token}`;
     let response: Response;
@@ -64,7 +65,7 @@ export function createHttpEmit(sink: string, options: HttpEmitOptions = {}): Emi
       response = await fetch(sink, {
         method: 'POST',
         headers,
-        body: message.body as string,
+        body: message.body,
         signal: AbortSignal.timeout(timeoutMs),
       });
     } catch (err) {

@@ -5,10 +5,11 @@
  * for transient trouble. Handlers never see HTTP.
  */
 import express, { type NextFunction, type Request, type Response } from 'express';
-import { HTTP, type CloudEvent } from 'cloudevents';
+import type { CloudEvent } from 'cloudevents';
 import type { Logger } from 'pino';
 import { PermanentError, RefusedEventError, TransientError } from '../errors.js';
 import { BadEventError, receiveCloudEvent } from '../events/receive.js';
+import { toBinaryMessage } from '../events/to-http.js';
 import type { Metrics } from '../metrics/metrics.js';
 
 export interface HandlerContext {
@@ -34,6 +35,8 @@ export interface FunctionAppOptions {
   bodyLimit?: string;
   /** Handles every type that `handlers` does not name (a receiver that takes anything). */
   fallback?: Handler;
+  /** Take data of any media type; otherwise data that is not JSON is refused with 415. */
+  anyData?: boolean;
   /** Served on GET /metrics; handling time is observed per function and event type. */
   metrics?: Metrics;
 }
@@ -91,12 +94,13 @@ export function createFunctionApp(options: FunctionAppOptions): express.Express 
     res.set('Content-Type', metrics.registry.contentType).send(await metrics.registry.metrics());
   });
 
-  // Raw text for every content type: structured mode needs the body as a string.
-  app.post('/', express.text({ type: () => true, limit: options.bodyLimit ?? '2mb' }), async (req: Request, res: Response) => {
-    const body = typeof req.body === 'string' ? req.body : '';
+  // The raw bytes for every content type: the receiver decodes them by the event's media type.
+  const receiveOptions = { anyData: options.anyData === true };
+  app.post('/', express.raw({ type: () => true, limit: options.bodyLimit ?? '2mb' }), async (req: Request, res: Response) => {
+    const body: Buffer | string = Buffer.isBuffer(req.body) ? req.body : '';
     let event: CloudEvent<unknown>;
     try {
-      event = receiveCloudEvent(req.headers, body);
+      event = receiveCloudEvent(req.headers, body, receiveOptions);
     } catch (err) {
       const answer = answerFor(err);
       log.info({ status: answer.status, reason: answer.message }, 'rejected request');
@@ -131,8 +135,8 @@ export function createFunctionApp(options: FunctionAppOptions): express.Express 
       const reply = await handler(event, context);
       stopTimer?.();
       if (!reply) return res.status(202).end();
-      const message = HTTP.binary(reply);
-      res.status(200).set(message.headers as Record<string, string>).send(message.body);
+      const message = toBinaryMessage(reply);
+      res.status(200).set(message.headers).send(typeof message.body === 'string' ? message.body : Buffer.from(message.body));
     } catch (err) {
       stopTimer?.();
       const answer = answerFor(err);

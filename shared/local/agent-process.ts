@@ -4,6 +4,7 @@
  * when it exits the rest of its group is ended too, as a container's would be.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import type { Leftover } from './leftovers.js';
 
 export interface AgentExit {
   /** Exit code, or null when a signal ended it. */
@@ -11,6 +12,8 @@ export interface AgentExit {
   signal: NodeJS.Signals | null;
   /** Set when the process could not start at all (e.g. ENOENT). */
   startError?: Error;
+  /** Processes it left running in sessions of their own, ended after it exited (spawner.ts). */
+  leftovers?: Leftover[];
 }
 
 export interface AgentProcess {
@@ -18,6 +21,8 @@ export interface AgentProcess {
   readonly exited: Promise<AgentExit>;
   /** Signals the whole process group; after `graceMs` without exit, SIGKILL. */
   stop(graceMs: number): Promise<AgentExit>;
+  /** One signal to the whole process group. */
+  signal(signal: NodeJS.Signals): void;
   /** SIGKILL to the group, synchronously (for process exit handlers). */
   killNow(): void;
 }
@@ -81,6 +86,9 @@ export function startAgentProcess(options: AgentProcessOptions): AgentProcess {
       const exit = await exited;
       clearTimeout(timer);
       return exit;
+    },
+    signal(signal) {
+      signalGroup(child, signal);
     },
     killNow() {
       signalGroup(child, 'SIGKILL');

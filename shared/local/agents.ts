@@ -45,11 +45,23 @@ export function findOnPath(program: string, pathList: string): string | null {
   return null;
 }
 
+/** A word quoted for a shell only when it needs it (inside the hint's double quotes: single quotes). */
+function shellWord(word: string): string {
+  return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
+}
+
+export interface AgentResolverOptions {
+  agent?: string;
+  pathList: string;
+  /** The stand-in agent of this installation (absolute), offered when an agent CLI is missing. */
+  standInAgent?: string;
+}
+
 /**
  * `--agent` given: the same command for every type (split like a shell would, never run
  * through one). Otherwise each type's own CLI, which must be on PATH.
  */
-export function createAgentResolver(options: { agent?: string; pathList: string }): AgentResolver {
+export function createAgentResolver(options: AgentResolverOptions): AgentResolver {
   if (options.agent !== undefined) {
     const command = splitCommandLine(options.agent);
     if (command.length === 0) throw new AgentNotFoundError('--agent is empty: give the command that runs the agent');
@@ -59,10 +71,11 @@ export function createAgentResolver(options: { agent?: string; pathList: string 
     const cli = AGENT_CLIS[type];
     const program = cli.command[0] as string;
     if (!findOnPath(program, options.pathList)) {
+      // An absolute path: the hint must work from any directory, not only the repository's.
+      const standIn = options.standInAgent ? `; to try Dendrite without an agent: --agent "node ${shellWord(options.standInAgent)}"` : '';
       throw new AgentNotFoundError(
         `${type} Tasks run \`${program}\`, which is not on PATH. Install ${cli.install}, ` +
-          `or pass --agent "<command>" (the prompt is appended as its last argument); ` +
-          `to try Dendrite without an agent: --agent "node examples/agents/stand-in-agent.mjs"`,
+          `or pass --agent "<command>" (the prompt is appended as its last argument)${standIn}`,
       );
     }
     return [...cli.command];

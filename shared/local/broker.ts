@@ -4,16 +4,22 @@
  * 200 must carry a CloudEvent, which is routed in turn; 404/408/409/429/5xx and network errors
  * are retried with exponential backoff (at least once); other 4xx go to the dead letters.
  *
+ * Like a Knative Broker it is bounded: at most `concurrency` deliveries in flight per
+ * subscriber, the rest queued (delivery-queue.ts), so any width of fan-in is delivered.
+ *
  * One difference on purpose: deliveries to one subscriber about one subject are made in the
  * order published (as Knative's Kafka broker does per partition key); different subjects go
  * concurrently. The functions must not and do not rely on it; it keeps a local run's
  * transitions in the order a person watching expects.
  */
-import { HTTP, type CloudEvent } from 'cloudevents';
+import type { CloudEvent } from 'cloudevents';
 import type { Logger } from 'pino';
 import type { Emit } from '../events/emit.js';
 import { receiveCloudEvent } from '../events/receive.js';
+import { toBinaryMessage } from '../events/to-http.js';
 import { TransientError } from '../errors.js';
+import { createDeliveryQueue, type AttemptResult } from './delivery-queue.js';
+import { createPoster, type Poster } from './http-post.js';
 import { matches, type Trigger } from './triggers.js';
 
 export interface RetryPolicy {
@@ -25,6 +31,9 @@ export interface RetryPolicy {
 }
 
 export const DEFAULT_RETRY: RetryPolicy = { retries: 5, backoffMs: 50, maxBackoffMs: 2000 };
+
+/** Deliveries in flight at once per subscriber (a Knative broker's dispatcher is bounded too). */
+export const DEFAULT_CONCURRENCY = 32;
 
 export interface DeadLetter {
   event: CloudEvent<unknown>;
@@ -43,6 +52,8 @@ export interface LocalBrokerOptions {
   retry?: RetryPolicy;
   /** Per-request timeout (Knative's default request timeout is 300 s). */
   timeoutMs?: number;
+  /** Deliveries in flight at once per subscriber; the rest wait in order. */
+  concurrency?: number;
   /** Sees every event the ingress accepts, routed or not. */
   onEvent?: (event: CloudEvent<unknown>) => void;
   onDeadLetter?: (letter: DeadLetter) => void;
@@ -77,11 +88,7 @@ export function createLocalBroker(options: LocalBrokerOptions): LocalBroker {
   const timeoutMs = options.timeoutMs ?? 300_000;
   const log = options.log;
   const deadLetters: DeadLetter[] = [];
-  const queues = new Map<string, Promise<void>>();
-  const abort = new AbortController();
-  let inFlight = 0;
   let closed = false;
-  let idleWaiters: Array<() => void> = [];
 
   const triggers = options.triggers.filter((trigger) => {
     if (options.subscribers[trigger.subscriber]) return true;
@@ -89,112 +96,112 @@ export function createLocalBroker(options: LocalBrokerOptions): LocalBroker {
     return false;
   });
 
-  function settle(): void {
-    if (inFlight > 0) return;
-    const waiters = idleWaiters;
-    idleWaiters = [];
-    for (const wake of waiters) wake();
-  }
+  const concurrency = options.concurrency ?? DEFAULT_CONCURRENCY;
+  const posters = new Map<string, Poster>();
+  const posterFor = (subscriber: string) => {
+    let poster = posters.get(subscriber);
+    if (!poster) posters.set(subscriber, (poster = createPoster(options.subscribers[subscriber] as string, concurrency)));
+    return poster;
+  };
 
-  async function attempt(url: string, event: CloudEvent<unknown>): Promise<Outcome> {
-    const message = HTTP.binary(event);
-    let response: Response;
+  async function attempt(subscriber: string, event: CloudEvent<unknown>): Promise<Outcome> {
+    const message = toBinaryMessage(event);
+    let response: Awaited<ReturnType<Poster['post']>>;
     try {
-      response = await fetch(url, {
-        method: 'POST',
-        headers: { ...(message.headers as Record<string, string>), prefer: 'reply' },
-        body: message.body as string,
-        signal: AbortSignal.any([abort.signal, AbortSignal.timeout(timeoutMs)]),
-      });
+      response = await posterFor(subscriber).post({ ...message.headers, prefer: 'reply' }, message.body, timeoutMs);
     } catch (err) {
-      return { done: false, retry: true, reason: `could not deliver: ${(err as Error).message}` };
+      const code = (err as NodeJS.ErrnoException).code;
+      return { done: false, retry: true, reason: `could not deliver: ${(err as Error).message}${code && !(err as Error).message.includes(code) ? ` (${code})` : ''}` };
     }
-    const body = await response.text().catch(() => '');
+    const body = response.body;
     if (response.status === 200) {
       try {
-        const headers: Record<string, string> = {};
-        response.headers.forEach((value, name) => (headers[name] = value));
-        return { done: true, reply: receiveCloudEvent(headers, body) };
+        return { done: true, reply: receiveCloudEvent(response.headers, body, { anyData: true }) };
       } catch (err) {
         // A 200 without a CloudEvent is a failed delivery to a Knative broker (it answers 502).
         return { done: false, retry: true, status: 502, reason: `200 reply is not a CloudEvent: ${(err as Error).message}` };
       }
     }
     if (response.status >= 200 && response.status < 300) return { done: true };
-    const reason = `${response.status} ${body.slice(0, 300)}`.trim();
+    const reason = `${response.status} ${body.toString('utf8', 0, 300)}`.trim();
     return {
       done: false,
       retry: isRetryable(response.status),
       status: response.status,
       reason,
-      retryAfterMs: retryAfterMs(response.headers.get('retry-after')),
+      retryAfterMs: retryAfterMs(response.headers['retry-after'] ?? null),
     };
   }
 
-  async function deliver(trigger: Trigger, event: CloudEvent<unknown>): Promise<void> {
-    const url = options.subscribers[trigger.subscriber] as string;
-    for (let tried = 0; ; tried++) {
-      if (closed) return;
-      const outcome = await attempt(url, event);
-      if (closed) return;
+  interface Delivery {
+    trigger: Trigger;
+    event: CloudEvent<unknown>;
+    tried: number;
+  }
+
+  function deadLetter(delivery: Delivery, outcome: Extract<Outcome, { done: false }>): void {
+    const { trigger, event } = delivery;
+    const letter: DeadLetter = {
+      event,
+      trigger: trigger.name,
+      subscriber: trigger.subscriber,
+      reason: outcome.reason,
+      ...(outcome.status !== undefined ? { status: outcome.status } : {}),
+    };
+    deadLetters.push(letter);
+    log.error(
+      { trigger: trigger.name, subscriber: trigger.subscriber, ceType: event.type, ceSubject: event.subject, status: outcome.status, reason: outcome.reason },
+      'event dead-lettered',
+    );
+    options.onDeadLetter?.(letter);
+  }
+
+  /** One try; a retryable failure comes back with its backoff (exponential, or Retry-After). */
+  async function deliverOnce(delivery: Delivery): Promise<AttemptResult> {
+    const { trigger, event } = delivery;
+    try {
+      const outcome = await attempt(trigger.subscriber, event);
+      if (closed) return { done: true };
       if (outcome.done) {
         if (outcome.reply) await publish(outcome.reply);
-        return;
+        return { done: true };
       }
-      if (!outcome.retry || tried >= retry.retries) {
-        const letter: DeadLetter = {
-          event,
-          trigger: trigger.name,
-          subscriber: trigger.subscriber,
-          reason: outcome.reason,
-          ...(outcome.status !== undefined ? { status: outcome.status } : {}),
-        };
-        deadLetters.push(letter);
-        log.error(
-          { trigger: trigger.name, subscriber: trigger.subscriber, ceType: event.type, ceSubject: event.subject, status: outcome.status, reason: outcome.reason },
-          'event dead-lettered',
-        );
-        options.onDeadLetter?.(letter);
-        return;
+      if (!outcome.retry || delivery.tried >= retry.retries) {
+        deadLetter(delivery, outcome);
+        return { done: true };
       }
-      const backoff = Math.min(retry.backoffMs * 2 ** tried, retry.maxBackoffMs);
+      const backoff = Math.min(retry.backoffMs * 2 ** delivery.tried, retry.maxBackoffMs);
       const wait = Math.min(Math.max(backoff, outcome.retryAfterMs ?? 0), retry.maxBackoffMs * 4);
+      delivery.tried++;
       log.debug({ trigger: trigger.name, status: outcome.status, wait }, 'delivery failed; retrying');
-      await new Promise((resolve) => setTimeout(resolve, wait));
+      return { done: false, retryInMs: wait };
+    } catch (err) {
+      if (!closed) log.error({ err, trigger: trigger.name }, 'delivery crashed');
+      return { done: true };
     }
   }
 
-  function enqueue(trigger: Trigger, event: CloudEvent<unknown>): void {
-    const key = `${trigger.name}\u0000${event.subject ?? event.id}`;
-    inFlight++;
-    const previous = queues.get(key) ?? Promise.resolve();
-    const next = previous
-      .then(() => deliver(trigger, event))
-      .catch((err: unknown) => log.error({ err, trigger: trigger.name }, 'delivery crashed'))
-      .finally(() => {
-        if (queues.get(key) === next) queues.delete(key);
-        inFlight--;
-        settle();
-      });
-    queues.set(key, next);
-  }
+  const queue = createDeliveryQueue<Delivery>(concurrency, deliverOnce);
 
   async function publish(event: CloudEvent<unknown>): Promise<void> {
     if (closed) throw new TransientError('the local broker is closed');
     options.onEvent?.(event);
     const routes = triggers.filter((trigger) => matches(trigger, event));
     if (routes.length === 0) log.debug({ ceType: event.type, ceSubject: event.subject }, 'no Trigger matches; event dropped');
-    for (const trigger of routes) enqueue(trigger, event);
+    for (const trigger of routes) {
+      queue.add(`${trigger.name}\u0000${event.subject ?? event.id}`, trigger.subscriber, { trigger, event, tried: 0 });
+    }
   }
 
   return {
     publish,
     deadLetters,
-    pending: () => inFlight,
-    whenIdle: () => (inFlight === 0 ? Promise.resolve() : new Promise<void>((resolve) => idleWaiters.push(resolve))),
+    pending: () => queue.pending(),
+    whenIdle: () => queue.whenIdle(),
     close() {
       closed = true;
-      abort.abort();
+      queue.close();
+      for (const poster of posters.values()) poster.close();
     },
   };
 }

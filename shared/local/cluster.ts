@@ -7,16 +7,19 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { V1Job, V1JobCondition } from '@kubernetes/client-node';
 import type { CloudEvent } from 'cloudevents';
-import { ConflictError, type Cluster, type JobLog, type ListOptions, type ListPage, type TaskEventInput } from '../cluster/cluster.js';
+import { ConflictError, type Cluster, type JobLog, type TaskEventInput } from '../cluster/cluster.js';
 import { NotFoundError, PermanentError } from '../errors.js';
 import { TASK_PLURAL, type Task, type TaskStatus } from '../task/model.js';
-import { startAgentProcess, type AgentExit, type AgentProcess } from './agent-process.js';
+import type { AgentExit } from './agent-process.js';
 import type { AgentResolver } from './agents.js';
 import { resourceEvent, type WatchEventKind } from './apiserver-events.js';
 import { resolveJobEnv } from './job-env.js';
 import { jsonEqual, mergePatch } from './merge-patch.js';
 import { OutputTail } from './output-tail.js';
+import { createPager } from './pages.js';
+import type { Leftover } from './leftovers.js';
 import { readSecret, type SecretValues } from './secrets.js';
+import { createSpawner, type SpawnedAgent, type Spawner } from './spawner.js';
 
 export interface LocalClusterOptions {
   /** Where ApiServerSource would send the watch events: the broker's ingress. */
@@ -38,6 +41,15 @@ export interface LocalClusterOptions {
   onAgentOutput?: (job: { namespace: string; name: string }, chunk: Buffer, stream: 'stdout' | 'stderr') => void;
   /** Called when a published watch event was refused (the broker is closed). */
   onPublishError?: (err: unknown, event: CloudEvent<unknown>) => void;
+  /** Starts agent processes; by default through an agent spawner process of the cluster's own. */
+  spawner?: Spawner;
+}
+
+/** What one Job's agent left running in sessions of their own (ended when it exited). */
+export interface JobLeftovers {
+  namespace: string;
+  name: string;
+  processes: Leftover[];
 }
 
 export interface RecordedTaskEvent extends TaskEventInput {
@@ -62,13 +74,15 @@ export interface LocalCluster extends Cluster {
   stopJobs(graceMs: number): Promise<void>;
   /** SIGKILL to every agent's process group, synchronously — for a process `exit` handler. */
   killJobsNow(): void;
+  /** Processes agents left running outside their process group, which were ended. */
+  leftovers(): JobLeftovers[];
 }
 
 interface JobRecord {
   job: V1Job;
   podName: string;
   tail: OutputTail;
-  process?: AgentProcess;
+  process?: SpawnedAgent;
   deadline?: NodeJS.Timeout;
   /** A terminal condition was written. */
   finished: boolean;
@@ -77,18 +91,6 @@ interface JobRecord {
 const JOB_PLURAL = 'jobs';
 
 const key = (namespace: string, name: string) => `${namespace}/${name}`;
-
-/** One page of objects ordered by namespace/name; the token is the last key handed out. */
-function pageOf<T extends { metadata?: { namespace?: string; name?: string } }>(objects: Iterable<T>, options: ListOptions = {}): ListPage<T> {
-  const keyOf = (o: T) => key(o.metadata?.namespace ?? '', o.metadata?.name ?? '');
-  const sorted = [...objects]
-    .filter((o) => options.namespace === undefined || o.metadata?.namespace === options.namespace)
-    .filter((o) => options.continueToken === undefined || keyOf(o) > options.continueToken)
-    .sort((a, b) => (keyOf(a) < keyOf(b) ? -1 : 1));
-  const limit = options.limit && options.limit > 0 ? options.limit : sorted.length;
-  const items = sorted.slice(0, limit).map((o) => structuredClone(o));
-  return sorted.length > limit ? { items, continueToken: keyOf(sorted[limit - 1]!) } : { items };
-}
 
 function podSuffix(): string {
   const alphabet = 'bcdfghjklmnpqrstvwxz2456789';
@@ -110,6 +112,11 @@ export function createLocalCluster(options: LocalClusterOptions): LocalCluster {
   const secrets = new Map<string, SecretValues>();
   const jobs = new Map<string, JobRecord>();
   const taskEvents: RecordedTaskEvent[] = [];
+  const leftovers: JobLeftovers[] = [];
+  const taskPages = createPager(tasks, (task: Task) => task);
+  const jobPages = createPager(jobs, (record: JobRecord) => record.job);
+  let unfinished = 0;
+  const spawner = options.spawner ?? createSpawner();
   let resourceVersion = 1;
 
   const nextVersion = () => String(++resourceVersion);
@@ -149,6 +156,7 @@ export function createLocalCluster(options: LocalClusterOptions): LocalCluster {
 
   function finish(record: JobRecord, succeeded: boolean, reason?: string, message?: string): void {
     if (record.deadline) clearTimeout(record.deadline);
+    if (!record.finished) unfinished--;
     record.finished = true;
     const status: NonNullable<V1Job['status']> = { ...(record.job.status ?? {}) };
     delete status.active;
@@ -183,7 +191,7 @@ export function createLocalCluster(options: LocalClusterOptions): LocalCluster {
     } catch (err) {
       return fail('CreateContainerConfigError', (err as Error).message);
     }
-    const agent = startAgentProcess({
+    const agent = spawner.start({
       command,
       env,
       cwd: options.cwd,
@@ -194,7 +202,8 @@ export function createLocalCluster(options: LocalClusterOptions): LocalCluster {
     });
     record.process = agent;
     let deadlineExceeded = false;
-    if (agent.pid !== undefined) {
+    void agent.started.then((pid) => {
+      if (pid === undefined || record.finished) return;
       updateJobStatus(record, { active: 1, ready: 1, startTime: now() });
       const deadline = job.spec?.activeDeadlineSeconds;
       if (deadline !== undefined) {
@@ -204,9 +213,10 @@ export function createLocalCluster(options: LocalClusterOptions): LocalCluster {
         }, deadline * 1000);
         record.deadline.unref();
       }
-    }
+    });
     void agent.exited.then((exit) => {
       record.process = undefined;
+      if (exit.leftovers?.length) leftovers.push({ namespace, name, processes: exit.leftovers });
       if (deadlineExceeded) return finish(record, false, 'DeadlineExceeded', 'Job was active longer than specified deadline');
       if (exit.startError) return fail('StartError', exitMessage(exit));
       if (exit.code === 0) return finish(record, true);
@@ -245,6 +255,7 @@ export function createLocalCluster(options: LocalClusterOptions): LocalCluster {
         },
       } as unknown as Task;
       tasks.set(key(namespace, name), task);
+      taskPages.added();
       taskChanged('add', task);
       return structuredClone(task);
     },
@@ -287,6 +298,8 @@ export function createLocalCluster(options: LocalClusterOptions): LocalCluster {
       stored.status = {};
       const record: JobRecord = { job: stored, podName: `${name}-${podSuffix()}`, tail: new OutputTail(maxLogBytes), finished: false };
       jobs.set(key(namespace, name), record);
+      jobPages.added();
+      unfinished++;
       jobChanged('add', record);
       // The pod starts after the create call has returned, as in a cluster.
       setImmediate(() => run(record));
@@ -294,11 +307,11 @@ export function createLocalCluster(options: LocalClusterOptions): LocalCluster {
     },
 
     async listTaskPage(options) {
-      return pageOf(tasks.values(), options);
+      return taskPages.page(options);
     },
 
     async listJobPage(options) {
-      return pageOf([...jobs.values()].map((r) => r.job), options);
+      return jobPages.page(options);
     },
 
     async getJob(namespace, name) {
@@ -317,7 +330,7 @@ export function createLocalCluster(options: LocalClusterOptions): LocalCluster {
     },
 
     // A Job counts from its creation (its agent starts a moment later) until its terminal status.
-    runningJobs: () => [...jobs.values()].filter((r) => !r.finished).length,
+    runningJobs: () => unfinished,
 
     async stopJobs(graceMs) {
       await Promise.all([...jobs.values()].map((r) => r.process?.stop(graceMs)));
@@ -326,5 +339,7 @@ export function createLocalCluster(options: LocalClusterOptions): LocalCluster {
     killJobsNow() {
       for (const record of jobs.values()) record.process?.killNow();
     },
+
+    leftovers: () => leftovers.map((l) => ({ ...l, processes: [...l.processes] })),
   };
 }

@@ -35,9 +35,18 @@ export interface Manifests {
   others: ManifestDoc[];
 }
 
-/** A file that cannot be read or parsed; the message says file:line:col. */
+/**
+ * A path that holds no manifests, or a file that cannot be read or parsed; the message says
+ * file:line:col. `reason` tells which, for what a command says next.
+ */
 export class ManifestError extends Error {
   override readonly name = 'ManifestError';
+  constructor(
+    message: string,
+    readonly reason: 'missing' | 'empty' | 'unreadable' | 'invalid' = 'invalid',
+  ) {
+    super(message);
+  }
 }
 
 const MANIFEST_EXTENSIONS = new Set(['.yaml', '.yml', '.json']);
@@ -50,7 +59,7 @@ export function manifestFiles(paths: readonly string[]): string[] {
     try {
       isDirectory = statSync(path).isDirectory();
     } catch {
-      throw new ManifestError(`${path}: no such file or directory`);
+      throw new ManifestError(`${path}: no such file or directory`, 'missing');
     }
     if (!isDirectory) {
       files.push(path);
@@ -61,7 +70,7 @@ export function manifestFiles(paths: readonly string[]): string[] {
       .sort()
       .map((entry) => join(path, entry))
       .filter((file) => statSync(file).isFile());
-    if (found.length === 0) throw new ManifestError(`${path}: the directory holds no .yaml, .yml or .json files`);
+    if (found.length === 0) throw new ManifestError(`${path}: the directory holds no .yaml, .yml or .json files`, 'empty');
     files.push(...found);
   }
   return files;
@@ -121,7 +130,7 @@ export function loadManifests(paths: readonly string[]): Manifests {
     try {
       text = readFileSync(file, 'utf8');
     } catch (err) {
-      throw new ManifestError(`${file}: cannot read: ${(err as Error).message}`);
+      throw new ManifestError(`${file}: cannot read: ${(err as Error).message}`, 'unreadable');
     }
     for (const doc of parseManifests(file, text)) {
       const apiVersion = doc.object.apiVersion;

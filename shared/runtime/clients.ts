@@ -37,18 +37,21 @@ function connected(redis: { once(event: 'ready' | 'error', listener: () => void)
 export async function createRuntime(config: RuntimeConfig, log: Logger, renderEntry: URL): Promise<Runtime> {
   // Through `default` (module.exports): a bundler's dynamic import of a CommonJS module
   // (npm run bundle) has no named exports.
-  const [{ default: ioredis }, { createRedisStore }, k8s, { createKubernetesCluster }] = await Promise.all([
+  const [{ default: ioredis }, { createRedisStore }, k8s, { createKubernetesCluster }, { checkKubeConfig }] = await Promise.all([
     import('ioredis'),
     import('../store/redis-store.js'),
     import('@kubernetes/client-node'),
     import('../cluster/kubernetes.js'),
+    import('../cluster/kube-config.js'),
   ]);
+  // A function that cannot reach any cluster never becomes ready (it stops here, saying why).
+  const kubeConfig = new k8s.KubeConfig();
+  kubeConfig.loadFromDefault();
+  checkKubeConfig(kubeConfig);
   // Fail commands fast while Redis is down (→ 503, the broker retries) instead of queueing them.
   const redis = new ioredis.Redis(config.redisUrl, { maxRetriesPerRequest: 1, enableOfflineQueue: false, lazyConnect: false });
   redis.on('error', (err: Error) => log.warn({ err: err.message }, 'redis connection error'));
   await connected(redis);
-  const kubeConfig = new k8s.KubeConfig();
-  kubeConfig.loadFromDefault();
   const deps: FlowDeps = {
     store: createRedisStore(redis),
     cluster: createKubernetesCluster(kubeConfig),

@@ -19,6 +19,7 @@ import { runBareServer } from '../../bench/bare-server.js';
 import { runColdStart, startOnce } from '../../bench/cold-start.js';
 import { runDag } from '../../bench/dag.js';
 import { runFanIn } from '../../bench/fan-in.js';
+import { runLocalFanIn } from '../../bench/local-fan-in.js';
 import { runRoundTrips } from '../../bench/round-trips.js';
 import { runRenderIsolation } from '../../bench/render-isolation.js';
 import { Redis } from 'ioredis';
@@ -79,6 +80,13 @@ describe('benchmarks at smoke size', () => {
     positive(result.eventsPerSecond, 'events/s');
     positive(result.nodeCpuMsPerTask, 'CPU per Task');
     assert.ok(result.deliveries >= 40 * 4, `at least intake, ready, Job add and completion per Task: ${result.deliveries}`);
+  });
+
+  test('the local fan-in runs dendrite run to the end: every Task succeeds, wall time and peak RSS are measured', async () => {
+    const result = await runLocalFanIn({ width: 5, timeoutMs: 60_000 });
+    assert.deepEqual([result.tasks, result.succeeded, result.deadLetters, result.exitCode], [6, 6, 0, 0]);
+    positive(result.wallMs, 'wall time');
+    positive(result.peakRssMiB, 'peak RSS');
   });
 
   test('the load comparison gets answers from both servers, without errors', async () => {

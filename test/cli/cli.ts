@@ -38,8 +38,8 @@ export function cliEnv(extra: Record<string, string> = {}): Record<string, strin
   return { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/root', NO_COLOR: '1', ...extra };
 }
 
-export function startCli(args: string[], env: Record<string, string> = cliEnv()): Running {
-  const child = spawn(process.execPath, [CLI, ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+export function startCli(args: string[], env: Record<string, string> = cliEnv(), cwd = ROOT): Running {
+  const child = spawn(process.execPath, [CLI, ...args], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
@@ -50,8 +50,8 @@ export function startCli(args: string[], env: Record<string, string> = cliEnv())
   return { child, result, output: () => stdout + stderr };
 }
 
-export function runCli(args: string[], env?: Record<string, string>): Promise<CliResult> {
-  const running = startCli(args, env);
+export function runCli(args: string[], env?: Record<string, string>, cwd?: string): Promise<CliResult> {
+  const running = startCli(args, env, cwd);
   const timer = setTimeout(() => running.child.kill('SIGKILL'), 60_000);
   return running.result.finally(() => clearTimeout(timer));
 }
@@ -152,6 +152,7 @@ export function captureContext(): { ctx: import('../../cli/context.js').CliConte
     cwd: ROOT,
     triggersFile: join(ROOT, 'knative/triggers.yaml'),
     crdFile: join(ROOT, 'crds/task.yaml'),
+    standInAgent: join(ROOT, 'examples/agents/stand-in-agent.mjs'),
     now: () => new Date(),
     renderLimits: DEFAULT_RENDER_LIMITS,
     createRenderer: () => isolatedRenderer(),

@@ -83,7 +83,7 @@ test('agents get PATH, HOME and their credential from the Secret — nothing els
   );
   assert.equal(result.code, 0, result.stderr);
   const [run] = recorded(record);
-  assert.deepEqual(Object.keys(run!.env).sort(), ['ANTHROPIC_API_KEY', 'AXON_MODEL', 'HOME', 'PATH']);
+  assert.deepEqual(Object.keys(run!.env).sort(), ['ANTHROPIC_API_KEY', 'AXON_MODEL', 'DENDRITE_AGENT_ID', 'HOME', 'PATH']);
   assert.equal(run!.env.ANTHROPIC_API_KEY, 'sk-test-secret', 'from the Secret manifest, not the shell');
   assert.equal(run!.env.AXON_MODEL, 'claude-opus');
   assert.ok(!result.stdout.includes('sk-test-secret') && !result.stderr.includes('sk-test-secret'), 'the secret is never printed');
@@ -125,14 +125,9 @@ test('a Task waiting for a Task that was not given is reported as stalled (exit 
   assert.match(result.stderr, /1 succeeded, 1 stalled/);
 });
 
-test('template and cycle problems fail the Tasks concerned with the engine\'s messages', async () => {
+test('a template problem at render time fails the Task concerned with the engine\'s message', async () => {
   const dir = writeFiles({
-    'tasks.yaml':
-      taskYaml('base', 'agent: outputs') +
-      taskYaml('bad-key', '{{ .Deps.base.Results.missing }}', { dependsOn: ['base'] }) +
-      taskYaml('loop-a', 'x', { dependsOn: ['loop-b'] }) +
-      taskYaml('loop-b', 'x', { dependsOn: ['loop-a'] }) +
-      SECRET,
+    'tasks.yaml': taskYaml('base', 'agent: outputs') + taskYaml('bad-key', '{{ .Deps.base.Results.missing }}', { dependsOn: ['base'] }) + SECRET,
   });
   const result = await runCli(['run', dir, '--agent', scripted('scripted'), '-o', 'json']);
   assert.equal(result.code, 1);
@@ -140,9 +135,18 @@ test('template and cycle problems fail the Tasks concerned with the engine\'s me
   assert.equal(byName.base!.phase, 'Succeeded');
   assert.equal(byName['bad-key']!.phase, 'Failed');
   assert.match(byName['bad-key']!.message!, /^prompt template\b.*missing/);
-  assert.equal(byName['loop-a']!.phase, 'Failed');
-  assert.equal(byName['loop-b']!.phase, 'Failed');
-  assert.ok([byName['loop-a']!.message, byName['loop-b']!.message].some((m) => /cycle/i.test(m!)));
+});
+
+test('a dependency cycle, which validate reports, is refused before anything runs (exit 2), as validate says it', async () => {
+  const dir = writeFiles({
+    'tasks.yaml': taskYaml('free', 'x') + taskYaml('loop-a', 'x', { dependsOn: ['loop-b'] }) + taskYaml('loop-b', 'x', { dependsOn: ['loop-a'] }) + SECRET,
+  });
+  const record = tempDir();
+  const result = await runCli(['run', dir, '--agent', scripted('success', record)]);
+  assert.equal(result.code, 2, result.stdout);
+  assert.match(result.stderr, /tasks\.yaml:\d+:\d+: loop-a: dependency cycle: loop-a → loop-b → loop-a/);
+  assert.match(result.stderr, /dendrite run: these Tasks depend on each other in a cycle, so none of them could ever start; nothing was run/);
+  assert.equal(recorded(record).length, 0, 'no agent ran');
 });
 
 test('--logs streams each agent\'s output, prefixed with its Task', async () => {
@@ -184,6 +188,18 @@ test('without --agent a missing agent CLI is a clear error before anything runs 
   assert.match(result.stderr, /--agent/);
 });
 
+test('the missing-agent hint works as given from any directory, not only the repository\'s', async () => {
+  const elsewhere = tempDir('dendrite-elsewhere-');
+  const refused = await runCli(['run', EXAMPLE], cliEnv({ PATH: tempDir() }), elsewhere);
+  const hint = /to try Dendrite without an agent: --agent "([^"]+)"/.exec(refused.stderr)?.[1];
+  assert.ok(hint, refused.stderr);
+  // The hint names `node`; here the test's own node runs it, as PATH would find one.
+  const command = hint.replace(/^node /, `${JSON.stringify(process.execPath)} `);
+  const result = await runCli(['run', EXAMPLE, '--agent', command], cliEnv(), elsewhere);
+  assert.equal(result.code, 0, result.stderr);
+  assert.match(result.stdout, /3 Tasks in [\d.]+s: 3 succeeded/);
+});
+
 test('bad input is refused before anything runs (exit 2)', async () => {
   const invalid = writeFiles({ 't.yaml': taskYaml('x', 'p', { type: 'cobol' }) });
   const cases: Array<[string[], RegExp]> = [
@@ -191,8 +207,10 @@ test('bad input is refused before anything runs (exit 2)', async () => {
     [['run', invalid, '--agent', 'true'], /spec\.type: must be one of .*kubectl apply would refuse/s],
     [['run', writeFiles({ 't.yaml': 'a: [1,\n' }), '--agent', 'true'], /t\.yaml:\d+:\d+: YAML/],
     [['run', writeFiles({ 't.yaml': SECRET }), '--agent', 'true'], /no Task manifests/],
-    [['run', writeFiles({ 't.yaml': taskYaml('twin', 'a') + taskYaml('twin', 'b') }), '--agent', 'true'], /Task default\/twin is given twice/],
+    [['run', writeFiles({ 't.yaml': taskYaml('twin', 'a') + taskYaml('twin', 'b') }), '--agent', 'true'], /t\.yaml:\d+:\d+: Task default\/twin is also defined at .*t\.yaml:\d+.*two manifests define the same Task: kubectl apply would apply the second over the first/s],
     [['run', EXAMPLE, '--agent', '"unterminated'], /unterminated double quote/],
+    [['run', writeFiles({ 't.yaml': taskYaml('a', 'p') + SECRET.replace('"stringData":{"ANTHROPIC_API_KEY":"sk-test-secret"}', '"stringData":{"ANTHROPIC_API_KEY":{"nested":1}}') }), '--agent', 'true'], /t\.yaml:\d+:\d+: Secret keys: stringData\.ANTHROPIC_API_KEY must be a string, got a map.*kubectl apply would refuse/s],
+    [['run', writeFiles({ 't.yaml': taskYaml('a', 'p') + SECRET.replace('"stringData":{"ANTHROPIC_API_KEY":"sk-test-secret"}', '"data":{"ANTHROPIC_API_KEY":"not base64!"}') }), '--agent', 'true'], /t\.yaml:\d+:\d+: Secret keys: data\.ANTHROPIC_API_KEY is not valid base64.*kubectl apply would refuse/s],
     [['run', EXAMPLE, '--output', 'yaml'], /Allowed choices are table, json/],
   ];
   for (const [args, message] of cases) {
@@ -216,4 +234,29 @@ test('the README example deps file renders the orchestrator prompt, as documente
   const result = await runCli(['render', 'examples/05-orchestrator/tasks.yaml', '--task', 'synthesize-design', '--deps', deps]);
   assert.equal(result.code, 0, result.stderr);
   assert.match(result.stdout, /Proposed endpoints:\n- GET \/projects - list projects\n\nSchema: Project\(id, name\) 1-n Task\(id, project_id\)\n/);
+});
+
+test('Ctrl-C also ends what an agent moved to a session of its own (setsid), and the summary says so', async () => {
+  const record = tempDir();
+  const dir = writeFiles({ 'tasks.yaml': taskYaml('daemonic', 'p') + SECRET });
+  const running = startCli(['run', dir, '--agent', scripted('session', record)]);
+  const file = await waitFor('the agent to start', () => readdirSync(record).find((f) => f.startsWith('session-')));
+  await waitFor('the table to show it running', () => /Running/.test(running.output()));
+  const { pid, child } = JSON.parse(readFileSync(join(record, file), 'utf8')) as { pid: number; child: number };
+  assert.ok(alive(child), 'the session child runs');
+  running.child.kill('SIGINT');
+  const result = await running.result;
+  assert.equal(result.code, 130, result.stderr);
+  await waitFor('the agent and its session child to be gone', () => !alive(pid) && !alive(child), 5000);
+  assert.match(result.stdout, new RegExp(`Ended 1 process that agents had left running in sessions of their own:\\n +daemonic: pid ${child} \\(`));
+});
+
+test('a Task whose name is not Latin-1 (任务) fails with the invalid-name message, like any invalid name', async () => {
+  const dir = writeFiles({ 'tasks.yaml': taskYaml('任务', 'p') + SECRET });
+  const result = await runCli(['run', dir, '--agent', scripted('success'), '-o', 'json']);
+  assert.equal(result.code, 1, result.stderr);
+  const [task] = parseJson(result);
+  assert.equal(task!.phase, 'Failed');
+  assert.match(task!.message!, /"任务" is not a valid Task name/);
+  assert.doesNotMatch(result.stderr, /ByteString|stalled/);
 });

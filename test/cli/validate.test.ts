@@ -119,3 +119,36 @@ test('several problems are all reported, in file order, and the schema and the r
   const positions = problems.map((l) => Number(/t\.yaml:(\d+):/.exec(l)![1]));
   assert.deepEqual(positions, [...positions].sort((x, y) => x - y));
 });
+
+const TASK = 'apiVersion: axon.io/v1alpha1\nkind: Task\nmetadata: {name: a}\nspec:\n  type: codex\n  prompt: p\n  credentials: {type: api-key, secretRef: {name: keys}}\n';
+
+test('a Secret the API server would refuse is an error at its key, and still counts as given', async () => {
+  for (const [data, at, message] of [
+    ['data:\n  OPENAI_API_KEY: "not base64!"\n', 't.yaml:13:19', /Secret keys: data\.OPENAI_API_KEY is not valid base64 \(use stringData for plain text\)/],
+    ['data:\n  OPENAI_API_KEY: c2stdGVzdA\n', 't.yaml:13:19', /data\.OPENAI_API_KEY is not valid base64/],
+    ['stringData:\n  OPENAI_API_KEY: {nested: 1}\n', 't.yaml:13:19', /Secret keys: stringData\.OPENAI_API_KEY must be a string, got a map/],
+    ['stringData:\n  OPENAI_API_KEY: 12345\n', 't.yaml:13:19', /stringData\.OPENAI_API_KEY must be a string, got a number \(quote it\)/],
+  ] as const) {
+    const { code, lines } = await validate({ 't.yaml': `${TASK}---\napiVersion: v1\nkind: Secret\nmetadata: {name: keys}\n${data}` });
+    assert.equal(code, 1, data);
+    assert.ok(lines.some((l) => l.includes(`/${at}: `) && message.test(l)), `${data}\n${lines.join('\n')}`);
+    assert.ok(!lines.some((l) => /is not among the given manifests/.test(l)), 'the Secret is there, and said to be');
+    assert.equal(lines.at(-1), '✗ 1 problem in 1 Task, 1 Secret');
+  }
+  const wrapped = await validate({ 't.yaml': `${TASK}---\napiVersion: v1\nkind: Secret\nmetadata: {name: keys}\ndata:\n  OPENAI_API_KEY: |\n    c2stdGVz\n    dA==\n` });
+  assert.equal(wrapped.code, 0, `line breaks in base64 are fine, as for the API server:\n${wrapped.lines.join('\n')}`);
+});
+
+test('an empty directory or a missing path is said to hold nothing, not to be unreadable', async () => {
+  const { ctx, captured } = captureContext();
+  const empty = writeFiles({ 'notes.txt': 'not a manifest' });
+  assert.equal(await validateCommand({ paths: [empty], namespace: 'default' }, ctx), 1);
+  assert.match(captured.stdout, /the directory holds no \.yaml, \.yml or \.json files\n✗ not valid: nothing to validate there/);
+  assert.doesNotMatch(captured.stdout, /cannot be read/);
+  captured.stdout = '';
+  assert.equal(await validateCommand({ paths: [join(empty, 'missing.yaml')], namespace: 'default' }, ctx), 1);
+  assert.match(captured.stdout, /no such file or directory\n✗ not valid: nothing to validate there/);
+  captured.stdout = '';
+  await validateCommand({ paths: [writeFiles({ 't.yaml': 'a: [1,\n' })], namespace: 'default' }, ctx);
+  assert.match(captured.stdout, /✗ not valid: the file cannot be read as manifests/);
+});

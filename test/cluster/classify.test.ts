@@ -46,8 +46,10 @@ const cases: Array<{ name: string; error: unknown; kind: Kind; message?: RegExp;
   { name: 'other FetchError', error: systemError('EWHATEVER'), kind: 'Transient', message: /connection to the API server failed/ },
   { name: 'abort (timeout)', error: Object.assign(new Error('The user aborted a request.'), { name: 'AbortError', type: 'aborted' }), kind: 'Transient', message: /no answer from the API server within 250 ms/ },
   { name: 'unparsable response', error: new SyntaxError('Unexpected token < in JSON'), kind: 'Transient', message: /unreadable response/ },
-  { name: 'a bug or misconfiguration', error: new Error('No active cluster!'), kind: 'Permanent', message: /unexpected client error: No active cluster!/ },
-  { name: 'a thrown non-Error', error: 'boom', kind: 'Permanent' },
+  // A failure before any answer is a fault of the client or its configuration, not of the event: retried.
+  { name: 'a misconfigured client', error: new Error('No active cluster!'), kind: 'Transient', message: /the Kubernetes client failed before the API server answered: No active cluster!/ },
+  { name: 'plain HTTP without skipTLSVerify', error: new Error('HTTP protocol is not allowed when skipTLSVerify is not set or false'), kind: 'Transient', message: /failed before the API server answered: HTTP protocol is not allowed/ },
+  { name: 'a thrown non-Error', error: 'boom', kind: 'Transient' },
 ];
 
 for (const c of cases) {

@@ -205,3 +205,38 @@ test('a closed broker refuses new events', async () => {
   broker.close();
   await assert.rejects(broker.publish(event('dev.example.in')), /closed/);
 });
+
+test('any width is delivered: at most `concurrency` deliveries per subscriber in flight, the rest queued, none lost', async () => {
+  let inFlight = 0;
+  let peak = 0;
+  const seen = new Set<string>();
+  const app = express();
+  app.post('/', express.text({ type: () => true }), (req, res) => {
+    inFlight++;
+    peak = Math.max(peak, inFlight);
+    seen.add(String(req.headers['ce-id']));
+    setTimeout(() => {
+      inFlight--;
+      // Every tenth is refused once: a delivery waiting out its backoff must not hold a slot.
+      const id = Number(req.headers['ce-id']);
+      res.status(id % 10 === 0 && !retried.has(id) ? (retried.add(id), 503) : 202).end();
+    }, 1);
+  });
+  const retried = new Set<number>();
+  const server = await listenLocal(app);
+  const width = 3000;
+  const broker = createLocalBroker({ triggers: oneRoute, subscribers: { sub: server.url }, log, retry: FAST, concurrency: 8 });
+  try {
+    for (let i = 0; i < width; i++) await broker.publish(event('dev.example.in', { id: String(i), subject: `/s/${i}` }));
+    assert.ok(broker.pending() > 8, 'queued, not all sent at once');
+    await broker.whenIdle();
+    assert.equal(broker.deadLetters.length, 0, broker.deadLetters[0]?.reason);
+    assert.equal(seen.size, width);
+    assert.equal(retried.size, width / 10);
+    assert.ok(peak <= 8, `peak concurrency ${peak}`);
+    assert.equal(broker.pending(), 0);
+  } finally {
+    broker.close();
+    await server.close();
+  }
+});

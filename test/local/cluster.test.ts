@@ -82,7 +82,7 @@ test('status patches merge like a merge patch, publish an update, and a no-op pu
   assert.equal(await cluster.getTask('default', 'nope'), null);
 });
 
-test('a Job runs its agent with the prompt last and only PATH, HOME and the Job env; events follow the Job', async () => {
+test('a Job runs its agent with the prompt last and only PATH, HOME, the Job env and its own id; events follow the Job', async () => {
   const record = mkdtempSync(join(tmpdir(), 'dendrite-record-'));
   const { cluster, events } = setup(agent('outputs', record));
   cluster.applySecret({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'keys' }, data: { ANTHROPIC_API_KEY: Buffer.from('sk-from-data').toString('base64') } });
@@ -93,7 +93,8 @@ test('a Job runs its agent with the prompt last and only PATH, HOME and the Job 
 
   const seen = JSON.parse(readFileSync(join(record, readdirSync(record)[0]!), 'utf8')) as { argv: string[]; env: Record<string, string> };
   assert.equal(seen.argv.at(-1), 'the prompt\nline two');
-  assert.deepEqual(Object.keys(seen.env).sort(), ['AXON_MODEL', 'ANTHROPIC_API_KEY', 'HOME', 'PATH'].sort());
+  assert.deepEqual(Object.keys(seen.env).sort(), ['AXON_MODEL', 'ANTHROPIC_API_KEY', 'DENDRITE_AGENT_ID', 'HOME', 'PATH'].sort());
+  assert.match(seen.env.DENDRITE_AGENT_ID!, /^[0-9a-f]{8}-\d+$/, 'the marker that finds what the agent leaves behind');
   assert.equal(seen.env.ANTHROPIC_API_KEY, 'sk-from-data');
   assert.equal(seen.env.AXON_MODEL, 'opus');
   assert.equal(seen.env.HOME, '/home/agent');
@@ -176,4 +177,56 @@ test('activeDeadlineSeconds ends a Job that runs too long (DeadlineExceeded)', a
   await cluster.createJob(jobFor(cluster, task, 'p', { podOverrides: { activeDeadlineSeconds: 1 } }));
   const done = await waitFor('the deadline', () => terminal(events));
   assert.equal((done.data as Record<string, any>).status.conditions[0].reason, 'DeadlineExceeded');
+});
+
+const aliveProcess = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+test('what an agent leaves running in a session of its own is ended when it exits, and reported', async () => {
+  const record = mkdtempSync(join(tmpdir(), 'dendrite-record-'));
+  const { cluster, events } = setup(agent('session', record));
+  cluster.applySecret({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'keys' }, stringData: { ANTHROPIC_API_KEY: 'k' } });
+  const task = cluster.applyTask(manifest('alpha'));
+  await cluster.createJob(jobFor(cluster, task, 'agent: session-exit'));
+  const done = await waitFor('the Job to finish', () => terminal(events));
+  assert.equal((done.data as V1Job).status?.succeeded, 1, 'the agent itself exited 0');
+  const file = readdirSync(record).find((f) => f.startsWith('session-'))!;
+  const { child } = JSON.parse(readFileSync(join(record, file), 'utf8')) as { child: number };
+  await waitFor('the session child to be gone', () => !aliveProcess(child));
+  const [left] = cluster.leftovers();
+  assert.equal(left?.name, 'alpha');
+  assert.deepEqual(left?.processes.map((p) => p.pid), [child]);
+  assert.match(left!.processes[0]!.command, /setInterval/);
+});
+
+test('stopping Jobs also ends what the agents moved to sessions of their own', async () => {
+  const record = mkdtempSync(join(tmpdir(), 'dendrite-record-'));
+  const { cluster } = setup(agent('session', record));
+  cluster.applySecret({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'keys' }, stringData: { ANTHROPIC_API_KEY: 'k' } });
+  const task = cluster.applyTask(manifest('alpha'));
+  await cluster.createJob(jobFor(cluster, task, 'p'));
+  const file = await waitFor('the agent to start', () => readdirSync(record).find((f) => f.startsWith('session-')));
+  const { pid, child } = JSON.parse(readFileSync(join(record, file), 'utf8')) as { pid: number; child: number };
+  assert.ok(aliveProcess(child));
+  await cluster.stopJobs(2000);
+  await waitFor('the agent and its session child to be gone', () => !aliveProcess(pid) && !aliveProcess(child));
+  assert.deepEqual(cluster.leftovers().flatMap((l) => l.processes.map((p) => p.pid)), [child]);
+});
+
+test('agents start from a spawner process of their own: the cluster process forks nothing per agent', async () => {
+  const record = mkdtempSync(join(tmpdir(), 'dendrite-record-'));
+  const { cluster, events } = setup(agent('outputs', record));
+  cluster.applySecret({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'keys' }, stringData: { ANTHROPIC_API_KEY: 'k' } });
+  for (const name of ['a', 'b', 'c']) await cluster.createJob(jobFor(cluster, cluster.applyTask(manifest(name)), 'p'));
+  await waitFor('three Jobs to finish', () => jobEvents(events).filter((e) => ((e.data as V1Job).status?.conditions ?? []).length > 0).length === 3);
+  const parents = readdirSync(record).map((f) => (JSON.parse(readFileSync(join(record, f), 'utf8')) as { ppid: number }).ppid);
+  assert.equal(parents.length, 3);
+  assert.equal(new Set(parents).size, 1, 'one spawner started them all');
+  assert.ok(!parents.includes(process.pid), 'not this process');
 });

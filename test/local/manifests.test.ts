@@ -39,8 +39,13 @@ test('Secrets decode base64 data, stringData wins, and bad data is named without
   assert.equal(secret.namespace, 'team');
   assert.deepEqual(Object.fromEntries(secret.values), { A: 'from-data', B: 'plain' });
   assert.throws(() => readSecret({ metadata: { name: 's' }, data: { K: 'not base64!' } }, 'default'), (err: Error) => {
-    assert.match(err.message, /data\.K is not base64/);
+    assert.match(err.message, /data\.K is not valid base64/);
     assert.ok(!err.message.includes('not base64!'), 'the value is not echoed');
     return true;
   });
+  // As the API server: padded base64 only (Go's decoder), every value a string.
+  assert.throws(() => readSecret({ metadata: { name: 's' }, data: { K: 'YWJj' + 'ZA' } }, 'default'), /data\.K is not valid base64/);
+  assert.throws(() => readSecret({ metadata: { name: 's' }, stringData: { K: { a: 1 } } }, 'default'), /Secret s: stringData\.K must be a string, got a map/);
+  assert.throws(() => readSecret({ metadata: { name: 's' }, data: { K: 42 } }, 'default'), /data\.K must be a string, got a number/);
+  assert.deepEqual(Object.fromEntries(readSecret({ metadata: { name: 's' }, stringData: { K: null } }, 'default').values), { K: '' });
 });

@@ -73,3 +73,21 @@ test('only what is not a CloudEvent is refused', async () => {
   const res = await request(app).post('/').set('content-type', 'application/json').send('{"not":"an event"}');
   assert.equal(res.status, 400);
 });
+
+test('whatever the data — text, bytes, none — a well-formed event is taken (202), logged and counted', async () => {
+  const { app, lines } = harness();
+  const headers = { 'ce-specversion': '1.0', 'ce-id': 'x1', 'ce-source': '/elsewhere', 'ce-type': 'com.example.text' };
+  const text = await request(app).post('/').set({ ...headers, 'content-type': 'text/plain' }).send('the broker gave up on this');
+  assert.equal(text.status, 202, text.text);
+  const png = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a]);
+  const bytes = await request(app).post('/').set({ ...headers, 'ce-id': 'x2', 'ce-knativeerrorcode': '500', 'content-type': 'image/png' }).send(png);
+  assert.equal(bytes.status, 202, bytes.text);
+  const empty = await request(app).post('/').set({ ...headers, 'ce-id': 'x3' });
+  assert.equal(empty.status, 202, empty.text);
+  const recorded = lines.filter((l) => l.ceId === 'x1' || l.ceId === 'x2' || l.ceId === 'x3');
+  assert.deepEqual(recorded.map((l) => [l.ceId, l.dataBytes]), [['x1', 26], ['x2', 6], ['x3', 0]]);
+  assert.equal(recorded[1]!.msg, 'event dead-lettered: the broker gave up delivering it');
+  const scraped = (await request(app).get('/metrics')).text;
+  assert.match(scraped, /^dendrite_audited_events_total\{type="com.example.text"\} 2$/m);
+  assert.match(scraped, /^dendrite_dead_letters_total\{type="com.example.text"\} 1$/m);
+});

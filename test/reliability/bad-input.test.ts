@@ -96,6 +96,33 @@ describe('bad input: events', () => {
     assert.equal(batch.status, 415);
   });
 
+  test('attributes CloudEvents 1.0 forbids → 400 naming them, in both modes; a missing time is not invented', async () => {
+    const envelope = (extra: Record<string, unknown>) => JSON.stringify({ specversion: '1.0', id: 'x', source: '/s', type: APISERVER_ADD, data: JSON.parse(okTask()), ...extra });
+    const structured = { 'content-type': 'application/cloudevents+json' };
+    const cases: Array<[Record<string, string>, string, RegExp]> = [
+      [structured, envelope({ time: 'lunchtime' }), /time "lunchtime" is not an RFC 3339 timestamp/],
+      [{ ...VALID_HEADERS, 'ce-time': '2018-04-05T18:31:00+25:00' }, okTask(), /ce-time "2018-04-05T18:31:00\+25:00" is not an RFC 3339 timestamp/],
+      [structured, envelope({ subject: '' }), /subject is empty/],
+      [{ ...VALID_HEADERS, 'ce-subject': '' }, okTask(), /ce-subject is empty/],
+      [structured, envelope({ datacontenttype: 'xyz' }), /datacontenttype "xyz" is not an RFC 2046 media type/],
+      [structured, envelope({ data_base64: 'eyJ9' }), /data and data_base64 are both present/],
+    ];
+    for (const [headers, body, message] of cases) {
+      const res = await post(headers, body);
+      assert.equal(res.status, 400, body);
+      assert.match(res.body.error, message);
+    }
+  });
+
+  test('content types with parameters, any case (charset=UTF-8) → the Task is taken, in both modes', async () => {
+    const ok = (name: string) => JSON.stringify({ ...task(name), metadata: { name, namespace: 'default', uid: `u-${name}` } });
+    const binary = await post({ ...VALID_HEADERS, 'ce-id': 'cs-1', 'content-type': 'application/json; charset=UTF-8' }, ok('charset-binary'));
+    assert.ok(binary.status >= 200 && binary.status < 300, `${binary.status} ${binary.text}`);
+    const envelope = { specversion: '1.0', id: 'cs-2', source: '/s', type: APISERVER_ADD, data: JSON.parse(ok('charset-structured')) };
+    const structured = await post({ 'content-type': 'application/cloudevents+json; charset=UTF-8' }, JSON.stringify(envelope));
+    assert.ok(structured.status >= 200 && structured.status < 300, `${structured.status} ${structured.text}`);
+  });
+
   test('a 10 MB body → 413, refused before it is read into memory; the app keeps serving', async () => {
     const server = await listening(h.app('task-intake'));
     try {
