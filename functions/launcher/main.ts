@@ -10,5 +10,6 @@ await startFunction('launcher', async () => {
     createApp(deps, {
       images: { ...DEFAULT_JOB_CONFIG.images, ...config.images },
       backoffLimit: config.backoffLimit ?? DEFAULT_JOB_CONFIG.backoffLimit,
+      gitImage: config.gitImage ?? DEFAULT_JOB_CONFIG.gitImage,
     });
 }, RENDER_PROCESS);

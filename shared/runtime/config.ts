@@ -24,6 +24,8 @@ export interface RuntimeConfig extends BaseConfig, RenderSettings {
   logTailBytes: number;
   /** Per-type agent images that override the defaults. */
   images: Partial<Record<AgentType, string>>;
+  /** The init containers' image (git, sh, base64), when it overrides Axon's. */
+  gitImage?: string;
   backoffLimit?: number;
 }
 
@@ -57,6 +59,9 @@ function required(env: Env, key: string, why: string): string {
 export function imageVariable(type: AgentType): string {
   return `DENDRITE_IMAGE_${type.toUpperCase().replace(/-/g, '_')}`;
 }
+
+/** The image of the init containers that clone a Workspace and write its files and plugins. */
+export const GIT_IMAGE_VARIABLE = 'DENDRITE_IMAGE_GIT';
 
 export function readBaseConfig(env: Env, functionName: string): BaseConfig {
   return { functionName, port: integer(env, 'PORT', 8080, 1), logLevel: env.LOG_LEVEL || 'info' };
@@ -98,6 +103,7 @@ export function readConfig(env: Env, functionName: string): RuntimeConfig {
     maxPromptBytes: integer(env, 'DENDRITE_MAX_PROMPT_BYTES', MAX_SINGLE_ARGUMENT_BYTES, 1),
     logTailBytes: integer(env, 'DENDRITE_LOG_TAIL_BYTES', 1024 * 1024, 1024),
     images,
+    gitImage: env[GIT_IMAGE_VARIABLE] || undefined,
     backoffLimit: env.DENDRITE_JOB_BACKOFF_LIMIT ? integer(env, 'DENDRITE_JOB_BACKOFF_LIMIT', 0, 0) : undefined,
   };
 }
