@@ -91,6 +91,15 @@ export class MemoryCluster implements Cluster {
     return { podName: `${jobName}-pod`, log: this.options.log(namespace, jobName) };
   }
 
+  /** The benchmarks' Tasks name no Workspace or AgentConfig. */
+  async getWorkspace(): Promise<null> {
+    return null;
+  }
+
+  async getAgentConfig(): Promise<null> {
+    return null;
+  }
+
   async recordTaskEvent(_task: { namespace: string; name: string; uid: string }, _event: TaskEventInput): Promise<void> {
     this.taskEvents++;
   }

@@ -6,6 +6,8 @@
  */
 import type { V1Job } from '@kubernetes/client-node';
 import { TransientError } from '../errors.js';
+import type { AgentConfig } from '../job/agent-config.js';
+import type { Workspace } from '../job/workspace.js';
 import type { Task, TaskStatus } from '../task/model.js';
 
 export interface TaskEventInput {
@@ -67,6 +69,10 @@ export interface Cluster {
    * (found by label `job-name=<jobName>`). NotFoundError when there is no pod.
    */
   readJobLog(namespace: string, jobName: string, container: string, tailBytes: number): Promise<JobLog>;
+  /** Read the Workspace a Task names; null when it does not exist. */
+  getWorkspace(namespace: string, name: string): Promise<Workspace | null>;
+  /** Read the AgentConfig a Task names; null when it does not exist. */
+  getAgentConfig(namespace: string, name: string): Promise<AgentConfig | null>;
   /** Record a Kubernetes Event whose involvedObject is the Task. */
   recordTaskEvent(task: { namespace: string; name: string; uid: string }, event: TaskEventInput): Promise<void>;
 }

@@ -9,6 +9,8 @@ import type { V1Job, V1JobCondition } from '@kubernetes/client-node';
 import type { CloudEvent } from 'cloudevents';
 import { ConflictError, type Cluster, type JobLog, type TaskEventInput } from '../cluster/cluster.js';
 import { NotFoundError, PermanentError } from '../errors.js';
+import { AGENT_CONFIG_PLURAL, type AgentConfig } from '../job/agent-config.js';
+import { WORKSPACE_PLURAL, type Workspace } from '../job/workspace.js';
 import { TASK_PLURAL, type Task, type TaskStatus } from '../task/model.js';
 import type { AgentExit } from './agent-process.js';
 import type { AgentResolver } from './agents.js';
@@ -64,6 +66,10 @@ export interface LocalCluster extends Cluster {
   applySecret(object: Record<string, unknown>): SecretValues;
   /** Creates a Task as the API server would (uid, timestamps; status dropped) and publishes `add`. */
   applyTask(object: Record<string, unknown>): Task;
+  /** Creates a Workspace (or replaces one of that name, as `kubectl apply` would) and publishes the change. */
+  applyWorkspace(object: Record<string, unknown>): Workspace;
+  /** Creates an AgentConfig (or replaces one of that name) and publishes the change. */
+  applyAgentConfig(object: Record<string, unknown>): AgentConfig;
   listTasks(): Task[];
   listJobs(): V1Job[];
   /** The Kubernetes Events recorded on Tasks, oldest first. */
@@ -110,6 +116,8 @@ export function createLocalCluster(options: LocalClusterOptions): LocalCluster {
   const maxLogBytes = options.maxLogBytes ?? 4 * 1024 * 1024;
   const tasks = new Map<string, Task>();
   const secrets = new Map<string, SecretValues>();
+  const workspaces = new Map<string, Workspace>();
+  const agentConfigs = new Map<string, AgentConfig>();
   const jobs = new Map<string, JobRecord>();
   const taskEvents: RecordedTaskEvent[] = [];
   const leftovers: JobLeftovers[] = [];
@@ -124,6 +132,29 @@ export function createLocalCluster(options: LocalClusterOptions): LocalCluster {
   function publish(kind: WatchEventKind, object: { apiVersion?: string; kind?: string; metadata?: object }, plural: string): void {
     const event = resourceEvent(kind, object as never, plural, apiServer);
     options.publish(event).catch((err: unknown) => options.onPublishError?.(err, event));
+  }
+
+  /** Stores an object a Task can name, as the API server would, and publishes its add (or update). */
+  function applyNamed<T extends { metadata: { name: string; namespace: string } }>(store: Map<string, T>, object: Record<string, unknown>, plural: string): T {
+    const meta = (object.metadata ?? {}) as Record<string, unknown>;
+    const name = String(meta.name ?? '');
+    const namespace = typeof meta.namespace === 'string' && meta.namespace ? meta.namespace : defaultNamespace;
+    if (!name) throw new PermanentError(`a ${String(object.kind)} needs metadata.name`);
+    const earlier = store.get(key(namespace, name)) as { metadata: Record<string, unknown> } | undefined;
+    const stored = {
+      ...structuredClone(object),
+      metadata: {
+        ...meta,
+        name,
+        namespace,
+        uid: earlier?.metadata.uid ?? randomUUID(),
+        creationTimestamp: earlier?.metadata.creationTimestamp ?? now().toISOString(),
+        resourceVersion: nextVersion(),
+      },
+    } as unknown as T;
+    store.set(key(namespace, name), stored);
+    publish(earlier ? 'update' : 'add', stored as never, plural);
+    return structuredClone(stored);
   }
 
   function taskChanged(kind: WatchEventKind, task: Task): void {
@@ -258,6 +289,19 @@ export function createLocalCluster(options: LocalClusterOptions): LocalCluster {
       taskPages.added();
       taskChanged('add', task);
       return structuredClone(task);
+    },
+
+    applyWorkspace: (object) => applyNamed(workspaces, object, WORKSPACE_PLURAL),
+    applyAgentConfig: (object) => applyNamed(agentConfigs, object, AGENT_CONFIG_PLURAL),
+
+    async getWorkspace(namespace, name) {
+      const found = workspaces.get(key(namespace, name));
+      return found ? structuredClone(found) : null;
+    },
+
+    async getAgentConfig(namespace, name) {
+      const found = agentConfigs.get(key(namespace, name));
+      return found ? structuredClone(found) : null;
     },
 
     listTasks: () => [...tasks.values()].map((t) => structuredClone(t)),
