@@ -32,6 +32,7 @@ const PHASES = ['Pending', 'Waiting', 'Running', 'Succeeded', 'Failed'] as const
 const DIALECTS: Record<string, TemplateDialect> = { nunjucks: 'nunjucks' };
 
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 const NAME_RULE =
   `use at most ${MAX_NAME_LENGTH} lowercase letters, digits and '-', starting and ending with a letter or digit`;
 
@@ -202,6 +203,9 @@ function checkRef(ref: unknown, at: string, errors: string[]): void {
   if (ref === undefined) return;
   if (!isObject(ref) || typeof ref.name !== 'string' || ref.name === '') {
     errors.push(`${at}: must be {name: <name>}, got ${show(ref)}`);
+  } else if (ref.name.length > 253 || !DNS_SUBDOMAIN.test(ref.name)) {
+    // No object can have such a name: the Task would wait for it forever.
+    errors.push(`${at}.name: ${show(ref.name)} cannot name an object — use lowercase letters, digits, '-' and '.'`);
   }
 }
 

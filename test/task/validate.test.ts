@@ -297,6 +297,14 @@ const invalid: Array<{ name: string; input: unknown; errors: string[] }> = [
     errors: ['spec.workspaceRef: must be {name: <name>}, got "ws"', 'spec.agentConfigRef: must be {name: <name>}, got {}'],
   },
   {
+    name: 'refs to names no object can have',
+    input: withChange((t) => Object.assign(t.spec, { workspaceRef: { name: '../ws' }, agentConfigRef: { name: 'My Config' } })),
+    errors: [
+      `spec.workspaceRef.name: "../ws" cannot name an object — use lowercase letters, digits, '-' and '.'`,
+      `spec.agentConfigRef.name: "My Config" cannot name an object — use lowercase letters, digits, '-' and '.'`,
+    ],
+  },
+  {
     name: 'a bad status',
     input: withChange((t) => (t.status = { phase: 'Done', jobName: 3, outputs: 'x', results: { a: 1 } })),
     errors: [
