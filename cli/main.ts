@@ -4,6 +4,7 @@
  * everything else gets what it needs through CliContext.
  */
 import { readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError, Option } from 'commander';
 import type { CliContext } from './context.js';
@@ -39,8 +40,9 @@ const context: CliContext = {
   home: process.env.HOME ?? '',
   redisUrl: process.env.REDIS_URL || undefined,
   cwd: process.cwd(),
+  tmpDir: tmpdir(),
   triggersFile: root('knative/triggers.yaml'),
-  crdFile: root('crds/task.yaml'),
+  crdFiles: { task: root('crds/task.yaml'), workspace: root('crds/workspace.yaml'), agentConfig: root('crds/agentconfig.yaml') },
   standInAgent: root('examples/agents/stand-in-agent.mjs'),
   now: () => new Date(),
   renderLimits: render.renderLimits,
@@ -76,15 +78,16 @@ const namespaceOption = () => new Option('-n, --namespace <name>', 'namespace of
 program
   .command('run')
   .description('run Tasks on this machine: the real functions, an in-process broker, each Job a child process')
-  .argument('<paths...>', 'Task and Secret manifests: files or directories')
+  .argument('<paths...>', 'Task, Workspace, AgentConfig and Secret manifests: files or directories')
   .option('--agent <command>', "command that runs every agent; the rendered prompt is appended as its last argument (default: each type's own CLI, e.g. claude)")
   .option('--redis <url>', 'coordinate through this Redis instead of memory (default: $REDIS_URL)')
   .option('--logs', "stream the agents' output above the table")
+  .option('--keep-workspaces', "keep each Task's clone (and the directory a Task without a Workspace ran in) after the run, and print where")
   .addOption(new Option('-o, --output <format>', 'table, or json: print the results as JSON on stdout at the end').choices(['table', 'json']).default('table'))
   .addOption(namespaceOption())
   .option('-v, --verbose', "show the functions' own log lines")
-  .action(async (paths: string[], opts: { agent?: string; redis?: string; logs?: boolean; output: 'table' | 'json'; namespace: string; verbose?: boolean }) => {
-    process.exitCode = await runCommand({ paths, ...opts, logs: Boolean(opts.logs), verbose: Boolean(opts.verbose) }, context, hooks);
+  .action(async (paths: string[], opts: { agent?: string; redis?: string; logs?: boolean; keepWorkspaces?: boolean; output: 'table' | 'json'; namespace: string; verbose?: boolean }) => {
+    process.exitCode = await runCommand({ paths, ...opts, logs: Boolean(opts.logs), keepWorkspaces: Boolean(opts.keepWorkspaces), verbose: Boolean(opts.verbose) }, context, hooks);
   });
 
 program

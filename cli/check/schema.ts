@@ -1,14 +1,19 @@
 /**
- * Checking a Task manifest as the API server would on `kubectl apply`: the CRD's own
- * openAPIV3Schema (read from crds/task.yaml, not restated) with unknown fields refused, as
- * kubectl's default strict field validation does.
+ * Checking a Task, Workspace or AgentConfig manifest as the API server would on `kubectl
+ * apply`: its CRD's own openAPIV3Schema (read from crds/, not restated) with unknown fields
+ * refused, as kubectl's default strict field validation does.
  */
 import { readFileSync } from 'node:fs';
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import { parse } from 'yaml';
 import { TASK_API_VERSION } from '../../shared/task/model.js';
 import type { ManifestDoc } from '../../shared/local/manifests.js';
+import type { CrdFiles } from '../context.js';
 import { problemAt, type Problem } from './problem.js';
+
+/** The kinds whose manifests are checked against a CRD of this installation. */
+export type CheckedKind = 'Task' | 'Workspace' | 'AgentConfig';
+export type Schemas = Record<CheckedKind, ValidateFunction>;
 
 type Json = Record<string, unknown>;
 
@@ -29,7 +34,7 @@ function refuseUnknownFields(schema: unknown): unknown {
   return out;
 }
 
-export function loadTaskSchema(crdFile: string): ValidateFunction {
+export function loadCrdSchema(crdFile: string): ValidateFunction {
   const crd = parse(readFileSync(crdFile, 'utf8')) as Json;
   const versions = ((crd.spec as Json | undefined)?.versions ?? []) as Json[];
   const version = versions.find((v) => v.name === TASK_API_VERSION.split('/')[1]);
@@ -43,6 +48,10 @@ export function loadTaskSchema(crdFile: string): ValidateFunction {
   return ajv.compile(refuseUnknownFields(schema) as Json);
 }
 
+export function loadSchemas(files: CrdFiles): Schemas {
+  return { Task: loadCrdSchema(files.task), Workspace: loadCrdSchema(files.workspace), AgentConfig: loadCrdSchema(files.agentConfig) };
+}
+
 function pathOf(instancePath: string): string[] {
   return instancePath
     .split('/')
@@ -54,12 +63,12 @@ export function dotted(path: ReadonlyArray<string | number>): string {
   return path.reduce<string>((text, part) => (typeof part === 'number' || /^\d+$/.test(String(part)) ? `${text}[${part}]` : text ? `${text}.${part}` : String(part)), '');
 }
 
-function describe(error: ErrorObject): { path: (string | number)[]; message: string } {
+function describe(error: ErrorObject, kind: CheckedKind): { path: (string | number)[]; message: string } {
   const path: (string | number)[] = pathOf(error.instancePath).map((p) => (/^\d+$/.test(p) ? Number(p) : p));
   const params = error.params as Record<string, unknown>;
   switch (error.keyword) {
     case 'required':
-      return { path, message: `${dotted(path) || 'the Task'}: missing required field "${String(params.missingProperty)}"` };
+      return { path, message: `${dotted(path) || `the ${kind}`}: missing required field "${String(params.missingProperty)}"` };
     case 'additionalProperties': {
       const field = String(params.additionalProperty);
       return { path: [...path, field], message: `${dotted([...path, field])}: unknown field (check its spelling and indentation)` };
@@ -67,21 +76,22 @@ function describe(error: ErrorObject): { path: (string | number)[]; message: str
     case 'enum':
       return { path, message: `${dotted(path)}: must be one of ${(params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}` };
     default:
-      return { path, message: `${dotted(path) || 'the Task'}: ${error.message ?? 'is invalid'}` };
+      return { path, message: `${dotted(path) || `the ${kind}`}: ${error.message ?? 'is invalid'}` };
   }
 }
 
-/** Problems the API server would refuse the Task for; empty when it would accept it. */
-export function schemaProblems(validate: ValidateFunction, doc: ManifestDoc, label: string): Problem[] {
+/** Problems the API server would refuse the manifest for; empty when it would accept it. */
+export function schemaProblems(validate: ValidateFunction, doc: ManifestDoc, label: string, kind: CheckedKind = 'Task'): Problem[] {
   const problems: Problem[] = [];
+  // Every kind Dendrite installs is served at the Task's group and version.
   if (doc.object.apiVersion !== TASK_API_VERSION) {
     problems.push(
-      problemAt(doc, ['apiVersion'], label, `apiVersion: the Task CRD serves ${TASK_API_VERSION}, not ${JSON.stringify(doc.object.apiVersion)}`),
+      problemAt(doc, ['apiVersion'], label, `apiVersion: the ${kind} CRD serves ${TASK_API_VERSION}, not ${JSON.stringify(doc.object.apiVersion)}`),
     );
   }
   if (!validate(doc.object)) {
     for (const error of validate.errors ?? []) {
-      const { path, message } = describe(error);
+      const { path, message } = describe(error, kind);
       problems.push(problemAt(doc, path, label, message));
     }
   }

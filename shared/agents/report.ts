@@ -2,7 +2,8 @@
  * Everything a finished agent's log says, in one place: its answer (Response), usage and
  * failure from its own format, and the output block — printed on lines of the log (a plain
  * command, or the agent image's capture step) and/or inside the answer itself (an agent asked
- * to print the markers prints them into its reply, which its format wraps in JSON).
+ * to print the markers prints them into its reply, which its format wraps in JSON). The
+ * capture step's block (branch, pull requests) is merged after the agent's, never in its place.
  */
 import { aroundLastBlock, parseOutputs, resultsOf, type ParsedOutputs } from '../outputs/parse.js';
 import type { AgentType } from '../task/model.js';
@@ -33,7 +34,7 @@ export interface AgentReport {
   failure: string | null;
 }
 
-/** Outputs of the agent's own block, then those of the block on the log's lines; results merged, the latter winning. */
+/** Outputs of the first block, then those of the second; results merged, the latter winning. */
 function merge(first: ParsedOutputs | null, second: ParsedOutputs | null): ParsedOutputs | null {
   if (!first || !second) return first ?? second;
   const outputs = [...first.outputs, ...second.outputs];
@@ -66,10 +67,28 @@ export function capResponse(response: string, max = MAX_RESPONSE_BYTES): string 
   return `[… the first ${bytes - Buffer.byteLength(kept)} bytes of the response were cut …]\n${kept}`;
 }
 
+/** Lines only a capture step prints (the agent image's capture-outputs.sh): the branch left checked out, its pull requests. */
+const CAPTURE_LINE = /^(branch|pr): \S/;
+
+/**
+ * The capture step's block, printed last after the agent exits, split from the log before it.
+ * Without this, an agent that prints its own block on log lines (a plain command) would lose
+ * it to the capture's: the last block wins.
+ */
+function splitCapture(log: string): { agentLog: string; capture: ParsedOutputs } | null {
+  const last = parseOutputs(log);
+  if (!last || last.outputs.length === 0 || !last.outputs.every((line) => CAPTURE_LINE.test(line))) return null;
+  const around = aroundLastBlock(log);
+  if (!around || around.after.trim() !== '') return null;
+  return { agentLog: around.before, capture: last };
+}
+
 export function readAgentLog(type: AgentType | undefined, log: string): AgentReport {
-  const answer = type ? AGENT_FORMATS[type].read(log) : null;
-  const response = answer ? answer.response : plainResponse(log);
-  let parsed = merge(answer ? parseOutputs(response) : null, parseOutputs(log));
+  const split = splitCapture(log);
+  const agentLog = split ? split.agentLog : log;
+  const answer = type ? AGENT_FORMATS[type].read(agentLog) : null;
+  const response = answer ? answer.response : plainResponse(agentLog);
+  let parsed = merge(merge(answer ? parseOutputs(response) : null, parseOutputs(agentLog)), split?.capture ?? null);
   let decoded: string | undefined;
   if (parsed) ({ parsed, response: decoded } = kelosResponse(parsed));
   return {

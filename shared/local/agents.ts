@@ -5,7 +5,7 @@
  * prompt is the last argument.
  */
 import { accessSync, constants, statSync } from 'node:fs';
-import { delimiter, join } from 'node:path';
+import { delimiter, isAbsolute, join, resolve } from 'node:path';
 import type { AgentType } from '../task/model.js';
 import { splitCommandLine } from './command-line.js';
 
@@ -45,6 +45,17 @@ export function findOnPath(program: string, pathList: string): string | null {
   return null;
 }
 
+/** A relative path to an existing file, made absolute against `cwd`; any other word as it is. */
+function anchored(word: string, cwd: string): string {
+  if (isAbsolute(word) || !word.includes('/')) return word;
+  const path = resolve(cwd, word);
+  try {
+    return statSync(path).isFile() ? path : word;
+  } catch {
+    return word;
+  }
+}
+
 /** A word quoted for a shell only when it needs it (inside the hint's double quotes: single quotes). */
 function shellWord(word: string): string {
   return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
@@ -53,6 +64,11 @@ function shellWord(word: string): string {
 export interface AgentResolverOptions {
   agent?: string;
   pathList: string;
+  /**
+   * Where `--agent` was given: agents run in a directory of their own, so a word of it that
+   * is a relative path to a file here (`node examples/agents/stand-in-agent.mjs`) is made absolute.
+   */
+  cwd?: string;
   /** The stand-in agent of this installation (absolute), offered when an agent CLI is missing. */
   standInAgent?: string;
 }
@@ -63,7 +79,7 @@ export interface AgentResolverOptions {
  */
 export function createAgentResolver(options: AgentResolverOptions): AgentResolver {
   if (options.agent !== undefined) {
-    const command = splitCommandLine(options.agent);
+    const command = splitCommandLine(options.agent).map((word) => (options.cwd ? anchored(word, options.cwd) : word));
     if (command.length === 0) throw new AgentNotFoundError('--agent is empty: give the command that runs the agent');
     return () => [...command];
   }

@@ -5,17 +5,22 @@
  * receive exactly the events they receive in a cluster.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
+import { join } from 'node:path';
 import type { V1Job, V1JobCondition } from '@kubernetes/client-node';
 import type { CloudEvent } from 'cloudevents';
 import { ConflictError, type Cluster, type JobLog, type TaskEventInput } from '../cluster/cluster.js';
 import { NotFoundError, PermanentError } from '../errors.js';
 import { AGENT_CONFIG_PLURAL, type AgentConfig } from '../job/agent-config.js';
+import { TASK_LABEL } from '../job/build.js';
+import type { JobInputs } from '../job/inputs.js';
 import { WORKSPACE_PLURAL, type Workspace } from '../job/workspace.js';
 import { TASK_PLURAL, type Task, type TaskStatus } from '../task/model.js';
 import type { AgentExit } from './agent-process.js';
 import type { AgentResolver } from './agents.js';
 import { resourceEvent, type WatchEventKind } from './apiserver-events.js';
 import { resolveJobEnv } from './job-env.js';
+import { captureOutputs } from './pod/capture.js';
+import { PodError, preparePod, type PreparedPod } from './pod/pod.js';
 import { jsonEqual, mergePatch } from './merge-patch.js';
 import { OutputTail } from './output-tail.js';
 import { createPager } from './pages.js';
@@ -30,8 +35,13 @@ export interface LocalClusterOptions {
   agent: AgentResolver;
   /** The only variables agents get besides the Job's own: PATH and HOME. */
   baseEnv: Readonly<Record<string, string>>;
-  /** Where agents run (their workspace). */
-  cwd: string;
+  /**
+   * Where each Job's pod gets a directory of its own (`<podRoot>/<namespace>/<name>`): its
+   * volumes, the Workspace's clone, and the empty directory an agent without one runs in.
+   */
+  podRoot: string;
+  /** Where a Workspace's relative repository path is resolved (the directory `dendrite run` started in). */
+  sourceDir: string;
   /** CloudEvent `source` of the watch events (ApiServerSource uses the API server URL). */
   apiServer?: string;
   defaultNamespace?: string;
@@ -82,6 +92,8 @@ export interface LocalCluster extends Cluster {
   killJobsNow(): void;
   /** Processes agents left running outside their process group, which were ended. */
   leftovers(): JobLeftovers[];
+  /** Where each Job's agent ran (its clone, or its own empty directory). */
+  podDirectories(): PodDirectory[];
 }
 
 interface JobRecord {
@@ -92,6 +104,20 @@ interface JobRecord {
   deadline?: NodeJS.Timeout;
   /** A terminal condition was written. */
   finished: boolean;
+  /** Stops the pod's init containers (a clone in progress). */
+  preparing?: AbortController;
+  /** Told to stop (Ctrl-C): no capture step, and a failed preparation says so. */
+  stopped?: boolean;
+  deadlineExceeded?: boolean;
+  /** Where its agent ran. */
+  workingDir?: string;
+}
+
+/** A Job's pod directory, and where its agent worked. */
+export interface PodDirectory {
+  namespace: string;
+  name: string;
+  workingDir: string;
 }
 
 const JOB_PLURAL = 'jobs';
@@ -203,7 +229,24 @@ export function createLocalCluster(options: LocalClusterOptions): LocalCluster {
     updateJobStatus(record, status);
   }
 
-  /** Starts the agent; the Job was created and its `add` event published already. */
+  /** The Workspace and AgentConfig the Job's Task names, as they are now (the Job was built from them). */
+  function inputsOf(job: V1Job): JobInputs {
+    const task = tasks.get(key(job.metadata!.namespace!, job.metadata!.labels?.[TASK_LABEL] ?? ''));
+    const namespace = job.metadata!.namespace!;
+    const workspace = task?.spec.workspaceRef && workspaces.get(key(namespace, task.spec.workspaceRef.name));
+    const agentConfig = task?.spec.agentConfigRef && agentConfigs.get(key(namespace, task.spec.agentConfigRef.name));
+    return { ...(workspace ? { workspace: structuredClone(workspace) } : {}), ...(agentConfig ? { agentConfig: structuredClone(agentConfig) } : {}) };
+  }
+
+  /** The pod's containers' environments, Secrets resolved; throws JobEnvError (the pod cannot start). */
+  function environments(job: V1Job): Map<string, Record<string, string>> {
+    const spec = job.spec!.template.spec!;
+    const namespace = job.metadata!.namespace!;
+    const lookup = (ns: string, secret: string) => secrets.get(key(ns, secret));
+    return new Map([...(spec.initContainers ?? []), ...spec.containers].map((c) => [c.name, resolveJobEnv(c.env, namespace, lookup, options.baseEnv)]));
+  }
+
+  /** Runs the Job's pod: init containers (a clone, files, plugins), then the agent; the Job was created and its `add` event published already. */
   function run(record: JobRecord): void {
     const job = record.job;
     const namespace = job.metadata!.namespace!;
@@ -214,42 +257,78 @@ export function createLocalCluster(options: LocalClusterOptions): LocalCluster {
       finish(record, false, reason, message);
     };
     if (!container) return fail('StartError', 'the Job has no container');
-    let env: Record<string, string>;
+    let envs: Map<string, Record<string, string>>;
     let command: string[];
     try {
-      env = resolveJobEnv(container.env, namespace, (ns, secret) => secrets.get(key(ns, secret)), options.baseEnv);
+      envs = environments(job);
       command = [...options.agent(container.name as never), ...(container.args ?? [])];
     } catch (err) {
       return fail('CreateContainerConfigError', (err as Error).message);
     }
-    const agent = spawner.start({
-      command,
-      env,
-      cwd: options.cwd,
-      onOutput: (chunk, stream) => {
-        record.tail.append(chunk);
-        options.onAgentOutput?.({ namespace, name }, chunk, stream);
+    const initContainers = job.spec?.template.spec?.initContainers ?? [];
+    // With init containers the pod is active while they run; otherwise from the agent's start.
+    if (initContainers.length > 0) markActive(record, job);
+    record.preparing = new AbortController();
+    const prepared = preparePod({ job, dir: join(options.podRoot, namespace, name), inputs: inputsOf(job), envs, sourceDir: options.sourceDir, signal: record.preparing.signal });
+    prepared.then(
+      (pod) => {
+        record.preparing = undefined;
+        if (record.finished) return;
+        record.workingDir = pod.cwd;
+        startAgent(record, pod, command);
       },
-    });
+      (err: unknown) => {
+        record.preparing = undefined;
+        if (record.finished) return;
+        if (record.stopped) return fail('BackoffLimitExceeded', 'the pod was stopped while its init containers ran');
+        fail('BackoffLimitExceeded', err instanceof PodError ? err.message : `the pod could not be prepared: ${(err as Error).message}`);
+      },
+    );
+  }
+
+  function markActive(record: JobRecord, job: V1Job): void {
+    if (record.job.status?.active) return;
+    updateJobStatus(record, { active: 1, ready: 1, startTime: now() });
+    const deadline = job.spec?.activeDeadlineSeconds;
+    if (deadline !== undefined) {
+      record.deadline = setTimeout(() => {
+        record.deadlineExceeded = true;
+        record.preparing?.abort();
+        void record.process?.stop(5000);
+      }, deadline * 1000);
+      record.deadline.unref();
+    }
+  }
+
+  function startAgent(record: JobRecord, pod: PreparedPod, command: string[]): void {
+    const job = record.job;
+    const namespace = job.metadata!.namespace!;
+    const name = job.metadata!.name!;
+    const fail = (reason: string, message: string) => {
+      record.tail.append(Buffer.from(`dendrite: ${message}\n`));
+      finish(record, false, reason, message);
+    };
+    const output = (chunk: Buffer, stream: 'stdout' | 'stderr') => {
+      record.tail.append(chunk);
+      options.onAgentOutput?.({ namespace, name }, chunk, stream);
+    };
+    const agent = spawner.start({ command, env: pod.env, cwd: pod.cwd, onOutput: output });
     record.process = agent;
-    let deadlineExceeded = false;
     void agent.started.then((pid) => {
       if (pid === undefined || record.finished) return;
-      updateJobStatus(record, { active: 1, ready: 1, startTime: now() });
-      const deadline = job.spec?.activeDeadlineSeconds;
-      if (deadline !== undefined) {
-        record.deadline = setTimeout(() => {
-          deadlineExceeded = true;
-          void agent.stop(5000);
-        }, deadline * 1000);
-        record.deadline.unref();
-      }
+      markActive(record, job);
     });
-    void agent.exited.then((exit) => {
+    void agent.exited.then(async (exit) => {
       record.process = undefined;
       if (exit.leftovers?.length) leftovers.push({ namespace, name, processes: exit.leftovers });
-      if (deadlineExceeded) return finish(record, false, 'DeadlineExceeded', 'Job was active longer than specified deadline');
+      if (record.deadlineExceeded) return finish(record, false, 'DeadlineExceeded', 'Job was active longer than specified deadline');
       if (exit.startError) return fail('StartError', exitMessage(exit));
+      // As the agent image's entrypoint does: the capture step runs after the agent, whatever its exit.
+      if (pod.repo && !record.stopped) {
+        const block = await captureOutputs(pod.repo, pod.env).catch(() => '');
+        if (block) output(Buffer.from(block), 'stdout');
+      }
+      if (record.finished) return;
       if (exit.code === 0) return finish(record, true);
       // In a cluster the pod fails and, with backoffLimit 0, the Job fails with this reason.
       finish(record, false, 'BackoffLimitExceeded', exitMessage(exit));
@@ -377,13 +456,27 @@ export function createLocalCluster(options: LocalClusterOptions): LocalCluster {
     runningJobs: () => unfinished,
 
     async stopJobs(graceMs) {
-      await Promise.all([...jobs.values()].map((r) => r.process?.stop(graceMs)));
+      await Promise.all(
+        [...jobs.values()].map((r) => {
+          r.stopped = true;
+          r.preparing?.abort();
+          return r.process?.stop(graceMs);
+        }),
+      );
     },
 
     killJobsNow() {
-      for (const record of jobs.values()) record.process?.killNow();
+      for (const record of jobs.values()) {
+        record.preparing?.abort();
+        record.process?.killNow();
+      }
     },
 
     leftovers: () => leftovers.map((l) => ({ ...l, processes: [...l.processes] })),
+
+    podDirectories: () =>
+      [...jobs.values()]
+        .filter((r) => r.workingDir)
+        .map((r) => ({ namespace: r.job.metadata!.namespace!, name: r.job.metadata!.name!, workingDir: r.workingDir! })),
   };
 }

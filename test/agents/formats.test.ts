@@ -84,6 +84,19 @@ describe('agent output formats', () => {
     assert.deepEqual(report.results, { style: 'from-capture', branch: 'feature/x' });
   });
 
+  it('a plain agent\'s own block on the log\'s lines is kept when the capture step prints its block after it', () => {
+    const agent = 'Done.\n---AXON_OUTPUTS_START---\nschema: Project(id)\nbranch: agent-said\n---AXON_OUTPUTS_END---\n';
+    const capture = '---AXON_OUTPUTS_START---\nbranch: feature/x\npr: https://github.com/o/r/pull/7\n---AXON_OUTPUTS_END---\n';
+    const report = readAgentLog(undefined, agent + capture);
+    assert.deepEqual(report.outputs, ['schema: Project(id)', 'branch: agent-said', 'branch: feature/x', 'pr: https://github.com/o/r/pull/7']);
+    assert.deepEqual(report.results, { schema: 'Project(id)', branch: 'feature/x', pr: 'https://github.com/o/r/pull/7' }, 'the capture, printed last, wins a shared key');
+    assert.equal(report.response, 'Done.', 'neither block is part of the answer');
+    // A capture block alone, and a last block that is not a capture's: as before, the last block.
+    assert.deepEqual(readAgentLog(undefined, `text\n${capture}`).outputs, ['branch: feature/x', 'pr: https://github.com/o/r/pull/7']);
+    const notCapture = '---AXON_OUTPUTS_START---\nfinal: yes\n---AXON_OUTPUTS_END---\n';
+    assert.deepEqual(readAgentLog(undefined, agent + notCapture).outputs, ['final: yes']);
+  });
+
   it('a Kelos base64 `response:` line becomes the Response and leaves the outputs', () => {
     const encoded = Buffer.from('The answer, with "quotes" and ✓ unicode.\nSecond line.').toString('base64');
     const report = readAgentLog(undefined, `---KELOS_OUTPUTS_START---\nbranch: x\nresponse: ${encoded}\n---KELOS_OUTPUTS_END---\n`);
