@@ -8,8 +8,10 @@ import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError, Option } from 'commander';
 import type { CliContext } from './context.js';
-import { ConfigError, readRenderSettings, type RenderSettings } from '../shared/runtime/config.js';
+import { ConfigError, jobConfigOf, readJobSettings, readRenderSettings, type RenderSettings } from '../shared/runtime/config.js';
+import type { JobConfig } from '../shared/job/build.js';
 import { createIsolatedRenderer } from '../shared/template/isolated/host.js';
+import { jobCommand } from './job.js';
 import { renderCommand } from './render.js';
 import { runCommand, type RunHooks } from './run.js';
 import { validateCommand } from './validate.js';
@@ -23,8 +25,11 @@ function colourFor(stream: NodeJS.WriteStream): boolean {
 }
 
 let render: RenderSettings;
+let jobConfig: JobConfig;
 try {
   render = readRenderSettings(process.env);
+  // The launcher's own settings (DENDRITE_IMAGE_*, DENDRITE_JOB_BACKOFF_LIMIT), for `dendrite job`.
+  jobConfig = jobConfigOf(readJobSettings(process.env));
 } catch (err) {
   if (!(err instanceof ConfigError)) throw err;
   process.stderr.write(`dendrite: ${err.message}\n`);
@@ -102,8 +107,19 @@ program
   });
 
 program
+  .command('job')
+  .description('print the Job(s) Dendrite would create for Tasks, as YAML (like kubectl create --dry-run=client -o yaml)')
+  .argument('<paths...>', 'Task manifests, with the Workspaces and AgentConfigs they name: files or directories')
+  .option('--task <name>', 'only this Task')
+  .option('--deps <file>', "YAML/JSON: each dependency name → its output lines, or {outputs, results}, to render the prompt")
+  .addOption(namespaceOption())
+  .action(async (paths: string[], opts: { task?: string; deps?: string; namespace: string }) => {
+    process.exitCode = await jobCommand({ paths, ...opts }, context, jobConfig);
+  });
+
+program
   .command('validate')
-  .description('check manifests before kubectl apply: CRD schema, Task rules, unknown dependencies, cycles, template syntax')
+  .description('check manifests before kubectl apply: CRD schemas, Task rules, unknown dependencies and references, cycles, template syntax, kinds Dendrite does not act on')
   .argument('<paths...>', 'manifests: files or directories')
   .addOption(namespaceOption())
   .action(async (paths: string[], opts: { namespace: string }) => {

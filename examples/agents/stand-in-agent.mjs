@@ -13,7 +13,13 @@
 // "(projects, tasks, comments, users)", become REST endpoints when the prompt asks for
 // endpoints, a `schema:` line when the prompt asks for one, and otherwise it summarises the
 // list items and the `Schema:` line its prompt received from its dependencies.
+// Run in a clone (a Task with a Workspace), it also checks out the branch its prompt names
+// ("a branch named research/x"), as a real agent leaves its work, so that the capture step
+// reports `branch: research/x` to the Tasks that depend on it.
 // To use a real agent instead, drop `--agent` (the type's own CLI runs) or pass your own.
+
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 
 const prompt = process.argv.at(-1) ?? '';
 const delayMs = 400 + Math.floor(Math.random() * 800);
@@ -56,6 +62,16 @@ let outputs;
 if (/endpoint/i.test(prompt) && !/Schema:/.test(prompt)) outputs = endpoints(nouns);
 else if (/schema: /i.test(prompt) && !/Schema:\s*\S/.test(prompt)) outputs = [schema(nouns)];
 else outputs = summary(prompt);
+
+const branch = /\bbranch\s+(?:named|called)\s+`?([\w./-]*\w)`?/i.exec(prompt)?.[1];
+// Only in a clone of its own (.git right here), never in a repository further up.
+if (branch && existsSync('.git')) {
+  try {
+    execFileSync('git', ['checkout', '-q', '-b', branch], { stdio: 'ignore' });
+  } catch {
+    // not in a clone, or the branch exists: nothing to show
+  }
+}
 
 const firstLine = prompt.split('\n').find((line) => line.trim() !== '') ?? '(empty prompt)';
 setTimeout(() => {

@@ -71,6 +71,8 @@ export interface Recorded {
   behaviour: string;
   argv: string[];
   env: Record<string, string>;
+  /** Where the agent ran. */
+  cwd: string;
 }
 
 /** What each scripted agent run wrote into its record dir. */
