@@ -4,7 +4,7 @@
  * name no given Task, cycles, prompt template syntax, the Workspaces and AgentConfigs
  * (inputs.ts) and the Tasks' references to them, and kinds Dendrite does not act on.
  */
-import type { Manifests, ManifestDoc, YamlPath } from '../../shared/local/manifests.js';
+import type { Manifests, ManifestDoc } from '../../shared/local/manifests.js';
 import { validateTask, templateDialectOf } from '../../shared/task/validate.js';
 import type { Task } from '../../shared/task/model.js';
 import { TemplateError } from '../../shared/template/errors.js';

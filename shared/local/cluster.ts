@@ -15,18 +15,16 @@ import { TASK_LABEL } from '../job/build.js';
 import type { JobInputs } from '../job/inputs.js';
 import { WORKSPACE_PLURAL, type Workspace } from '../job/workspace.js';
 import { TASK_PLURAL, type Task, type TaskStatus } from '../task/model.js';
-import type { AgentExit } from './agent-process.js';
 import type { AgentResolver } from './agents.js';
 import { resourceEvent, type WatchEventKind } from './apiserver-events.js';
 import { resolveJobEnv } from './job-env.js';
-import { captureOutputs } from './pod/capture.js';
-import { PodError, preparePod, type PreparedPod } from './pod/pod.js';
+import { runPod, type RunningPod } from './pod/run.js';
 import { jsonEqual, mergePatch } from './merge-patch.js';
 import { OutputTail } from './output-tail.js';
 import { createPager } from './pages.js';
 import type { Leftover } from './leftovers.js';
 import { readSecret, type SecretValues } from './secrets.js';
-import { createSpawner, type SpawnedAgent, type Spawner } from './spawner.js';
+import { createSpawner, type Spawner } from './spawner.js';
 
 export interface LocalClusterOptions {
   /** Where ApiServerSource would send the watch events: the broker's ingress. */
@@ -100,17 +98,10 @@ interface JobRecord {
   job: V1Job;
   podName: string;
   tail: OutputTail;
-  process?: SpawnedAgent;
-  deadline?: NodeJS.Timeout;
+  /** Its pod, once it runs. */
+  pod?: RunningPod;
   /** A terminal condition was written. */
   finished: boolean;
-  /** Stops the pod's init containers (a clone in progress). */
-  preparing?: AbortController;
-  /** Told to stop (Ctrl-C): no capture step, and a failed preparation says so. */
-  stopped?: boolean;
-  deadlineExceeded?: boolean;
-  /** Where its agent ran. */
-  workingDir?: string;
 }
 
 /** A Job's pod directory, and where its agent worked. */
@@ -127,12 +118,6 @@ const key = (namespace: string, name: string) => `${namespace}/${name}`;
 function podSuffix(): string {
   const alphabet = 'bcdfghjklmnpqrstvwxz2456789';
   return [...randomBytes(5)].map((b) => alphabet[b % alphabet.length]).join('');
-}
-
-function exitMessage(exit: AgentExit): string {
-  if (exit.startError) return `the agent could not start: ${exit.startError.message}`;
-  if (exit.signal) return `the agent was ended by ${exit.signal}`;
-  return `the agent exited with code ${exit.code}`;
 }
 
 export function createLocalCluster(options: LocalClusterOptions): LocalCluster {
@@ -212,7 +197,6 @@ export function createLocalCluster(options: LocalClusterOptions): LocalCluster {
   }
 
   function finish(record: JobRecord, succeeded: boolean, reason?: string, message?: string): void {
-    if (record.deadline) clearTimeout(record.deadline);
     if (!record.finished) unfinished--;
     record.finished = true;
     const status: NonNullable<V1Job['status']> = { ...(record.job.status ?? {}) };
@@ -246,16 +230,16 @@ export function createLocalCluster(options: LocalClusterOptions): LocalCluster {
     return new Map([...(spec.initContainers ?? []), ...spec.containers].map((c) => [c.name, resolveJobEnv(c.env, namespace, lookup, options.baseEnv)]));
   }
 
-  /** Runs the Job's pod: init containers (a clone, files, plugins), then the agent; the Job was created and its `add` event published already. */
+  /** Runs the Job's pod (pod/run.ts); the Job was created and its `add` event published already. */
   function run(record: JobRecord): void {
     const job = record.job;
     const namespace = job.metadata!.namespace!;
     const name = job.metadata!.name!;
-    const container = job.spec?.template.spec?.containers[0];
     const fail = (reason: string, message: string) => {
       record.tail.append(Buffer.from(`dendrite: ${message}\n`));
       finish(record, false, reason, message);
     };
+    const container = job.spec?.template.spec?.containers[0];
     if (!container) return fail('StartError', 'the Job has no container');
     let envs: Map<string, Record<string, string>>;
     let command: string[];
@@ -265,73 +249,23 @@ export function createLocalCluster(options: LocalClusterOptions): LocalCluster {
     } catch (err) {
       return fail('CreateContainerConfigError', (err as Error).message);
     }
-    const initContainers = job.spec?.template.spec?.initContainers ?? [];
-    // With init containers the pod is active while they run; otherwise from the agent's start.
-    if (initContainers.length > 0) markActive(record, job);
-    record.preparing = new AbortController();
-    const prepared = preparePod({ job, dir: join(options.podRoot, namespace, name), inputs: inputsOf(job), envs, sourceDir: options.sourceDir, signal: record.preparing.signal });
-    prepared.then(
-      (pod) => {
-        record.preparing = undefined;
-        if (record.finished) return;
-        record.workingDir = pod.cwd;
-        startAgent(record, pod, command);
+    record.pod = runPod({
+      job,
+      dir: join(options.podRoot, namespace, name),
+      inputs: inputsOf(job),
+      envs,
+      command,
+      sourceDir: options.sourceDir,
+      spawner,
+      hooks: {
+        active: () => updateJobStatus(record, { active: 1, ready: 1, startTime: now() }),
+        output: (chunk, stream) => {
+          record.tail.append(chunk);
+          options.onAgentOutput?.({ namespace, name }, chunk, stream);
+        },
+        leftovers: (processes) => leftovers.push({ namespace, name, processes }),
+        finished: (outcome) => (outcome.succeeded ? finish(record, true) : finish(record, false, outcome.reason, outcome.message)),
       },
-      (err: unknown) => {
-        record.preparing = undefined;
-        if (record.finished) return;
-        if (record.stopped) return fail('BackoffLimitExceeded', 'the pod was stopped while its init containers ran');
-        fail('BackoffLimitExceeded', err instanceof PodError ? err.message : `the pod could not be prepared: ${(err as Error).message}`);
-      },
-    );
-  }
-
-  function markActive(record: JobRecord, job: V1Job): void {
-    if (record.job.status?.active) return;
-    updateJobStatus(record, { active: 1, ready: 1, startTime: now() });
-    const deadline = job.spec?.activeDeadlineSeconds;
-    if (deadline !== undefined) {
-      record.deadline = setTimeout(() => {
-        record.deadlineExceeded = true;
-        record.preparing?.abort();
-        void record.process?.stop(5000);
-      }, deadline * 1000);
-      record.deadline.unref();
-    }
-  }
-
-  function startAgent(record: JobRecord, pod: PreparedPod, command: string[]): void {
-    const job = record.job;
-    const namespace = job.metadata!.namespace!;
-    const name = job.metadata!.name!;
-    const fail = (reason: string, message: string) => {
-      record.tail.append(Buffer.from(`dendrite: ${message}\n`));
-      finish(record, false, reason, message);
-    };
-    const output = (chunk: Buffer, stream: 'stdout' | 'stderr') => {
-      record.tail.append(chunk);
-      options.onAgentOutput?.({ namespace, name }, chunk, stream);
-    };
-    const agent = spawner.start({ command, env: pod.env, cwd: pod.cwd, onOutput: output });
-    record.process = agent;
-    void agent.started.then((pid) => {
-      if (pid === undefined || record.finished) return;
-      markActive(record, job);
-    });
-    void agent.exited.then(async (exit) => {
-      record.process = undefined;
-      if (exit.leftovers?.length) leftovers.push({ namespace, name, processes: exit.leftovers });
-      if (record.deadlineExceeded) return finish(record, false, 'DeadlineExceeded', 'Job was active longer than specified deadline');
-      if (exit.startError) return fail('StartError', exitMessage(exit));
-      // As the agent image's entrypoint does: the capture step runs after the agent, whatever its exit.
-      if (pod.repo && !record.stopped) {
-        const block = await captureOutputs(pod.repo, pod.env).catch(() => '');
-        if (block) output(Buffer.from(block), 'stdout');
-      }
-      if (record.finished) return;
-      if (exit.code === 0) return finish(record, true);
-      // In a cluster the pod fails and, with backoffLimit 0, the Job fails with this reason.
-      finish(record, false, 'BackoffLimitExceeded', exitMessage(exit));
     });
   }
 
@@ -456,27 +390,16 @@ export function createLocalCluster(options: LocalClusterOptions): LocalCluster {
     runningJobs: () => unfinished,
 
     async stopJobs(graceMs) {
-      await Promise.all(
-        [...jobs.values()].map((r) => {
-          r.stopped = true;
-          r.preparing?.abort();
-          return r.process?.stop(graceMs);
-        }),
-      );
+      await Promise.all([...jobs.values()].map((r) => r.pod?.stop(graceMs)));
     },
 
     killJobsNow() {
-      for (const record of jobs.values()) {
-        record.preparing?.abort();
-        record.process?.killNow();
-      }
+      for (const record of jobs.values()) record.pod?.killNow();
     },
 
     leftovers: () => leftovers.map((l) => ({ ...l, processes: [...l.processes] })),
 
     podDirectories: () =>
-      [...jobs.values()]
-        .filter((r) => r.workingDir)
-        .map((r) => ({ namespace: r.job.metadata!.namespace!, name: r.job.metadata!.name!, workingDir: r.workingDir! })),
+      [...jobs.values()].flatMap((r) => (r.pod?.workingDir ? [{ namespace: r.job.metadata!.namespace!, name: r.job.metadata!.name!, workingDir: r.pod.workingDir }] : [])),
   };
 }
