@@ -38,7 +38,8 @@ export interface LocalClusterOptions {
   maxLogBytes?: number;
   onTaskChange?: (task: Task) => void;
   onJobChange?: (job: V1Job) => void;
-  onAgentOutput?: (job: { namespace: string; name: string }, chunk: Buffer, stream: 'stdout' | 'stderr') => void;
+  /** `agent` is the agent type (the container's name, as in a cluster). */
+  onAgentOutput?: (job: { namespace: string; name: string; agent: string }, chunk: Buffer, stream: 'stdout' | 'stderr') => void;
   /** Called when a published watch event was refused (the broker is closed). */
   onPublishError?: (err: unknown, event: CloudEvent<unknown>) => void;
   /** Starts agent processes; by default through an agent spawner process of the cluster's own. */
@@ -187,7 +188,7 @@ export function createLocalCluster(options: LocalClusterOptions): LocalCluster {
     let command: string[];
     try {
       env = resolveJobEnv(container.env, namespace, (ns, secret) => secrets.get(key(ns, secret)), options.baseEnv);
-      command = [...options.agent(container.name as never), ...(container.args ?? [])];
+      command = [...options.agent(container.name as never, env.AXON_MODEL || undefined), ...(container.args ?? [])];
     } catch (err) {
       return fail('CreateContainerConfigError', (err as Error).message);
     }
@@ -197,7 +198,7 @@ export function createLocalCluster(options: LocalClusterOptions): LocalCluster {
       cwd: options.cwd,
       onOutput: (chunk, stream) => {
         record.tail.append(chunk);
-        options.onAgentOutput?.({ namespace, name }, chunk, stream);
+        options.onAgentOutput?.({ namespace, name, agent: container.name }, chunk, stream);
       },
     });
     record.process = agent;
