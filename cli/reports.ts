@@ -63,6 +63,8 @@ export async function reportsOf(engine: LocalEngine, tasks: readonly Task[], int
       prompt,
       durationMs: Number.isNaN(start) ? null : Math.max(0, end - start),
       logTail,
+      response: status.response ?? '',
+      usage: status.usage ?? null,
     });
   }
   return reports;

@@ -19,6 +19,7 @@ import { refusalsOf } from './refusals.js';
 import type { CliContext } from './context.js';
 import { openStore, type OpenedStore } from './store.js';
 import { painter, type Colour } from './view/format.js';
+import { readableLines } from './view/agent-log.js';
 import { LineSplitter } from './view/lines.js';
 import { formatLogLine } from './view/log-line.js';
 import { reportsOf } from './reports.js';
@@ -106,10 +107,11 @@ export async function runCommand(options: RunOptions, ctx: CliContext, hooks: Ru
   const table = new TaskTable({ out: ui, live: Boolean(ui.isTTY), color: uiColor, now: ctx.now, showNamespace });
   const paint = painter(uiColor);
   const colours = new Map<string, Colour>();
+  const agentOf = new Map<string, string>();
   const logLines = new LineSplitter((source, line) => {
     if (!colours.has(source)) colours.set(source, LOG_COLOURS[colours.size % LOG_COLOURS.length] as Colour);
     const label = showNamespace ? source : source.slice(source.indexOf('/') + 1);
-    table.log(`${paint(colours.get(source) as Colour, label)} | ${line}`);
+    for (const readable of readableLines(agentOf.get(source) ?? '', line)) table.log(`${paint(colours.get(source) as Colour, label)} | ${readable}`);
   });
   const log = pino(
     { level: options.verbose ? 'info' : 'warn', base: null, timestamp: false },
@@ -137,7 +139,13 @@ export async function runCommand(options: RunOptions, ctx: CliContext, hooks: Ru
       onTaskChange: (task) => table.update(task),
       // Verbose: every CloudEvent the broker takes in, to follow the flow between the functions.
       onEvent: options.verbose ? (event) => table.log(paint('gray', `event ${event.type} ${event.subject ?? ''}`)) : undefined,
-      onAgentOutput: options.logs ? (job, chunk) => logLines.push(`${job.namespace}/${job.name}`, chunk.toString('utf8')) : undefined,
+      onAgentOutput: options.logs
+        ? (job, chunk) => {
+            const source = `${job.namespace}/${job.name}`;
+            agentOf.set(source, job.agent);
+            logLines.push(source, chunk.toString('utf8'));
+          }
+        : undefined,
     });
   } catch (err) {
     rmSync(podRoot, { recursive: true, force: true });

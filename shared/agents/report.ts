@@ -2,8 +2,9 @@
  * Everything a finished agent's log says, in one place: its answer (Response), usage and
  * failure from its own format, and the output block — printed on lines of the log (a plain
  * command, or the agent image's capture step) and/or inside the answer itself (an agent asked
- * to print the markers prints them into its reply, which its format wraps in JSON). The
- * capture step's block (branch, pull requests) is merged after the agent's, never in its place.
+ * to print the markers prints them into its reply, which its format wraps in JSON). The block
+ * inside the answer is taken out of the Response: it is the Outputs. The capture step's block
+ * (branch, pull requests) is merged after the agent's, never in its place.
  */
 import { aroundLastBlock, parseOutputs, resultsOf, type ParsedOutputs } from '../outputs/parse.js';
 import type { AgentType } from '../task/model.js';
@@ -83,12 +84,38 @@ function splitCapture(log: string): { agentLog: string; capture: ParsedOutputs }
   return { agentLog: around.before, capture: last };
 }
 
+/**
+ * The answer in the agent type's own format, else in whichever format the log is recognisably
+ * in (a `--agent` command or a custom image may speak another CLI's), else none (a plain log).
+ */
+function answerOf(type: AgentType | undefined, log: string) {
+  const first = type ? AGENT_FORMATS[type].read(log) : null;
+  if (first) return first;
+  for (const [other, format] of Object.entries(AGENT_FORMATS)) {
+    if (other === type) continue;
+    const answer = format.read(log);
+    if (answer) return answer;
+  }
+  return null;
+}
+
+/**
+ * The answer's own output block, and the answer without it: what the agent reported goes to
+ * Outputs/Results once, what it said stays the Response (dependents get both, without repeats).
+ */
+function splitAnswer(answer: string): { prose: string; block: ParsedOutputs | null } {
+  const block = parseOutputs(answer);
+  const around = block ? aroundLastBlock(answer) : null;
+  return { prose: around ? `${around.before.trimEnd()}\n${around.after.trimStart()}`.trim() : answer, block };
+}
+
 export function readAgentLog(type: AgentType | undefined, log: string): AgentReport {
   const split = splitCapture(log);
   const agentLog = split ? split.agentLog : log;
-  const answer = type ? AGENT_FORMATS[type].read(agentLog) : null;
-  const response = answer ? answer.response : plainResponse(agentLog);
-  let parsed = merge(merge(answer ? parseOutputs(response) : null, parseOutputs(agentLog)), split?.capture ?? null);
+  const answer = answerOf(type, agentLog);
+  const own = answer ? splitAnswer(answer.response) : { prose: plainResponse(agentLog), block: null };
+  const response = own.prose;
+  let parsed = merge(merge(own.block, parseOutputs(agentLog)), split?.capture ?? null);
   let decoded: string | undefined;
   if (parsed) ({ parsed, response: decoded } = kelosResponse(parsed));
   return {

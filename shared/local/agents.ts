@@ -10,21 +10,37 @@ import type { AgentType } from '../task/model.js';
 import { splitCommandLine } from './command-line.js';
 
 export interface AgentCli {
-  /** Program and the arguments that put it in one-shot (print) mode; the prompt follows. */
+  /**
+   * Program and the arguments that put it in one-shot mode with its machine-readable output on,
+   * as the agent images run it (so what is captured locally is what a cluster captures).
+   */
   command: string[];
+  /** What precedes the prompt, which comes last. */
+  promptFlag: string[];
   /** What to install when the program is missing. */
   install: string;
 }
 
+/**
+ * The images also pass each CLI its flag to skip permission prompts (they run in a container);
+ * on your machine an agent runs with your CLI's own permission settings instead.
+ */
 export const AGENT_CLIS: Readonly<Record<AgentType, AgentCli>> = Object.freeze({
-  'claude-code': { command: ['claude', '-p'], install: 'Claude Code: npm install -g @anthropic-ai/claude-code' },
-  codex: { command: ['codex', 'exec'], install: 'Codex CLI: npm install -g @openai/codex' },
-  gemini: { command: ['gemini', '-p'], install: 'Gemini CLI: npm install -g @google/gemini-cli' },
-  opencode: { command: ['opencode', 'run'], install: 'opencode: npm install -g opencode-ai' },
+  'claude-code': {
+    command: ['claude', '--output-format', 'stream-json', '--verbose'],
+    promptFlag: ['-p'],
+    install: 'Claude Code: npm install -g @anthropic-ai/claude-code',
+  },
+  codex: { command: ['codex', 'exec', '--json'], promptFlag: [], install: 'Codex CLI: npm install -g @openai/codex' },
+  gemini: { command: ['gemini', '--output-format', 'stream-json'], promptFlag: ['-p'], install: 'Gemini CLI: npm install -g @google/gemini-cli' },
+  opencode: { command: ['opencode', 'run', '--format', 'json'], promptFlag: [], install: 'opencode: npm install -g opencode-ai' },
 });
 
-/** Resolves the program for every Task of a type; throws AgentNotFoundError. */
-export type AgentResolver = (type: AgentType) => string[];
+/**
+ * The command line for a Task's agent, up to its prompt (which follows as the last argument);
+ * `model` is the Task's spec.model. Throws AgentNotFoundError.
+ */
+export type AgentResolver = (type: AgentType, model?: string) => string[];
 
 export class AgentNotFoundError extends Error {
   override readonly name = 'AgentNotFoundError';
@@ -83,7 +99,7 @@ export function createAgentResolver(options: AgentResolverOptions): AgentResolve
     if (command.length === 0) throw new AgentNotFoundError('--agent is empty: give the command that runs the agent');
     return () => [...command];
   }
-  return (type) => {
+  return (type, model) => {
     const cli = AGENT_CLIS[type];
     const program = cli.command[0] as string;
     if (!findOnPath(program, options.pathList)) {
@@ -94,6 +110,6 @@ export function createAgentResolver(options: AgentResolverOptions): AgentResolve
           `or pass --agent "<command>" (the prompt is appended as its last argument)${standIn}`,
       );
     }
-    return [...cli.command];
+    return [...cli.command, ...(model ? ['--model', model] : []), ...cli.promptFlag];
   };
 }

@@ -48,7 +48,8 @@ export interface LocalClusterOptions {
   maxLogBytes?: number;
   onTaskChange?: (task: Task) => void;
   onJobChange?: (job: V1Job) => void;
-  onAgentOutput?: (job: { namespace: string; name: string }, chunk: Buffer, stream: 'stdout' | 'stderr') => void;
+  /** `agent` is the agent type (the container's name, as in a cluster). */
+  onAgentOutput?: (job: { namespace: string; name: string; agent: string }, chunk: Buffer, stream: 'stdout' | 'stderr') => void;
   /** Called when a published watch event was refused (the broker is closed). */
   onPublishError?: (err: unknown, event: CloudEvent<unknown>) => void;
   /** Starts agent processes; by default through an agent spawner process of the cluster's own. */
@@ -245,7 +246,7 @@ export function createLocalCluster(options: LocalClusterOptions): LocalCluster {
     let command: string[];
     try {
       envs = environments(job);
-      command = [...options.agent(container.name as never), ...(container.args ?? [])];
+      command = [...options.agent(container.name as never, envs.get(container.name)?.AXON_MODEL || undefined), ...(container.args ?? [])];
     } catch (err) {
       return fail('CreateContainerConfigError', (err as Error).message);
     }
@@ -261,7 +262,7 @@ export function createLocalCluster(options: LocalClusterOptions): LocalCluster {
         active: () => updateJobStatus(record, { active: 1, ready: 1, startTime: now() }),
         output: (chunk, stream) => {
           record.tail.append(chunk);
-          options.onAgentOutput?.({ namespace, name }, chunk, stream);
+          options.onAgentOutput?.({ namespace, name, agent: container.name }, chunk, stream);
         },
         leftovers: (processes) => leftovers.push({ namespace, name, processes }),
         finished: (outcome) => (outcome.succeeded ? finish(record, true) : finish(record, false, outcome.reason, outcome.message)),

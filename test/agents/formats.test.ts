@@ -30,8 +30,8 @@ describe('agent output formats', () => {
   for (const type of AGENT_TYPES) {
     it(`${type}: the answer, its output block and the usage`, () => {
       const report = readAgentLog(type, fixture(`${type}-success`));
-      assert.ok(report.response.startsWith(ANSWER_START), report.response);
-      assert.match(report.response, /---AXON_OUTPUTS_END---$/);
+      // The prose is the Response; the block it ended with is the Outputs, not repeated in it.
+      assert.equal(report.response, ANSWER_START);
       assert.deepEqual({ outputs: report.outputs, results: report.results }, BLOCK);
       const usage = report.usage!;
       assert.equal(usage.inputTokens, expectedUsage[type].inputTokens);
@@ -66,6 +66,16 @@ describe('agent output formats', () => {
       assert.ok(lines.every((l) => !l.startsWith('{') && !l.includes('\n')), 'one line each, no raw JSON');
     });
   }
+
+  it('a log in another CLI\'s format is still read (an --agent command or custom image may speak one); a plain log is claimed by none', () => {
+    for (const type of AGENT_TYPES) {
+      const report = readAgentLog('codex', fixture(`${type}-success`));
+      assert.ok(report.response.startsWith(ANSWER_START), `${type} log read for a codex Task`);
+      assert.deepEqual(report.outputs, BLOCK.outputs);
+    }
+    const plain = 'Working.\n{"not": "an event"}\n{"type": "unknown.kind"}\nDone.\n';
+    for (const format of Object.values(AGENT_FORMATS)) assert.equal(format.read(plain), null);
+  });
 
   it('a plain log (custom image, --agent command) answers with what follows its block, else everything but the block', () => {
     const after = readAgentLog(undefined, 'working…\n---AXON_OUTPUTS_START---\nbranch: x\n---AXON_OUTPUTS_END---\nAll done: the branch is pushed.\n');

@@ -127,6 +127,8 @@ export interface JsonTask {
   outputs: string[];
   results: Record<string, string>;
   prompt: string | null;
+  response: string;
+  usage: { inputTokens: number; outputTokens: number; costUSD?: number } | null;
 }
 
 export function parseJson(result: CliResult): JsonTask[] {
