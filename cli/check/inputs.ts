@@ -112,6 +112,12 @@ export function inputProblems(manifests: Manifests, schemas: Schemas, defaultNam
     if (doc.kind === 'Workspace') {
       const secret = secretProblem(doc, keys, defaultNamespace);
       if (secret) problems.push(secret);
+      const repo = isObject(doc.object.spec) ? doc.object.spec.repo : undefined;
+      if (typeof repo === 'string' && /^[a-z][a-z0-9+.-]*:\/\/[^/@\s]*:[^/@\s]*@/i.test(repo)) {
+        problems.push(
+          problemAt(doc, ['spec', 'repo'], labelOf(doc), 'spec.repo: holds a password or token (user:secret@host) — it would be in every Job\'s spec; put the token in a Secret and name it in spec.secretRef', 'warning'),
+        );
+      }
     }
   }
   problems.push(...duplicateProblems([...manifests.workspaces, ...manifests.agentConfigs], defaultNamespace));

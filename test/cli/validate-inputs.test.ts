@@ -133,6 +133,14 @@ test('a kind Dendrite does not act on is a warning, not a failure; a Workspace S
   assert.equal(lines.at(-1), '✓ 0 Tasks, 1 Workspace, 0 Secrets: valid, 2 warnings');
 });
 
+test('a token written into the repository URL is a warning naming secretRef', async () => {
+  const { code, lines } = await validate(WORKSPACE.replace('https://github.com/o/r.git', 'https://x-access-token:ghp_leak@github.com/o/r.git') + GH);
+  assert.equal(code, 0, lines.join('\n'));
+  const warning = lines.find((l) => /warning: Workspace ws: spec\.repo: holds a password or token/.test(l));
+  assert.ok(warning && /t\.yaml:5:9: /.test(warning), lines.join('\n'));
+  assert.ok(!warning.includes('ghp_leak'), 'the token is not repeated');
+});
+
 test('files holding only kinds Dendrite does not act on are said to hold nothing to check', async () => {
   const { code, lines } = await validate('apiVersion: axon.io/v1alpha1\nkind: TaskSpawner\nmetadata: {name: s}\n');
   assert.equal(code, 1);
