@@ -7,7 +7,7 @@
  */
 import type { V1EnvVar, V1EnvVarSource, V1Job, V1JobSpec, V1ResourceRequirements } from '@kubernetes/client-node';
 import { PermanentError } from '../errors.js';
-import { TASK_API_VERSION, TASK_KIND, type AgentType, type CredentialType, type Task } from '../task/model.js';
+import { EXTERNAL_TYPE, TASK_API_VERSION, TASK_KIND, type AgentType, type CredentialType, type Task } from '../task/model.js';
 
 export interface JobConfig {
   /** Image per agent type, used when the Task sets no `spec.image`. */
@@ -64,12 +64,15 @@ export function credentialEnvName(type: AgentType, credentialType: CredentialTyp
   }
 }
 
-function builtInEnv(task: Task): V1EnvVar[] {
+function builtInEnv(task: Task, type: AgentType): V1EnvVar[] {
   const env: V1EnvVar[] = [];
   if (task.spec.model) env.push({ name: MODEL_ENV, value: task.spec.model });
-  const key = credentialEnvName(task.spec.type, task.spec.credentials.type);
+  const credentials = task.spec.credentials;
+  // Validation requires them for every agent Task.
+  if (!credentials) throw new PermanentError(`Task ${task.metadata.namespace}/${task.metadata.name}: an agent Task needs spec.credentials`);
+  const key = credentialEnvName(type, credentials.type);
   // The Secret's key is the variable's own name, as in Axon: one Secret can serve every agent type.
-  env.push({ name: key, valueFrom: { secretKeyRef: { name: task.spec.credentials.secretRef.name, key } } });
+  env.push({ name: key, valueFrom: { secretKeyRef: { name: credentials.secretRef.name, key } } });
   return env;
 }
 
@@ -90,6 +93,7 @@ function mergeEnv(builtIn: V1EnvVar[], overrides: Task['spec']['podOverrides']):
 export function buildJob(task: Task, prompt: string, config: JobConfig): V1Job {
   const { name, namespace, uid } = task.metadata;
   const type = task.spec.type;
+  if (type === EXTERNAL_TYPE) throw new PermanentError(`Task ${namespace}/${name} is external: it has no Job`);
   const image = task.spec.image || config.images[type];
   if (!image) throw new PermanentError(`Task ${namespace}/${name}: no image is configured for agent type "${type}"`);
   const promptBytes = Buffer.byteLength(prompt);
@@ -114,7 +118,7 @@ export function buildJob(task: Task, prompt: string, config: JobConfig): V1Job {
             image,
             command: [AGENT_ENTRYPOINT],
             args: [prompt],
-            env: mergeEnv(builtInEnv(task), overrides),
+            env: mergeEnv(builtInEnv(task, type), overrides),
             ...(overrides?.resources ? { resources: structuredClone(overrides.resources) as V1ResourceRequirements } : {}),
           },
         ],
