@@ -109,8 +109,8 @@ export async function checkManifests(manifests: Manifests, options: CheckOptions
     const task = doc.object as unknown as Task;
     graph.push({ doc, namespace, name, label, dependsOn: task.spec.dependsOn ?? [] });
     problems.push(...(await templateProblems(doc, task, label, options)));
-    const secret = task.spec.credentials.secretRef.name;
-    if (!secrets.has(`${namespace}/${secret}`)) {
+    const secret = task.spec.credentials?.secretRef.name;
+    if (secret !== undefined && !secrets.has(`${namespace}/${secret}`)) {
       problems.push(
         problemAt(
           doc,

@@ -21,6 +21,7 @@ import type { TaskReadyData } from '../../shared/events/types.js';
 import type { Task } from '../../shared/task/model.js';
 import type { V1Job } from '@kubernetes/client-node';
 import { validateTask } from '../../shared/task/validate.js';
+import { isExternal } from '../../shared/task/model.js';
 
 function readyData(event: CloudEvent<unknown>): TaskReadyData {
   const data = objectData(event, '{namespace, name, uid, prompt}');
@@ -80,6 +81,27 @@ async function recordedPrompt(deps: FlowDeps, context: FlowContext, ready: TaskR
   return entry.prompt;
 }
 
+/**
+ * An external Task has no Job: task.ready announced it to the system that does its work, and it
+ * is Running until that system reports its outcome (dev.dendrite.job.completed).
+ */
+async function startExternal(deps: FlowDeps, context: FlowContext, ready: TaskReadyData, task: Task, event: CloudEvent<unknown>): Promise<void> {
+  const message = 'announced by dev.dendrite.task.ready; waiting for another system to report its outcome (dev.dendrite.job.completed)';
+  const { written } = await updateStatus(
+    deps,
+    context,
+    ready,
+    (t) => (!isTerminal(t.status?.phase) && t.status?.phase !== 'Running' ? { phase: 'Running', startTime: deps.now().toISOString(), message } : null),
+    { read: task },
+  );
+  if (written) {
+    countLaunch(deps, task, event);
+    await recordTaskEvent(deps, context, ready, { type: 'Normal', reason: 'TaskRunning', message });
+  }
+  await deps.store.markLaunched(ready.namespace, ready.name, ready.uid);
+  context.log.info('external Task started');
+}
+
 export function createLauncherHandler(deps: FlowDeps, jobConfig: JobConfig) {
   return async function handleReady(event: CloudEvent<unknown>, handlerContext: HandlerContext): Promise<void> {
     const ready = readyData(event);
@@ -98,6 +120,7 @@ export function createLauncherHandler(deps: FlowDeps, jobConfig: JobConfig) {
     if (prompt === null) return;
     const validation = validateTask(task);
     if (!validation.ok) return; // task-intake fails invalid Tasks; nothing to launch
+    if (isExternal(validation.task)) return startExternal(deps, context, ready, validation.task, event);
     // The Workspace and AgentConfig it names, as they are now: missing → it waits for them.
     const inputs = await readInputs(deps.cluster, validation.task);
     if ('missing' in inputs) {

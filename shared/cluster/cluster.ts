@@ -51,9 +51,22 @@ export interface ListOptions {
   limit?: number;
 }
 
+/** A Task to create: what a manifest holds (no uid, no status). */
+export interface NewTask {
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string; namespace: string; labels?: Record<string, string>; annotations?: Record<string, string> };
+  spec: Record<string, unknown>;
+}
+
 export interface Cluster {
   /** Read a Task; null when it does not exist. */
   getTask(namespace: string, name: string): Promise<Task | null>;
+  /**
+   * Create a Task as given (the API server gives it its uid); `exists` when a Task of that name
+   * is there already — what it holds, getTask tells.
+   */
+  createTask(task: NewTask): Promise<{ result: 'created'; task: Task } | { result: 'exists' }>;
   /** Merge-patch the Task's status subresource. NotFoundError when the Task is gone. */
   patchTaskStatus(namespace: string, name: string, status: TaskStatus, options?: StatusPatchOptions): Promise<void>;
   /** Create a Job; an existing Job of that name is success (`exists`) — whose it is, getJob tells. */

@@ -8,7 +8,7 @@
  */
 import type { V1EnvVar, V1EnvVarSource, V1Job, V1JobSpec, V1PodSpec, V1ResourceRequirements } from '@kubernetes/client-node';
 import { PermanentError } from '../errors.js';
-import { TASK_API_VERSION, TASK_KIND, type AgentType, type CredentialType, type Task } from '../task/model.js';
+import { EXTERNAL_TYPE, TASK_API_VERSION, TASK_KIND, type AgentType, type CredentialType, type Task } from '../task/model.js';
 import { MAX_SINGLE_ARGUMENT_BYTES } from './argument.js';
 import { inputParts, type JobInputs } from './inputs.js';
 import { DEFAULT_GIT_IMAGE, type PodParts } from './pod-parts.js';
@@ -70,12 +70,15 @@ export function credentialEnvName(type: AgentType, credentialType: CredentialTyp
   }
 }
 
-function builtInEnv(task: Task): V1EnvVar[] {
+function builtInEnv(task: Task, type: AgentType): V1EnvVar[] {
   const env: V1EnvVar[] = [];
   if (task.spec.model) env.push({ name: MODEL_ENV, value: task.spec.model });
-  const key = credentialEnvName(task.spec.type, task.spec.credentials.type);
+  const credentials = task.spec.credentials;
+  // Validation requires them for every agent Task.
+  if (!credentials) throw new PermanentError(`Task ${task.metadata.namespace}/${task.metadata.name}: an agent Task needs spec.credentials`);
+  const key = credentialEnvName(type, credentials.type);
   // The Secret's key is the variable's own name, as in Axon: one Secret can serve every agent type.
-  env.push({ name: key, valueFrom: { secretKeyRef: { name: task.spec.credentials.secretRef.name, key } } });
+  env.push({ name: key, valueFrom: { secretKeyRef: { name: credentials.secretRef.name, key } } });
   return env;
 }
 
@@ -94,7 +97,7 @@ function mergeEnv(builtIn: V1EnvVar[], overrides: Task['spec']['podOverrides']):
 }
 
 /** The pod: Axon's field order, the inputs' volumes and init containers around the agent. */
-function podSpec(task: Task, image: string, prompt: string, parts: PodParts): V1PodSpec {
+function podSpec(task: Task, type: AgentType, image: string, prompt: string, parts: PodParts): V1PodSpec {
   const overrides = task.spec.podOverrides;
   return {
     restartPolicy: 'Never',
@@ -103,12 +106,12 @@ function podSpec(task: Task, image: string, prompt: string, parts: PodParts): V1
     ...(parts.volumes.length > 0 ? { volumes: parts.volumes } : {}),
     containers: [
       {
-        name: task.spec.type,
+        name: type,
         image,
         command: [AGENT_ENTRYPOINT],
         args: [prompt],
         ...(parts.workingDir ? { workingDir: parts.workingDir } : {}),
-        env: mergeEnv([...builtInEnv(task), ...parts.env], overrides),
+        env: mergeEnv([...builtInEnv(task, type), ...parts.env], overrides),
         ...(overrides?.resources ? { resources: structuredClone(overrides.resources) as V1ResourceRequirements } : {}),
         ...(parts.mounts.length > 0 ? { volumeMounts: parts.mounts.map((m) => ({ ...m })) } : {}),
       },
@@ -125,6 +128,7 @@ function podSpec(task: Task, image: string, prompt: string, parts: PodParts): V1
 export function buildJob(task: Task, prompt: string, config: JobConfig, inputs: JobInputs = {}): V1Job {
   const { name, namespace, uid } = task.metadata;
   const type = task.spec.type;
+  if (type === EXTERNAL_TYPE) throw new PermanentError(`Task ${namespace}/${name} is external: it has no Job`);
   const image = task.spec.image || config.images[type];
   if (!image) throw new PermanentError(`Task ${namespace}/${name}: no image is configured for agent type "${type}"`);
   const promptBytes = Buffer.byteLength(prompt);
@@ -140,7 +144,7 @@ export function buildJob(task: Task, prompt: string, config: JobConfig, inputs: 
 
   const spec: V1JobSpec = {
     backoffLimit: config.backoffLimit,
-    template: { metadata: { labels: { ...labels } }, spec: podSpec(task, image, prompt, parts) },
+    template: { metadata: { labels: { ...labels } }, spec: podSpec(task, type, image, prompt, parts) },
   };
   // Axon documents podOverrides.activeDeadlineSeconds as the Job's field: it bounds the whole
   // run, retries included, and ends it with the Job condition DeadlineExceeded.

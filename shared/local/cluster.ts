@@ -279,6 +279,11 @@ export function createLocalCluster(options: LocalClusterOptions): LocalCluster {
       return secret;
     },
 
+    async createTask(object) {
+      if (tasks.has(key(object.metadata.namespace, object.metadata.name))) return { result: 'exists' };
+      return { result: 'created', task: this.applyTask(object as unknown as Record<string, unknown>) };
+    },
+
     applyTask(object) {
       const meta = { ...((object.metadata ?? {}) as Record<string, unknown>) };
       const name = String(meta.name ?? '');

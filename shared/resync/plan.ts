@@ -13,13 +13,14 @@
  *   lost      launched (or Running) with no Job of its own, seen twice a grace period apart:
  *             its Job was deleted before its outcome was recorded — fail it (never relaunch)
  *   running   its Job is active, the Task does not say Running
+ *   expired   an external Task still Running past its deadline: no completion came — fail it
  *
  * One repair per Task and run; registrations first, dependencies before dependents.
  */
 import { isTerminal } from '../flow/status.js';
 import type { TaskFacts } from './snapshot.js';
 
-export type RepairKind = 'register' | 'complete' | 'record' | 'release' | 'status' | 'launch' | 'lost' | 'running';
+export type RepairKind = 'register' | 'complete' | 'record' | 'release' | 'status' | 'launch' | 'lost' | 'running' | 'expired';
 
 export interface Repair {
   kind: RepairKind;
@@ -40,7 +41,7 @@ export function newResyncState(): ResyncState {
   return { missingJobs: new Map() };
 }
 
-const ORDER: RepairKind[] = ['register', 'complete', 'record', 'release', 'status', 'launch', 'lost', 'running'];
+const ORDER: RepairKind[] = ['register', 'complete', 'record', 'release', 'status', 'launch', 'lost', 'running', 'expired'];
 
 const key = (namespace: string, name: string) => `${namespace}/${name}`;
 
@@ -109,6 +110,9 @@ export function planRepairs(tasks: TaskFacts[], state: ResyncState, now: number,
       add('status');
     } else if (entry.state === 'ready' && !ownJob && !terminal && phase !== 'Running') {
       if (!t.awaitsReference) add('launch');
+    } else if (t.external) {
+      // No Job to miss: an external Task ends by another system's report, or by its deadline.
+      if (!terminal && phase === 'Running' && t.deadline !== undefined && now >= t.deadline) add('expired');
     } else if ((entry.state === 'launched' || phase === 'Running') && !ownJob && !terminal) {
       stillMissing.add(t.uid);
       const since = state.missingJobs.get(t.uid);

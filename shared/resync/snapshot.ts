@@ -10,7 +10,7 @@ import { jobView, type JobView } from '../flow/job-view.js';
 import { missingReferences, referencesOf, waitsFor, type Reference } from '../flow/references.js';
 import { isTerminal } from '../flow/status.js';
 import type { TaskEntry } from '../store/store.js';
-import type { Phase, Task } from '../task/model.js';
+import { EXTERNAL_TYPE, type Phase, type Task } from '../task/model.js';
 import type { ResyncOptions } from './config.js';
 
 export interface JobFacts {
@@ -35,6 +35,10 @@ export interface TaskFacts {
    * not exist: the object's creation lets it go, not a repair.
    */
   awaitsReference?: boolean;
+  /** An external Task: no Job, ever; its outcome comes from another system. */
+  external?: boolean;
+  /** An external Task's deadline (ms since the epoch): started plus spec.podOverrides.activeDeadlineSeconds. */
+  deadline?: number;
 }
 
 export interface Snapshot {
@@ -76,7 +80,14 @@ function taskFacts(task: Task, entry: TaskEntry | null, job: JobFacts | undefine
   const spec: Record<string, unknown> = isObject(task.spec) ? task.spec : {};
   const dependsOn = Array.isArray(spec.dependsOn) ? spec.dependsOn.filter((d): d is string => typeof d === 'string') : [];
   const phase = isObject(task.status) && typeof task.status.phase === 'string' ? (task.status.phase as Phase) : undefined;
-  return { namespace: meta.namespace, name: meta.name, uid: meta.uid, phase, dependsOn, entry, job };
+  const facts: TaskFacts = { namespace: meta.namespace, name: meta.name, uid: meta.uid, phase, dependsOn, entry, job };
+  if (spec.type === EXTERNAL_TYPE) {
+    facts.external = true;
+    const seconds = isObject(spec.podOverrides) ? spec.podOverrides.activeDeadlineSeconds : undefined;
+    const started = isObject(task.status) && typeof task.status.startTime === 'string' ? Date.parse(task.status.startTime) : NaN;
+    if (typeof seconds === 'number' && !Number.isNaN(started)) facts.deadline = started + seconds * 1000;
+  }
+  return facts;
 }
 
 /** Whether a released Task without a Job waits for references that are still missing (one read per object and run). */

@@ -7,6 +7,8 @@
 import { PermanentError } from '../errors.js';
 import {
   AGENT_TYPES,
+  EXTERNAL_TYPE,
+  TASK_TYPES,
   CREDENTIAL_TYPES,
   TASK_API_VERSION,
   TASK_KIND,
@@ -121,9 +123,9 @@ function checkSpec(spec: unknown, name: string | undefined, errors: string[]): v
     return;
   }
   if (spec.type === undefined) {
-    errors.push(`spec.type: missing — choose the agent: ${list(AGENT_TYPES)}`);
-  } else if (!includes(AGENT_TYPES, spec.type)) {
-    errors.push(`spec.type: ${show(spec.type)} is not a supported agent — use one of ${list(AGENT_TYPES)}`);
+    errors.push(`spec.type: missing — choose the agent: ${list(AGENT_TYPES)} (or "${EXTERNAL_TYPE}": another system does the work)`);
+  } else if (!includes(TASK_TYPES, spec.type)) {
+    errors.push(`spec.type: ${show(spec.type)} is not a supported agent — use one of ${list(AGENT_TYPES)}, or "${EXTERNAL_TYPE}"`);
   }
   if (spec.prompt === undefined) {
     errors.push('spec.prompt: missing — say what the agent should do');
@@ -132,7 +134,8 @@ function checkSpec(spec: unknown, name: string | undefined, errors: string[]): v
   } else if (spec.prompt.trim() === '') {
     errors.push('spec.prompt: is empty — say what the agent should do');
   }
-  checkCredentials(spec.credentials, errors);
+  // An external Task runs nothing of Dendrite's: no credentials to hand an agent.
+  if (spec.type !== EXTERNAL_TYPE || spec.credentials !== undefined) checkCredentials(spec.credentials, errors);
   optionalString(spec.model, 'spec.model', errors);
   optionalString(spec.image, 'spec.image', errors);
   optionalString(spec.branch, 'spec.branch', errors);

@@ -15,8 +15,9 @@ import { createHandlers as launcherHandlers, FUNCTION_NAME as LAUNCHER } from '.
 import { ACCEPTED_KINDS as TASK_INTAKE_KINDS, createHandlers as taskIntakeHandlers, FUNCTION_NAME as TASK_INTAKE } from '../../functions/task-intake/app.js';
 import { FUNCTION_NAME as DEAD_LETTER } from '../../functions/dead-letter/app.js';
 import { createHandlers as resyncHandlers, FUNCTION_NAME as RESYNC } from '../../functions/resync/app.js';
+import { createHandlers as taskSubmitHandlers, FUNCTION_NAME as TASK_SUBMIT } from '../../functions/task-submit/app.js';
 import { DEFAULT_RESYNC_OPTIONS } from '../../shared/resync/config.js';
-import { KUBERNETES_API_CALLS } from '../../shared/cluster/kubernetes.js';
+import { KUBERNETES_API_CALLS, TASK_SUBMIT_API_CALLS } from '../../shared/cluster/kubernetes.js';
 import * as eventTypes from '../../shared/events/types.js';
 import type { FlowDeps } from '../../shared/flow/deps.js';
 import { createFunctionApp } from '../../shared/http/function-app.js';
@@ -42,6 +43,7 @@ const ACCEPTS: Record<string, string[]> = {
   [LAUNCHER]: Object.keys(launcherHandlers(noDeps, DEFAULT_JOB_CONFIG)),
   [DEAD_LETTER]: [ANY],
   [RESYNC]: Object.keys(resyncHandlers(noDeps, DEFAULT_RESYNC_OPTIONS)),
+  [TASK_SUBMIT]: Object.keys(taskSubmitHandlers(noDeps, { namespaces: ['default'], schema: (() => true) as never })),
 };
 
 interface Route {
@@ -381,13 +383,15 @@ test('ApiServerSources: Resource mode, Tasks, what Tasks name and the Jobs the b
 });
 
 test('the functions\' RBAC is exactly the API calls the Kubernetes adapter makes, and never Secrets', () => {
-  const expected = [...new Set(KUBERNETES_API_CALLS.map((c) => `${c.apiGroup}/${c.resource}:${c.verb}`))].sort();
+  const grantsFor = (calls: typeof KUBERNETES_API_CALLS) => [...new Set(calls.map((c) => `${c.apiGroup}/${c.resource}:${c.verb}`))].sort();
+  // task-submit alone creates Tasks; the rest share one Role.
+  const expectedOf = (fn: string) => grantsFor(fn === TASK_SUBMIT ? TASK_SUBMIT_API_CALLS : KUBERNETES_API_CALLS);
   for (const svc of services) {
     const account = svc.doc.spec.template.spec.serviceAccountName as string;
     assert.ok(account, `${svc.name}: its own ServiceAccount`);
     const grants = grantsOf(account);
     if (!configOf(svc.name).standalone) {
-      assert.deepEqual(grants, expected, `${svc.name}`);
+      assert.deepEqual(grants, expectedOf(svc.name), `${svc.name}`);
     } else {
       assert.deepEqual(grants, [], `${svc.name} talks to no API`);
       const sa = ofKind(applied, 'v1', 'ServiceAccount').find((s) => s.name === account);
@@ -493,11 +497,14 @@ test('EventPolicies guard the Broker: each identity may send exactly what it mus
   const sinkBinding = `SinkBinding/${ofKind(applied, 'sources.knative.dev/v1', 'SinkBinding')[0]!.name}`;
   // Replies reach the Broker as the Trigger that delivered the event: those routing Task adds and
   // updates to task-intake, which answers with task.ready (a delete is never answered, nor is
-  // a Workspace or AgentConfig change: the Tasks it lets go are sent through the SinkBinding).
+  // a Workspace or AgentConfig change: the Tasks it lets go are sent through the SinkBinding),
+  // and task-submit's, answered with task.submitted.
   const replying = routes
     .filter((r) => r.subscriber.name === TASK_INTAKE && r.filter.kind === TASK_KIND && r.filter.type !== eventTypes.APISERVER_DELETE)
     .map((r) => `Trigger/${r.trigger}`);
   assert.equal(replying.length, 2);
+  const submitting = routes.filter((r) => r.subscriber.name === TASK_SUBMIT).map((r) => `Trigger/${r.trigger}`);
+  assert.deepEqual(submitting, ['Trigger/task-submit']);
   const cases: Array<[sender: string, event: Attributes, allowed: boolean]> = [
     ['ApiServerSource/dendrite-tasks', apiEvent('add', 'Task'), true],
     ['ApiServerSource/dendrite-tasks', apiEvent('update', 'Task'), true],
@@ -518,8 +525,15 @@ test('EventPolicies guard the Broker: each identity may send exactly what it mus
     ['sub:system:serviceaccount:default:default', { type: eventTypes.JOB_COMPLETED }, false],
     ['sub:system:serviceaccount:default:default', apiEvent('update', 'Job'), false],
   ];
-  for (const type of emittedTypes().keys()) cases.push([sinkBinding, { type }, true]);
+  // Sent through K_SINK (the SinkBinding's identity); task.submitted is only ever task-submit's reply.
+  for (const type of emittedTypes().keys()) if (type !== eventTypes.TASK_SUBMITTED) cases.push([sinkBinding, { type }, true]);
+  cases.push([sinkBinding, { type: eventTypes.TASK_SUBMITTED }, false]);
   for (const trigger of replying) cases.push([trigger, { type: eventTypes.TASK_READY }, true], [trigger, apiEvent('add', 'Task'), false]);
+  for (const trigger of submitting) {
+    cases.push([trigger, { type: eventTypes.TASK_SUBMITTED }, true], [trigger, { type: eventTypes.TASK_SUBMIT }, false], [trigger, { type: eventTypes.TASK_READY }, false]);
+  }
+  // Nobody inside may submit work or report an external Task's outcome: producers are named by policies of their own.
+  cases.push([sinkBinding, { type: eventTypes.TASK_SUBMIT }, false], ['sub:system:serviceaccount:default:default', { type: eventTypes.TASK_SUBMIT }, false]);
   const wrong = cases.filter(([sender, event, allowed]) => admitted(sender, event) !== allowed).map(([s, e, a]) => `${s} ${JSON.stringify(e)}: should be ${a ? 'admitted' : 'refused'}`);
   assert.deepEqual(wrong, []);
   // task.ready is admitted from Dendrite's own identities only.

@@ -150,7 +150,7 @@ const invalid: Array<{ name: string; input: unknown; errors: string[] }> = [
     name: 'empty spec',
     input: withChange((t) => (t.spec = {})),
     errors: [
-      'spec.type: missing — choose the agent: "claude-code", "codex", "gemini", "opencode"',
+      'spec.type: missing — choose the agent: "claude-code", "codex", "gemini", "opencode" (or "external": another system does the work)',
       'spec.prompt: missing — say what the agent should do',
       'spec.credentials: missing — give {type: "api-key", "oauth", secretRef: {name: <Secret name>}}',
     ],
@@ -158,7 +158,7 @@ const invalid: Array<{ name: string; input: unknown; errors: string[] }> = [
   {
     name: 'an unknown agent type',
     input: withChange((t) => (t.spec.type = 'cursor')),
-    errors: ['spec.type: "cursor" is not a supported agent — use one of "claude-code", "codex", "gemini", "opencode"'],
+    errors: ['spec.type: "cursor" is not a supported agent — use one of "claude-code", "codex", "gemini", "opencode", or "external"'],
   },
   {
     name: 'a prompt that is not a string',
