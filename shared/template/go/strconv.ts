@@ -237,21 +237,38 @@ export function quote(s: string, asciiOnly = false, graphicOnly = false): string
   return quoteWith(s, 0x22, asciiOnly, graphicOnly);
 }
 
+/** ASCII a quoted string cannot hold as itself, per quote character. */
+const ASCII_TO_ESCAPE: Record<number, RegExp> = { 0x22: /["\\\x00-\x1f\x7f]/, 0x27: /['\\\x00-\x1f\x7f]/ };
+const utf16 = new TextDecoder('utf-16le');
+
 function quoteWith(s: string, q: number, asciiOnly: boolean, graphicOnly: boolean): string {
-  let out = String.fromCharCode(q);
+  const mark = String.fromCharCode(q);
   if (isAscii(s)) {
-    // Printable ASCII other than the quote and backslash stands for itself: copy runs of it.
-    let run = 0;
+    // Printable ASCII other than the quote and backslash stands for itself.
+    if (!ASCII_TO_ESCAPE[q]!.test(s)) return mark + s + mark;
+    // Written into one buffer: appending escape by escape made a rope of millions of pieces for
+    // a string of quotes (a template doubling one with %q), and collecting it took most of the
+    // time; a regex replace is 7x slower than this when nearly every character is escaped.
+    const out = new Uint16Array(s.length * 4 + 2); // at most \xNN per character
+    let n = 0;
+    out[n++] = q;
     for (let i = 0; i < s.length; i++) {
       const c = s.charCodeAt(i);
-      if (c >= 0x20 && c < 0x7f && c !== q && c !== 0x5c) continue;
-      out += s.slice(run, i) + appendEscapedRune(c, q, asciiOnly, graphicOnly);
-      run = i + 1;
+      if (c >= 0x20 && c < 0x7f) {
+        if (c === q || c === 0x5c) out[n++] = 0x5c;
+        out[n++] = c;
+        continue;
+      }
+      const escaped = appendEscapedRune(c, q, asciiOnly, graphicOnly);
+      for (let j = 0; j < escaped.length; j++) out[n++] = escaped.charCodeAt(j);
     }
-    return out + s.slice(run) + String.fromCharCode(q);
+    out[n++] = q;
+    return utf16.decode(out.subarray(0, n));
   }
-  for (const r of runes(s)) out += appendEscapedRune(r, q, asciiOnly, graphicOnly);
-  return out + String.fromCharCode(q);
+  const parts: string[] = [mark];
+  for (const r of runes(s)) parts.push(appendEscapedRune(r, q, asciiOnly, graphicOnly));
+  parts.push(mark);
+  return parts.join('');
 }
 
 /** strconv.QuoteRune / QuoteRuneToASCII. */
