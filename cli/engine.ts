@@ -1,5 +1,5 @@
 /**
- * The whole system in one process: the three functions' real express apps on loopback ports,
+ * The whole system in one process: every function's real express app on a loopback port,
  * the local broker routing between them by the Triggers in knative/, and the local cluster
  * publishing watch events into it. What differs from a cluster is only where things run.
  */
@@ -10,6 +10,9 @@ import { createApp as createJobStatusApp, FUNCTION_NAME as JOB_STATUS } from '..
 import { createApp as createLauncherApp, FUNCTION_NAME as LAUNCHER } from '../functions/launcher/app.js';
 import { createApp as createResyncApp, FUNCTION_NAME as RESYNC } from '../functions/resync/app.js';
 import { createApp as createTaskIntakeApp, FUNCTION_NAME as TASK_INTAKE } from '../functions/task-intake/app.js';
+import { createApp as createTaskSubmitApp, FUNCTION_NAME as TASK_SUBMIT } from '../functions/task-submit/app.js';
+import type { TaskSubmitOptions } from '../functions/task-submit/handler.js';
+import { TASK_READY, type TaskReadyData } from '../shared/events/types.js';
 import { DEFAULT_RESYNC_OPTIONS } from '../shared/resync/config.js';
 import { MAX_SINGLE_ARGUMENT_BYTES, type FlowDeps } from '../shared/flow/deps.js';
 import { DEFAULT_JOB_CONFIG, type JobConfig } from '../shared/job/build.js';
@@ -37,6 +40,8 @@ export interface LocalEngineOptions {
   jobConfig?: JobConfig;
   /** Renders prompts for every function (the caller closes it). */
   renderer: PromptRenderer;
+  /** What task-submit checks submissions against, and the namespaces it creates Tasks in. */
+  submit: TaskSubmitOptions;
   renderLimits?: RenderLimits;
   maxPromptBytes?: number;
   logTailBytes?: number;
@@ -65,6 +70,8 @@ export interface LocalEngine {
    * applied), then Tasks, in order.
    */
   apply(manifests: AppliedManifests): Task[];
+  /** The prompt the Task's agent was started with, or for an external Task the one task.ready announced. */
+  promptOf(namespace: string, name: string): string | null;
   /** Nothing left to happen by itself: no event pending and no Job unfinished. */
   quiet(): boolean;
   /** Stops delivering and serving; does not stop agents (see cluster.stopJobs). */
@@ -106,6 +113,7 @@ export async function startLocalEngine(options: LocalEngineOptions): Promise<Loc
     [JOB_STATUS]: createJobStatusApp(depsFor(JOB_STATUS), { logTailBytes: options.logTailBytes ?? 1024 * 1024 }),
     [LAUNCHER]: createLauncherApp(depsFor(LAUNCHER), options.jobConfig ?? DEFAULT_JOB_CONFIG),
     // Every namespace the run applied; a Job is never failed as lost while its agent may still report.
+    [TASK_SUBMIT]: createTaskSubmitApp(depsFor(TASK_SUBMIT), options.submit),
     [RESYNC]: createResyncApp(depsFor(RESYNC), { ...DEFAULT_RESYNC_OPTIONS, logTailBytes: options.logTailBytes ?? 1024 * 1024 }),
   };
   const servers: LocalServer[] = [];
@@ -121,12 +129,19 @@ export async function startLocalEngine(options: LocalEngineOptions): Promise<Loc
     throw err;
   }
 
+  const announced = new Map<string, string>();
   broker = createLocalBroker({
     triggers: options.triggers,
     subscribers,
     log: options.log.child({ component: 'broker' }),
     retry: options.retry,
-    onEvent: options.onEvent,
+    onEvent: (event) => {
+      if (event.type === TASK_READY) {
+        const ready = event.data as Partial<TaskReadyData> | undefined;
+        if (typeof ready?.prompt === 'string') announced.set(`${ready.namespace}/${ready.name}`, ready.prompt);
+      }
+      options.onEvent?.(event);
+    },
     onDeadLetter: options.onDeadLetter,
   });
   const ready = broker;
@@ -146,6 +161,7 @@ export async function startLocalEngine(options: LocalEngineOptions): Promise<Loc
       for (const agentConfig of manifests.agentConfigs ?? []) cluster.applyAgentConfig(agentConfig);
       return manifests.tasks.map((task) => cluster.applyTask(task));
     },
+    promptOf: (namespace, name) => cluster.jobPrompt(namespace, name) ?? announced.get(`${namespace}/${name}`) ?? null,
     quiet: () => ready.pending() === 0 && cluster.runningJobs() === 0,
     async close() {
       pinger?.stop();

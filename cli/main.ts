@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { Command, CommanderError, Option } from 'commander';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import type { CliContext } from './context.js';
 import { ConfigError, jobConfigOf, readJobSettings, readRenderSettings, type RenderSettings } from '../shared/runtime/config.js';
 import type { JobConfig } from '../shared/job/build.js';
@@ -14,6 +14,7 @@ import { createIsolatedRenderer } from '../shared/template/isolated/host.js';
 import { jobCommand } from './job.js';
 import { renderCommand } from './render.js';
 import { runCommand, type RunHooks } from './run.js';
+import { DEFAULT_SERVE_PORT, serveCommand } from './serve.js';
 import { validateCommand } from './validate.js';
 
 const root = (path: string) => fileURLToPath(new URL(`../../${path}`, import.meta.url));
@@ -94,6 +95,33 @@ program
   .action(async (paths: string[], opts: { agent?: string; redis?: string; logs?: boolean; keepWorkspaces?: boolean; output: 'table' | 'json'; namespace: string; verbose?: boolean }) => {
     process.exitCode = await runCommand({ paths, ...opts, logs: Boolean(opts.logs), keepWorkspaces: Boolean(opts.keepWorkspaces), verbose: Boolean(opts.verbose) }, context, hooks);
   });
+
+const port = (value: string): number => {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError('a port is a whole number from 0 to 65535 (0 picks a free one)');
+  return n;
+};
+
+program
+  .command('serve')
+  .description('run the local mode as a server until Ctrl-C: POST CloudEvents to it (task.submit, job.completed, …), watch /api/tasks and /api/events')
+  .argument('[paths...]', 'Task and Secret manifests to apply at the start: files or directories')
+  .option('--agent <command>', "command that runs every agent; the rendered prompt is appended as its last argument (default: each type's own CLI, e.g. claude)")
+  .option('--redis <url>', 'coordinate through this Redis instead of memory (default: $REDIS_URL)')
+  .option('--logs', "stream the agents' output above the table")
+  .addOption(new Option('--port <n>', 'port to listen on (0 picks a free one)').argParser(port).default(DEFAULT_SERVE_PORT))
+  .option('--host <address>', 'address to listen on; anything but loopback needs a token', '127.0.0.1')
+  .addOption(new Option('--token <token>', 'require "Authorization: Bearer <token>" on every request').env('DENDRITE_SERVE_TOKEN'))
+  .addOption(namespaceOption())
+  .option('-v, --verbose', "show the functions' own log lines")
+  .action(
+    async (
+      paths: string[],
+      opts: { agent?: string; redis?: string; logs?: boolean; port: number; host: string; token?: string; namespace: string; verbose?: boolean },
+    ) => {
+      process.exitCode = await serveCommand({ paths, ...opts, logs: Boolean(opts.logs), verbose: Boolean(opts.verbose) }, context, hooks);
+    },
+  );
 
 program
   .command('render')

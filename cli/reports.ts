@@ -4,7 +4,7 @@
  * a Task that did not succeed, the end of its agent's log.
  */
 import { missingReferences, referencesOf } from '../shared/flow/references.js';
-import type { Task } from '../shared/task/model.js';
+import { isExternal, type Task } from '../shared/task/model.js';
 import type { LocalEngine } from './engine.js';
 import type { TaskReport } from './view/summary.js';
 
@@ -28,7 +28,7 @@ export async function reportsOf(engine: LocalEngine, tasks: readonly Task[], int
     const status = task.status ?? {};
     const phase = status.phase ?? '';
     const job = await engine.cluster.getJob(namespace, name);
-    const prompt = job?.spec?.template.spec?.containers[0]?.args?.[0] ?? null;
+    const prompt = engine.promptOf(namespace, name);
     const terminal = phase === 'Succeeded' || phase === 'Failed';
     const outcome = phase === 'Succeeded' ? 'succeeded' : phase === 'Failed' ? 'failed' : interrupted ? 'interrupted' : 'stalled';
     let message = status.message ?? null;
@@ -43,7 +43,9 @@ export async function reportsOf(engine: LocalEngine, tasks: readonly Task[], int
           ? `stalled: no Task named ${missing.map((m) => `"${m}"`).join(', ')} was given, so it waits forever`
           : absent.length > 0
             ? `stalled: no ${absent.map((r) => `${r.kind} named "${r.name}"`).join(' and no ')} was given, so it waits forever`
-            : `stalled: ${message ?? 'nothing more happened'}`;
+            : isExternal(task) && phase === 'Running'
+              ? 'stalled: an external Task ends when another system reports its outcome (dev.dendrite.job.completed); `dendrite serve` takes that event'
+              : `stalled: ${message ?? 'nothing more happened'}`;
     }
     const start = status.startTime ? Date.parse(status.startTime) : NaN;
     const end = status.completionTime && terminal ? Date.parse(status.completionTime) : stoppedAt.getTime();

@@ -93,10 +93,12 @@ export function formatSummary(reports: readonly TaskReport[], options: SummaryOp
     lines.push(`${paint('bold', label(r).padEnd(nameWidth))}   ${paint(phaseColour(r.phase), shown(r).padEnd(phaseWidth))}   ${duration.padEnd(usage ? 6 : 0)}${usage}`.trimEnd());
     const indent = '    ';
     if (r.outcome === 'succeeded') {
-      if (r.outputs.length === 0) lines.push(`${indent}${paint('gray', '(no output block)')}`);
-      for (const line of r.outputs.slice(0, MAX_OUTPUT_LINES)) lines.push(`${indent}${line}`);
-      if (r.outputs.length > MAX_OUTPUT_LINES) {
-        lines.push(`${indent}${paint('gray', `… ${r.outputs.length - MAX_OUTPUT_LINES} more (--output json shows all)`)}`);
+      // An external Task's producer may report results without output lines: show those.
+      const shownLines = r.outputs.length > 0 ? r.outputs : Object.entries(r.results).map(([key, value]) => `${key}: ${value}`);
+      if (shownLines.length === 0) lines.push(`${indent}${paint('gray', '(no output block)')}`);
+      for (const line of shownLines.slice(0, MAX_OUTPUT_LINES)) lines.push(`${indent}${line}`);
+      if (shownLines.length > MAX_OUTPUT_LINES) {
+        lines.push(`${indent}${paint('gray', `… ${shownLines.length - MAX_OUTPUT_LINES} more (--output json shows all)`)}`);
       }
     } else {
       if (r.message) lines.push(`${indent}${paint(r.outcome === 'failed' ? 'red' : 'yellow', r.message)}`);

@@ -62,6 +62,8 @@ export interface LocalBrokerOptions {
 export interface LocalBroker {
   /** The ingress: accepts the event for delivery and returns (delivery is asynchronous). */
   publish: Emit;
+  /** The Triggers (by name) that would deliver this event. */
+  routesFor(event: CloudEvent<unknown>): string[];
   /** Resolves once nothing is queued, in flight or waiting to be retried. */
   whenIdle(): Promise<void>;
   pending(): number;
@@ -73,6 +75,21 @@ export interface LocalBroker {
 /** Statuses a Knative Broker retries; every other non-2xx is final. */
 export function isRetryable(status: number): boolean {
   return status === 404 || status === 408 || status === 409 || status === 429 || status >= 500;
+}
+
+/** Most of an answer kept as a dead letter's reason: a refusal lists every problem, so keep them. */
+const MAX_REASON_CHARS = 4000;
+
+/** The `error` of a function's JSON answer, else the body's text, both bounded. */
+function answerText(body: Buffer): string {
+  const text = body.toString('utf8', 0, MAX_REASON_CHARS + 200);
+  try {
+    const error = (JSON.parse(text) as { error?: unknown }).error;
+    if (typeof error === 'string') return error.slice(0, MAX_REASON_CHARS);
+  } catch {
+    // Not JSON (or cut short): the text as it is.
+  }
+  return text.slice(0, MAX_REASON_CHARS);
 }
 
 type Outcome = { done: true; reply?: CloudEvent<unknown> } | { done: false; retry: boolean; status?: number; reason: string; retryAfterMs?: number };
@@ -123,7 +140,7 @@ export function createLocalBroker(options: LocalBrokerOptions): LocalBroker {
       }
     }
     if (response.status >= 200 && response.status < 300) return { done: true };
-    const reason = `${response.status} ${body.toString('utf8', 0, 300)}`.trim();
+    const reason = `${response.status} ${answerText(body)}`.trim();
     return {
       done: false,
       retry: isRetryable(response.status),
@@ -195,6 +212,7 @@ export function createLocalBroker(options: LocalBrokerOptions): LocalBroker {
 
   return {
     publish,
+    routesFor: (event) => triggers.filter((trigger) => matches(trigger, event)).map((trigger) => trigger.name),
     deadLetters,
     pending: () => queue.pending(),
     whenIdle: () => queue.whenIdle(),

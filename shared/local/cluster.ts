@@ -81,6 +81,8 @@ export interface LocalCluster extends Cluster {
   applyAgentConfig(object: Record<string, unknown>): AgentConfig;
   listTasks(): Task[];
   listJobs(): V1Job[];
+  /** The argument the Job's agent is started with (its prompt), without copying the Job. */
+  jobPrompt(namespace: string, name: string): string | undefined;
   /** The Kubernetes Events recorded on Tasks, oldest first. */
   readonly taskEvents: readonly RecordedTaskEvent[];
   /** Jobs not finished yet (their agents running or about to start). */
@@ -325,6 +327,7 @@ export function createLocalCluster(options: LocalClusterOptions): LocalCluster {
 
     listTasks: () => [...tasks.values()].map((t) => structuredClone(t)),
     listJobs: () => [...jobs.values()].map((r) => structuredClone(r.job)),
+    jobPrompt: (namespace, name) => jobs.get(key(namespace, name))?.job.spec?.template.spec?.containers[0]?.args?.[0],
 
     async getTask(namespace, name) {
       const task = tasks.get(key(namespace, name));

@@ -1,19 +1,33 @@
-/** Serving a function's app on a loopback port chosen by the OS, as the local broker's subscriber. */
-import type { Server } from 'node:http';
+/** Serving an express app on loopback: a function as the local broker's subscriber, or `dendrite serve`. */
+import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type express from 'express';
 
 export interface LocalServer {
   url: string;
+  port: number;
   close(): Promise<void>;
 }
 
-export function listenLocal(app: express.Express): Promise<LocalServer> {
+export interface ListenOptions {
+  /** Default 127.0.0.1. */
+  host?: string;
+  /** Default 0: a free port chosen by the OS. */
+  port?: number;
+}
+
+export function listenLocal(app: express.Express, options: ListenOptions = {}): Promise<LocalServer> {
+  const host = options.host ?? '127.0.0.1';
   return new Promise((resolve, reject) => {
-    const server: Server = app.listen(0, '127.0.0.1', () => {
+    // A plain http.Server: express 5's app.listen also calls its callback on a listen error.
+    const server = createServer(app);
+    server.once('error', reject);
+    server.listen(options.port ?? 0, host, () => {
       const { port } = server.address() as AddressInfo;
+      const urlHost = host.includes(':') ? `[${host}]` : host;
       resolve({
-        url: `http://127.0.0.1:${port}/`,
+        url: `http://${urlHost}:${port}/`,
+        port,
         close: () =>
           new Promise<void>((done) => {
             server.close(() => done());
@@ -21,6 +35,5 @@ export function listenLocal(app: express.Express): Promise<LocalServer> {
           }),
       });
     });
-    server.once('error', reject);
   });
 }

@@ -1,7 +1,8 @@
 /**
  * Reading manifests the way `kubectl apply -f` takes them: files or directories (the
- * directory's .yaml/.yml/.json files, not recursive), each file any number of YAML documents.
- * Every document keeps where it came from, so messages can say file:line:col.
+ * directory's .yaml/.yml/.json files, not recursive), each file any number of YAML documents,
+ * a `kind: List` document holding several. Every manifest keeps where it came from, so messages
+ * can say file:line:col.
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { extname, join } from 'node:path';
@@ -112,21 +113,42 @@ export function parseManifests(file: string, text: string): ManifestDoc[] {
       throw new ManifestError(`${file}:${where.line}:${where.col}: a manifest must be a mapping with apiVersion and kind`);
     }
     const record = object as Record<string, unknown>;
-    out.push({
+    const find = positionFinder(doc, lines, start);
+    const entry = (value: Record<string, unknown>, at: YamlPath): ManifestDoc => ({
       file,
       index,
-      object: record,
-      kind: typeof record.kind === 'string' ? record.kind : '',
-      positionOf: positionFinder(doc, lines, start),
+      object: value,
+      kind: typeof value.kind === 'string' ? value.kind : '',
+      positionOf: (path) => find([...at, ...path]),
       text,
       rangeOf: (path) => {
-        const node = doc.getIn(path, true);
+        const node = doc.getIn([...at, ...path], true);
         return isNode(node) && node.range ? [node.range[0], node.range[1]] : undefined;
       },
       positionAt: (offset) => lines.linePos(offset),
     });
+    if (isList(record)) {
+      (record.items as unknown[]).forEach((item, i) => {
+        if (typeof item !== 'object' || item === null || Array.isArray(item)) {
+          const { line, col } = find(['items', i]);
+          throw new ManifestError(`${file}:${line}:${col}: items[${i}]: a manifest must be a mapping with apiVersion and kind`);
+        }
+        out.push(entry(item as Record<string, unknown>, ['items', i]));
+      });
+      return;
+    }
+    out.push(entry(record, []));
   });
   return out;
+}
+
+/**
+ * A list of manifests in one document: kubectl's `kind: List`, or a task.submit event's data
+ * (`{"items": [Task, …]}`), so a submission can be checked and run as it is sent.
+ */
+function isList(record: Record<string, unknown>): boolean {
+  if (!Array.isArray(record.items)) return false;
+  return (record.kind === 'List' && record.apiVersion === 'v1') || record.kind === undefined;
 }
 
 export function loadManifests(paths: readonly string[]): Manifests {

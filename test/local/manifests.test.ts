@@ -31,6 +31,18 @@ test('positions point at the value in the file, or at the nearest written parent
   assert.throws(() => parseManifests('list.yaml', '- a\n- b\n'), /list\.yaml:1:1: a manifest must be a mapping/);
 });
 
+test('a kind: List, or a task.submit event\'s data ({"items": [...]}), is read as the manifests it holds, each at its own position', () => {
+  const list = parseManifests('list.yaml', 'apiVersion: v1\nkind: List\nitems:\n  - apiVersion: axon.io/v1alpha1\n    kind: Task\n    metadata: {name: a}\n  - apiVersion: v1\n    kind: Secret\n    metadata: {name: s}\n');
+  assert.deepEqual(list.map((d) => d.kind), ['Task', 'Secret']);
+  assert.deepEqual(list[1]!.positionOf(['metadata', 'name']), { line: 9, col: 22 });
+  const submission = parseManifests('dag.json', '{"items": [\n {"apiVersion": "axon.io/v1alpha1", "kind": "Task", "metadata": {"name": "x"}},\n {"apiVersion": "axon.io/v1alpha1", "kind": "Task", "metadata": {"name": "y"}}\n]}');
+  assert.deepEqual(submission.map((d) => (d.object.metadata as { name: string }).name), ['x', 'y']);
+  assert.deepEqual(submission[1]!.positionOf(['metadata', 'name']), { line: 3, col: 74 });
+  // A mapping with items and a kind of its own is that kind, not a list.
+  assert.deepEqual(parseManifests('cm.yaml', 'apiVersion: v1\nkind: ConfigMap\nitems: [1]\n').map((d) => d.kind), ['ConfigMap']);
+  assert.throws(() => parseManifests('bad.json', '{"items": [1]}'), /bad\.json:1:12: items\[0\]: a manifest must be a mapping/);
+});
+
 test('Secrets decode base64 data, stringData wins, and bad data is named without its value', () => {
   const secret = readSecret(
     { metadata: { name: 's', namespace: 'team' }, data: { A: Buffer.from('from-data').toString('base64'), B: 'Yg==' }, stringData: { B: 'plain' } },

@@ -13,6 +13,7 @@ import { tickFor } from '../../shared/local/ping.js';
 import { loadTriggers, matches } from '../../shared/local/triggers.js';
 import { createMemoryStore } from '../../shared/store/memory-store.js';
 import { isolatedRenderer } from '../support/renderer.js';
+import { taskSchema } from '../support/task-schema.js';
 
 const TRIGGERS = loadTriggers(fileURLToPath(new URL('../../../knative/triggers.yaml', import.meta.url)));
 
@@ -34,6 +35,7 @@ test('the local engine ticks resync, which repairs what is missing from the inde
   const engine = await startLocalEngine({
     store,
     renderer,
+    submit: { schema: taskSchema(), namespaces: ['default'] },
     triggers: TRIGGERS,
     log: pino({ level: 'silent' }),
     agent: () => [process.execPath, '-e', ''],

@@ -23,6 +23,7 @@ import { EngineHarness } from '../support/engine-harness.js';
 import { startRedisServer, type RedisServer } from '../support/redis-server.js';
 import { isolatedRenderer } from '../support/renderer.js';
 import { runToEnd } from './drive.js';
+import { taskSchema } from '../support/task-schema.js';
 
 const REPO = new URL('../../../', import.meta.url);
 const E2E_AGENT = fileURLToPath(new URL('test/fixtures/e2e-agent.mjs', REPO));
@@ -86,6 +87,7 @@ test('the seed example in the local mode: the credential reaches the agent and n
     engine = await startLocalEngine({
       store,
       renderer,
+      submit: { schema: taskSchema(), namespaces: ['default'] },
       triggers: loadTriggers(fileURLToPath(new URL('knative/triggers.yaml', REPO))),
       log: pino({ level: 'trace' }, { write: (line: string) => void logLines.push(line) }),
       agent: () => [process.execPath, agent],

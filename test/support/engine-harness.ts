@@ -4,9 +4,8 @@
  * ApiServerSource stand-in, a broker that routes by knative/triggers.yaml, and a "kubelet"
  * that runs a Job's container as a small agent script and records its log.
  */
-import { fileURLToPath } from 'node:url';
 import { createApp as createTaskSubmitApp } from '../../functions/task-submit/app.js';
-import { loadTaskSchema } from '../../shared/task/schema.js';
+import { taskSchema } from './task-schema.js';
 import { readFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { CloudEvent, HTTP } from 'cloudevents';
@@ -135,7 +134,7 @@ export class EngineHarness {
       launcher: createLauncherApp(deps('launcher'), DEFAULT_JOB_CONFIG),
       'task-submit': createTaskSubmitApp(deps('task-submit'), {
         namespaces: options.submitNamespaces ?? ['default'],
-        schema: loadTaskSchema(fileURLToPath(new URL('../../../crds/task.yaml', import.meta.url))),
+        schema: taskSchema(),
       }),
     };
     this.resyncOptions = { ...DEFAULT_RESYNC_OPTIONS, logTailBytes: options.logTailBytes ?? 64 * 1024, ...options.resync };

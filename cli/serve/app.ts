@@ -1,0 +1,72 @@
+/**
+ * The HTTP face of `dendrite serve`:
+ * - `POST /`: the local Broker's ingress. A CloudEvent in binary or structured mode, checked
+ *   as every receiver checks one, is accepted (202) and routed by the Triggers; what a function
+ *   then refuses shows on the console and as a `dead-letter` message, as a Broker's dead letter
+ *   sink would hold it.
+ * - `GET /api/tasks` (`?namespace=`): every Task as a TaskView, oldest first.
+ * - `GET /api/events`: Server-Sent Events — the Tasks as they are, then each change.
+ */
+import express from 'express';
+import type { CloudEvent } from 'cloudevents';
+import type { Logger } from 'pino';
+import { createFunctionApp } from '../../shared/http/function-app.js';
+import { createGuard, type GuardOptions } from './guard.js';
+import type { EventStream } from './event-stream.js';
+import type { TaskView } from './task-view.js';
+
+export interface ServeAppOptions {
+  guard: GuardOptions;
+  /** Accepts an event for delivery (the local broker's publish). */
+  publish(event: CloudEvent<unknown>): Promise<void>;
+  /** The Triggers that route this event (none: it is accepted and dropped, as by a Broker). */
+  routesFor(event: CloudEvent<unknown>): string[];
+  tasks(): TaskView[];
+  stream: EventStream;
+  log: Logger;
+  /** Sees each event the ingress accepted, with the Triggers it goes to. */
+  onAccepted?(event: CloudEvent<unknown>, routes: string[]): void;
+}
+
+export const INGRESS_NAME = 'broker-ingress';
+
+export function createServeApp(options: ServeAppOptions): express.Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.use(createGuard(options.guard));
+
+  app.get('/', (_req, res) => {
+    res.json({
+      ingress: 'POST / — a CloudEvent (binary or structured mode), routed by knative/triggers.yaml',
+      tasks: 'GET /api/tasks[?namespace=NS]',
+      events: 'GET /api/events — Server-Sent Events: task, cloudevent, dead-letter',
+    });
+  });
+
+  const tasksIn = (namespace: unknown) => {
+    const all = options.tasks();
+    return typeof namespace === 'string' && namespace !== '' ? all.filter((t) => t.namespace === namespace) : all;
+  };
+  app.get('/api/tasks', (req, res) => {
+    res.json(tasksIn(req.query.namespace));
+  });
+  app.get('/api/events', (req, res) => {
+    options.stream.attach(req, res, options.tasks().map((data) => ({ event: 'task', data })));
+  });
+
+  // The ingress is a receiver that takes every type: the same parsing, limits and answers as a function's.
+  app.use(
+    createFunctionApp({
+      name: INGRESS_NAME,
+      handlers: {},
+      anyData: true,
+      log: options.log,
+      fallback: async (event) => {
+        const routes = options.routesFor(event);
+        await options.publish(event);
+        options.onAccepted?.(event, routes);
+      },
+    }),
+  );
+  return app;
+}
