@@ -133,7 +133,7 @@ function configKeys(read: (env: Record<string, string | undefined>) => unknown):
     } catch (err) {
       const match = /^([A-Z][A-Z0-9_]*) (?:is not set|must be an integer ≥ (\d+))/.exec((err as Error).message);
       if (!match) throw err;
-      supplied[match[1]!] = match[2] ?? 'http://127.0.0.1:9';
+      supplied[match[1]!] = match[2] ?? (match[1] === 'REDIS_URL' ? 'redis://127.0.0.1:9' : 'http://127.0.0.1:9');
     }
   }
   throw new Error('config reader never succeeded');
