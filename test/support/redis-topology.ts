@@ -78,6 +78,8 @@ export interface RedisClusterServers {
   keySlot(key: string): Promise<number>;
   /** Every primary's port. */
   primaries(): Promise<number[]>;
+  /** `CLUSTER MYID` of the node on a port. */
+  nodeId(port: number): Promise<string>;
   /** FLUSHALL on every primary. */
   flushAll(): Promise<void>;
   stop(): Promise<void>;
@@ -164,6 +166,14 @@ export async function startRedisCluster(options: ClusterOptions = {}): Promise<R
     },
     keySlot: (key) => ask(async (admin) => Number(await admin.cluster('KEYSLOT', key))),
     primaries,
+    async nodeId(port) {
+      const admin = adminClient(port);
+      try {
+        return String(await admin.cluster('MYID'));
+      } finally {
+        admin.disconnect();
+      }
+    },
     async flushAll() {
       for (const port of await primaries()) {
         const admin = adminClient(port);
