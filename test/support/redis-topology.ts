@@ -222,7 +222,7 @@ export async function startRedisSentinel(options: SentinelOptions = {}): Promise
   const servers: RedisServer[] = [];
   try {
     // Replication is asynchronous and never refuses a write for want of a replica.
-    const dataArgs = ['--repl-diskless-sync', 'yes', '--repl-diskless-sync-delay', '0', '--replica-priority', '100'];
+    const dataArgs = ['--repl-diskless-sync', 'yes', '--repl-diskless-sync-delay', '0', '--replica-priority', '100', '--enable-debug-command', 'local'];
     const primary = await startRedisServer({ args: dataArgs });
     servers.push(primary);
     const replicas: RedisServer[] = [];
