@@ -11,6 +11,7 @@ import { PermanentError, TransientError } from '../../shared/errors.js';
 import { createRedisStore } from '../../shared/store/redis-store.js';
 import type { Store } from '../../shared/store/store.js';
 import { adminClient, startRedisCluster, waitFor, type RedisClusterServers } from '../support/redis-topology.js';
+import { startFunctionProcess } from '../support/function-process.js';
 import { failure, storeContract, success, task } from './contract.js';
 
 let cluster: RedisClusterServers;
@@ -43,7 +44,8 @@ storeContract('redis cluster', async () => {
 
 /** Records, on every primary, the keys the store's scripts touch while `run` runs. */
 async function keysTouchedByScripts(run: () => Promise<void>): Promise<string[]> {
-  const monitors = await Promise.all((await cluster.primaries()).map((port) => adminClient(port).monitor()));
+  const admins = (await cluster.primaries()).map((port) => adminClient(port));
+  const monitors = await Promise.all(admins.map((admin) => admin.monitor()));
   const keys = new Set<string>();
   for (const monitor of monitors) {
     monitor.on('monitor', (_time: string, args: string[], source: string) => {
@@ -55,7 +57,7 @@ async function keysTouchedByScripts(run: () => Promise<void>): Promise<string[]>
     // MONITOR lines trail the replies a little.
     await new Promise((r) => setTimeout(r, 300));
   } finally {
-    for (const monitor of monitors) monitor.disconnect();
+    for (const client of [...monitors, ...admins]) client.disconnect();
   }
   return [...keys];
 }
@@ -100,6 +102,18 @@ describe('redis cluster store', () => {
     const store = await freshStore();
     await assert.rejects(store.register({ ...task('a'), namespace: 'we{ird}' }), PermanentError);
     await store.close();
+  });
+
+  it('a function started with this shape (cluster) serves and is ready', async () => {
+    const fn = await startFunctionProcess('job-status', { REDIS_CLUSTER_NODES: cluster.nodes.slice(0, 2).map((n) => `127.0.0.1:${n.port}`).join(',') });
+    try {
+      await waitFor('/readyz 200', async () => (await fn.readyz()) === 200, 20_000, 100);
+      assert.match(fn.output(), /"redis":"cluster /);
+    } catch (err) {
+      throw new Error(`${(err as Error).message}\n${fn.output()}`);
+    } finally {
+      await fn.stop();
+    }
   });
 
   // Last: it takes a primary away for good.

@@ -11,6 +11,7 @@ import { TransientError } from '../../shared/errors.js';
 import { createRedisStore } from '../../shared/store/redis-store.js';
 import type { Store } from '../../shared/store/store.js';
 import { adminClient, startRedisSentinel, waitFor, type SentinelServers } from '../support/redis-topology.js';
+import { startFunctionProcess } from '../support/function-process.js';
 import { storeContract, success, task } from './contract.js';
 
 let sentinel: SentinelServers;
@@ -54,6 +55,18 @@ describe('redis sentinel store', () => {
       primary.disconnect();
     }
     await store.close();
+  });
+
+  it('a function started with this shape (sentinel) serves and is ready', async () => {
+    const fn = await startFunctionProcess('job-status', { REDIS_SENTINELS: sentinel.sentinels.map((s) => `127.0.0.1:${s.port}`).join(','), REDIS_SENTINEL_MASTER: sentinel.masterName });
+    try {
+      await waitFor('/readyz 200', async () => (await fn.readyz()) === 200, 20_000, 100);
+      assert.match(fn.output(), /"redis":"sentinel /);
+    } catch (err) {
+      throw new Error(`${(err as Error).message}\n${fn.output()}`);
+    } finally {
+      await fn.stop();
+    }
   });
 
   // Last: it fails the primary over.

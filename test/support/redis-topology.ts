@@ -37,7 +37,8 @@ export function redisCli(args: string[], timeoutMs = 60_000): Promise<string> {
 
 /** A plain connection to one server, for inspecting or steering it. */
 export function adminClient(port: number): Redis {
-  return new ioredis.Redis({ port, host: '127.0.0.1', maxRetriesPerRequest: 1, lazyConnect: false }).on('error', () => undefined);
+  // Never reconnects: a server a test has killed must not keep the test process alive.
+  return new ioredis.Redis({ port, host: '127.0.0.1', maxRetriesPerRequest: 1, lazyConnect: false, retryStrategy: () => null }).on('error', () => undefined);
 }
 
 export async function waitFor<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 30_000, everyMs = 100): Promise<T> {
