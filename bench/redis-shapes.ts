@@ -60,6 +60,8 @@ export interface ShapesResult {
   /** cluster msPerEvent / single msPerEvent. */
   ratio: number;
   cpuRatio: number;
+  /** cluster / single Redis CPU per event (all of the Cluster's nodes, replicas included). */
+  redisCpuRatio: number;
   parallelSingle: ParallelFigures;
   parallelCluster: ParallelFigures;
 }
@@ -145,7 +147,7 @@ export async function runRedisShapes(options: ShapesOptions): Promise<ShapesResu
     const parallelSingle = await parallel(options, async () => undefined);
     await cluster.flushAll();
     const parallelCluster = await parallel(options, () => clusterBackend(cluster), cluster);
-    return { single: s, cluster: c, ratio: c.msPerEvent / s.msPerEvent, cpuRatio: c.nodeCpuMsPerEvent / s.nodeCpuMsPerEvent, parallelSingle, parallelCluster };
+    return { single: s, cluster: c, ratio: c.msPerEvent / s.msPerEvent, cpuRatio: c.nodeCpuMsPerEvent / s.nodeCpuMsPerEvent, redisCpuRatio: c.redisCpuMsPerEvent / s.redisCpuMsPerEvent, parallelSingle, parallelCluster };
   } finally {
     await cluster.stop();
   }
@@ -162,7 +164,7 @@ export function shapesReport(result: ShapesResult, options: ShapesOptions): stri
     '',
     table(['Redis', 'Succeeded', 'wall ms/event', 'CPU ms/event (node)', 'CPU ms/event (redis, all nodes)', 'events/s', 'failed deliveries'], [row('single', result.single), row('cluster', result.cluster)]),
     '',
-    `**Cluster / single, per event: ${fmt(result.ratio)}× wall, ${fmt(result.cpuRatio)}× node CPU.**`,
+    `**Cluster / single, per event: ${fmt(result.ratio)}× wall, ${fmt(result.cpuRatio)}× node CPU, ${fmt(result.redisCpuRatio)}× Redis CPU (all nodes).**`,
     '',
     `Several namespaces at once: ${options.namespaces} namespaces × ${p.tasks} Tasks (layers of ${p.layerWidth}, fan-in 1–${p.maxFanIn}, ` +
       `concurrency ${p.concurrency} each), every namespace its own apps and broker, all in one node process.`,

@@ -7,6 +7,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Cluster } from 'ioredis';
+import { openStore } from '../../cli/store.js';
 import { PermanentError, TransientError } from '../../shared/errors.js';
 import { createRedisStore } from '../../shared/store/redis-store.js';
 import type { Store } from '../../shared/store/store.js';
@@ -95,6 +96,10 @@ describe('redis cluster store', () => {
     const owners = new Set(await Promise.all([...slotOf.values()].map((slot) => cluster.ownerOf(slot))));
     assert.ok(owners.size > 1, 'the namespaces landed on more than one shard');
     await store.close();
+  });
+
+  it('the local CLI refuses a Cluster node before anything runs: a local run takes one Redis', async () => {
+    await assert.rejects(openStore(`redis://127.0.0.1:${cluster.nodes[0]!.port}`), /is a Redis Cluster node: dendrite run coordinates through a single Redis/);
   });
 
   it('refuses a key prefix that would break the hash tag', async () => {
