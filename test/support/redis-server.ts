@@ -36,7 +36,7 @@ process.once('exit', () => {
   for (const child of running) child.kill('SIGKILL');
 });
 
-/** One PING over a raw socket: true when the server answers +PONG. */
+/** One PING over a raw socket: true when the server answers (+PONG, or -NOAUTH when it wants a password). */
 function pingOnce(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = connect({ port, host: '127.0.0.1' });
@@ -50,7 +50,8 @@ function pingOnce(port: number): Promise<boolean> {
     socket.once('connect', () => socket.write('PING\r\n'));
     socket.on('data', (chunk) => {
       reply += chunk.toString();
-      if (reply.includes('\r\n')) done(reply.startsWith('+PONG'));
+      // A server that requires a password answers too: it is up.
+      if (reply.includes('\r\n')) done(reply.startsWith('+PONG') || reply.startsWith('-NOAUTH'));
     });
   });
 }
@@ -157,8 +158,10 @@ export interface RedisServerOptions {
   appendonly?: boolean;
   args?: string[];
   sentinel?: string;
-  /** Options that name a second port of the server (cluster-port): given a free one. */
-  argsWithPort?: (extraPort: number) => string[];
+  /** Options that name further ports of the server (cluster-port, tls-port): given free ones. */
+  argsWithPort?: (...extraPorts: number[]) => string[];
+  /** How many ports `argsWithPort` gets (default 1). */
+  extraPorts?: number;
 }
 
 export async function startRedisServer(opts: RedisServerOptions = {}): Promise<RedisServer> {
@@ -170,7 +173,11 @@ export async function startRedisServer(opts: RedisServerOptions = {}): Promise<R
   // The free port may be taken between probing and binding: try a few.
   for (let attempt = 1; !child; attempt++) {
     port = await freePort();
-    if (opts.argsWithPort) spec = { ...spec, args: [...(opts.args ?? []), ...opts.argsWithPort(await freePort())] };
+    if (opts.argsWithPort) {
+      const extra: number[] = [];
+      for (let i = 0; i < (opts.extraPorts ?? 1); i++) extra.push(await freePort());
+      spec = { ...spec, args: [...(opts.args ?? []), ...opts.argsWithPort(...extra)] };
+    }
     try {
       child = await spawnServer(port, dir, spec);
     } catch (err) {
