@@ -20,6 +20,8 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 COPY --from=build /app/dist ./dist
+# task-submit checks submitted Tasks against the CRD's own schema.
+COPY crds ./crds
 # The node image's "node" user.
 USER 1000:1000
 EXPOSE 8080

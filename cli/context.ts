@@ -4,6 +4,13 @@
  */
 import type { PromptRenderer, RenderLimits } from '../shared/template/index.js';
 
+/** crds/<kind>.yaml of this installation, for the kinds Dendrite acts on. */
+export interface CrdFiles {
+  task: string;
+  workspace: string;
+  agentConfig: string;
+}
+
 export interface Output {
   write(text: string): unknown;
   isTTY?: boolean;
@@ -22,9 +29,11 @@ export interface CliContext {
   /** REDIS_URL from the environment, when set. */
   redisUrl?: string;
   cwd: string;
-  /** knative/triggers.yaml and crds/task.yaml of this installation. */
+  /** Where temporary directories go (os.tmpdir()): a run's pod directories. */
+  tmpDir: string;
+  /** knative/triggers.yaml and the CRDs of this installation. */
   triggersFile: string;
-  crdFile: string;
+  crdFiles: CrdFiles;
   /** examples/agents/stand-in-agent.mjs of this installation, absolute. */
   standInAgent: string;
   now: () => Date;

@@ -30,7 +30,10 @@ export interface LocalEngineOptions {
   agent: AgentResolver;
   /** PATH and HOME for agents. */
   baseEnv: Readonly<Record<string, string>>;
-  cwd: string;
+  /** Where each Job's pod gets its own directory (its clone, or an empty one to run in). */
+  podRoot: string;
+  /** Where relative repository paths of Workspaces are resolved. */
+  sourceDir: string;
   jobConfig?: JobConfig;
   /** Renders prompts for every function (the caller closes it). */
   renderer: PromptRenderer;
@@ -47,11 +50,21 @@ export interface LocalEngineOptions {
   resyncIntervalMs?: number;
 }
 
+export interface AppliedManifests {
+  secrets: Record<string, unknown>[];
+  workspaces?: Record<string, unknown>[];
+  agentConfigs?: Record<string, unknown>[];
+  tasks: Record<string, unknown>[];
+}
+
 export interface LocalEngine {
   cluster: LocalCluster;
   broker: LocalBroker;
-  /** Secrets first (a Job may start as soon as its Task is applied), then Tasks, in order. */
-  apply(manifests: { secrets: Record<string, unknown>[]; tasks: Record<string, unknown>[] }): Task[];
+  /**
+   * Secrets, Workspaces and AgentConfigs first (a Job may start as soon as its Task is
+   * applied), then Tasks, in order.
+   */
+  apply(manifests: AppliedManifests): Task[];
   /** Nothing left to happen by itself: no event pending and no Job unfinished. */
   quiet(): boolean;
   /** Stops delivering and serving; does not stop agents (see cluster.stopJobs). */
@@ -65,7 +78,8 @@ export async function startLocalEngine(options: LocalEngineOptions): Promise<Loc
     publish: (event) => broker!.publish(event),
     agent: options.agent,
     baseEnv: options.baseEnv,
-    cwd: options.cwd,
+    podRoot: options.podRoot,
+    sourceDir: options.sourceDir,
     now,
     onTaskChange: options.onTaskChange,
     onAgentOutput: options.onAgentOutput,
@@ -128,6 +142,8 @@ export async function startLocalEngine(options: LocalEngineOptions): Promise<Loc
     broker: ready,
     apply(manifests) {
       for (const secret of manifests.secrets) cluster.applySecret(secret);
+      for (const workspace of manifests.workspaces ?? []) cluster.applyWorkspace(workspace);
+      for (const agentConfig of manifests.agentConfigs ?? []) cluster.applyAgentConfig(agentConfig);
       return manifests.tasks.map((task) => cluster.applyTask(task));
     },
     quiet: () => ready.pending() === 0 && cluster.runningJobs() === 0,

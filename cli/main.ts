@@ -4,11 +4,14 @@
  * everything else gets what it needs through CliContext.
  */
 import { readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError, Option } from 'commander';
 import type { CliContext } from './context.js';
-import { ConfigError, readRenderSettings, type RenderSettings } from '../shared/runtime/config.js';
+import { ConfigError, jobConfigOf, readJobSettings, readRenderSettings, type RenderSettings } from '../shared/runtime/config.js';
+import type { JobConfig } from '../shared/job/build.js';
 import { createIsolatedRenderer } from '../shared/template/isolated/host.js';
+import { jobCommand } from './job.js';
 import { renderCommand } from './render.js';
 import { runCommand, type RunHooks } from './run.js';
 import { validateCommand } from './validate.js';
@@ -22,8 +25,11 @@ function colourFor(stream: NodeJS.WriteStream): boolean {
 }
 
 let render: RenderSettings;
+let jobConfig: JobConfig;
 try {
   render = readRenderSettings(process.env);
+  // The launcher's own settings (DENDRITE_IMAGE_*, DENDRITE_JOB_BACKOFF_LIMIT), for `dendrite job`.
+  jobConfig = jobConfigOf(readJobSettings(process.env));
 } catch (err) {
   if (!(err instanceof ConfigError)) throw err;
   process.stderr.write(`dendrite: ${err.message}\n`);
@@ -39,8 +45,9 @@ const context: CliContext = {
   home: process.env.HOME ?? '',
   redisUrl: process.env.REDIS_URL || undefined,
   cwd: process.cwd(),
+  tmpDir: tmpdir(),
   triggersFile: root('knative/triggers.yaml'),
-  crdFile: root('crds/task.yaml'),
+  crdFiles: { task: root('crds/task.yaml'), workspace: root('crds/workspace.yaml'), agentConfig: root('crds/agentconfig.yaml') },
   standInAgent: root('examples/agents/stand-in-agent.mjs'),
   now: () => new Date(),
   renderLimits: render.renderLimits,
@@ -76,15 +83,16 @@ const namespaceOption = () => new Option('-n, --namespace <name>', 'namespace of
 program
   .command('run')
   .description('run Tasks on this machine: the real functions, an in-process broker, each Job a child process')
-  .argument('<paths...>', 'Task and Secret manifests: files or directories')
+  .argument('<paths...>', 'Task, Workspace, AgentConfig and Secret manifests: files or directories')
   .option('--agent <command>', "command that runs every agent; the rendered prompt is appended as its last argument (default: each type's own CLI, e.g. claude)")
   .option('--redis <url>', 'coordinate through this Redis instead of memory (default: $REDIS_URL)')
   .option('--logs', "stream the agents' output above the table")
+  .option('--keep-workspaces', "keep each Task's clone (and the directory a Task without a Workspace ran in) after the run, and print where")
   .addOption(new Option('-o, --output <format>', 'table, or json: print the results as JSON on stdout at the end').choices(['table', 'json']).default('table'))
   .addOption(namespaceOption())
   .option('-v, --verbose', "show the functions' own log lines")
-  .action(async (paths: string[], opts: { agent?: string; redis?: string; logs?: boolean; output: 'table' | 'json'; namespace: string; verbose?: boolean }) => {
-    process.exitCode = await runCommand({ paths, ...opts, logs: Boolean(opts.logs), verbose: Boolean(opts.verbose) }, context, hooks);
+  .action(async (paths: string[], opts: { agent?: string; redis?: string; logs?: boolean; keepWorkspaces?: boolean; output: 'table' | 'json'; namespace: string; verbose?: boolean }) => {
+    process.exitCode = await runCommand({ paths, ...opts, logs: Boolean(opts.logs), keepWorkspaces: Boolean(opts.keepWorkspaces), verbose: Boolean(opts.verbose) }, context, hooks);
   });
 
 program
@@ -99,8 +107,19 @@ program
   });
 
 program
+  .command('job')
+  .description('print the Job(s) Dendrite would create for Tasks, as YAML (like kubectl create --dry-run=client -o yaml)')
+  .argument('<paths...>', 'Task manifests, with the Workspaces and AgentConfigs they name: files or directories')
+  .option('--task <name>', 'only this Task')
+  .option('--deps <file>', "YAML/JSON: each dependency name → its output lines, or {outputs, results}, to render the prompt")
+  .addOption(namespaceOption())
+  .action(async (paths: string[], opts: { task?: string; deps?: string; namespace: string }) => {
+    process.exitCode = await jobCommand({ paths, ...opts }, context, jobConfig);
+  });
+
+program
   .command('validate')
-  .description('check manifests before kubectl apply: CRD schema, Task rules, unknown dependencies, cycles, template syntax')
+  .description('check manifests before kubectl apply: CRD schemas, Task rules, unknown dependencies and references, cycles, template syntax, kinds Dendrite does not act on')
   .argument('<paths...>', 'manifests: files or directories')
   .addOption(namespaceOption())
   .action(async (paths: string[], opts: { namespace: string }) => {

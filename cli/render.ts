@@ -3,17 +3,13 @@
  * outputs — through the very function the engine renders with, so what it prints is what
  * `dendrite run` (and a cluster) hands the agent. Exit code: 0 rendered, 1 not.
  */
-import { MAX_SINGLE_ARGUMENT_BYTES } from '../shared/flow/deps.js';
-import { renderReadyPrompt } from '../shared/flow/render.js';
-import { PermanentError } from '../shared/errors.js';
 import { loadManifests, ManifestError, type ManifestDoc } from '../shared/local/manifests.js';
 import type { DependencyRecord } from '../shared/store/store.js';
 import type { Task } from '../shared/task/model.js';
-import { templateDialectOf, validateTask } from '../shared/task/validate.js';
-import { TemplateError } from '../shared/template/errors.js';
+import { validateTask } from '../shared/task/validate.js';
 import type { CliContext } from './context.js';
 import { DepsFileError, loadDeps } from './deps-file.js';
-import { templatePosition } from './template-position.js';
+import { renderPrompt } from './prompt.js';
 
 export interface RenderOptions {
   file: string;
@@ -22,7 +18,7 @@ export interface RenderOptions {
   namespace: string;
 }
 
-function chooseTask(docs: ManifestDoc[], wanted: string | undefined, file: string): ManifestDoc {
+export function chooseTask(docs: ManifestDoc[], wanted: string | undefined, file: string): ManifestDoc {
   const nameOf = (doc: ManifestDoc) => String((doc.object.metadata as Record<string, unknown> | undefined)?.name ?? '');
   if (wanted !== undefined) {
     const found = docs.find((doc) => nameOf(doc) === wanted);
@@ -54,40 +50,16 @@ export async function renderCommand(options: RenderOptions, ctx: CliContext): Pr
   const validation = validateTask({ ...doc.object, metadata: { namespace: options.namespace, ...meta, uid: 'render' } });
   if (!validation.ok) return fail(`${options.file}: the Task is invalid:\n  ${validation.errors.join('\n  ')}`);
   const task: Task = validation.task;
-  const dependsOn = task.spec.dependsOn ?? [];
-  const missing = dependsOn.filter((name) => !deps.has(name));
-  if (missing.length > 0) {
-    const where = options.deps ? `${options.deps} gives nothing for` : 'pass --deps <file> with the outputs of';
-    return fail(`${where} ${missing.map((m) => `"${m}"`).join(', ')}, which ${task.metadata.name} depends on`);
-  }
-  for (const extra of [...deps.keys()].filter((name) => !dependsOn.includes(name))) {
-    ctx.stderr.write(`dendrite render: note: ${options.deps} also gives "${extra}", which ${task.metadata.name} does not depend on; its prompt cannot see it\n`);
-  }
-
-  let prompt: string;
   const renderer = ctx.createRenderer();
+  let rendered;
   try {
-    prompt = await renderReadyPrompt(
-      renderer,
-      {
-        name: task.metadata.name,
-        uid: task.metadata.uid,
-        template: task.spec.prompt,
-        dialect: templateDialectOf(task),
-        deps: dependsOn.map((name) => deps.get(name) as DependencyRecord),
-      },
-      { renderLimits: ctx.renderLimits, maxPromptBytes: MAX_SINGLE_ARGUMENT_BYTES },
-    );
-  } catch (err) {
-    if (err instanceof TemplateError) {
-      const at = templatePosition(doc, err);
-      return fail(`${at.file}:${at.line}:${at.col}: ${task.metadata.name}: prompt template: ${err.message}`);
-    }
-    if (err instanceof PermanentError) return fail(`${task.metadata.name}: ${err.message}`);
-    throw err;
+    rendered = await renderPrompt(doc, task, deps, { renderer, renderLimits: ctx.renderLimits, depsFile: options.deps });
   } finally {
     await renderer.close();
   }
+  if ('error' in rendered) return fail(rendered.error);
+  for (const note of rendered.notes) ctx.stderr.write(`dendrite render: note: ${note}\n`);
+  const prompt = rendered.prompt;
   ctx.stdout.write(prompt);
   return 0;
 }

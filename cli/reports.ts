@@ -3,6 +3,7 @@
  * phase and message, outputs, the prompt its agent received, how long the agent ran, and for
  * a Task that did not succeed, the end of its agent's log.
  */
+import { missingReferences, referencesOf } from '../shared/flow/references.js';
 import type { Task } from '../shared/task/model.js';
 import type { LocalEngine } from './engine.js';
 import type { TaskReport } from './view/summary.js';
@@ -36,10 +37,13 @@ export async function reportsOf(engine: LocalEngine, tasks: readonly Task[], int
     }
     if (outcome === 'stalled') {
       const missing = (task.spec.dependsOn ?? []).filter((dep) => !applied.has(`${namespace}/${dep}`));
+      const absent = await missingReferences(engine.cluster, namespace, referencesOf(task));
       message =
         missing.length > 0
           ? `stalled: no Task named ${missing.map((m) => `"${m}"`).join(', ')} was given, so it waits forever`
-          : `stalled: ${message ?? 'nothing more happened'}`;
+          : absent.length > 0
+            ? `stalled: no ${absent.map((r) => `${r.kind} named "${r.name}"`).join(' and no ')} was given, so it waits forever`
+            : `stalled: ${message ?? 'nothing more happened'}`;
     }
     const start = status.startTime ? Date.parse(status.startTime) : NaN;
     const end = status.completionTime && terminal ? Date.parse(status.completionTime) : stoppedAt.getTime();
@@ -59,6 +63,8 @@ export async function reportsOf(engine: LocalEngine, tasks: readonly Task[], int
       prompt,
       durationMs: Number.isNaN(start) ? null : Math.max(0, end - start),
       logTail,
+      response: status.response ?? '',
+      usage: status.usage ?? null,
     });
   }
   return reports;

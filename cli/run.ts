@@ -3,29 +3,35 @@
  * local broker and cluster) and shows the Tasks until nothing more can happen; then a summary.
  * Exit code: 0 all succeeded, 1 some failed or stalled, 2 nothing ran (bad input), 130 Ctrl-C.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import pino from 'pino';
-import { createAgentResolver, AgentNotFoundError } from '../shared/local/agents.js';
+import { createAgentResolver, AgentNotFoundError, findOnPath } from '../shared/local/agents.js';
 import { CommandLineError } from '../shared/local/command-line.js';
 import { startLocalEngine, type LocalEngine } from './engine.js';
-import { loadManifests, ManifestError, type Manifests } from '../shared/local/manifests.js';
+import { loadManifests, ManifestError, type ManifestDoc, type Manifests } from '../shared/local/manifests.js';
 import { SecretError } from '../shared/local/secrets.js';
 import { loadTriggers } from '../shared/local/triggers.js';
 import type { Task } from '../shared/task/model.js';
 import { AGENT_TYPES, type AgentType } from '../shared/task/model.js';
-import { loadTaskSchema } from './check/schema.js';
+import { loadSchemas } from './check/schema.js';
 import { refusalsOf } from './refusals.js';
 import type { CliContext } from './context.js';
 import { openStore, type OpenedStore } from './store.js';
 import { painter, type Colour } from './view/format.js';
+import { readableLines } from './view/agent-log.js';
 import { LineSplitter } from './view/lines.js';
 import { formatLogLine } from './view/log-line.js';
 import { reportsOf } from './reports.js';
 import { formatLeftovers, formatSummary, jsonReport } from './view/summary.js';
+import { formatPodDirectories } from './view/pods.js';
 import { TaskTable } from './view/table.js';
 
 export interface RunOptions {
   paths: string[];
   agent?: string;
+  /** Leave each Task's pod directory (its clone) in place, and say where. */
+  keepWorkspaces?: boolean;
   redis?: string;
   logs: boolean;
   output: 'table' | 'json';
@@ -69,18 +75,22 @@ export async function runCommand(options: RunOptions, ctx: CliContext, hooks: Ru
   if (manifests.tasks.length === 0) {
     return fail(`no Task manifests (apiVersion: axon.io/v1alpha1, kind: Task) in ${options.paths.join(' ')}`);
   }
-  const refused = refusalsOf(manifests, loadTaskSchema(ctx.crdFile), options.namespace);
+  const { refusals: refused, notes } = refusalsOf(manifests, loadSchemas(ctx.crdFiles), options.namespace);
   if (refused.length > 0) {
     for (const line of refused.flatMap((r) => r.lines)) ctx.stderr.write(`${line}\n`);
     return fail(`${refused.map((r) => r.reason).join('; ')}; nothing was run (\`dendrite validate\` checks more)`);
   }
+  for (const note of notes) ctx.stderr.write(`dendrite run: note: ${note}\n`);
   let agent;
   try {
-    agent = createAgentResolver({ agent: options.agent, pathList: ctx.pathList, standInAgent: ctx.standInAgent });
+    agent = createAgentResolver({ agent: options.agent, pathList: ctx.pathList, standInAgent: ctx.standInAgent, cwd: ctx.cwd });
     for (const type of usedTypes(manifests)) agent(type);
   } catch (err) {
     if (err instanceof AgentNotFoundError || err instanceof CommandLineError) return fail(err.message);
     throw err;
+  }
+  if (manifests.tasks.some((doc) => (doc.object.spec as Record<string, unknown> | undefined)?.workspaceRef) && !findOnPath('git', ctx.pathList)) {
+    return fail('Tasks with a Workspace clone it with git, which is not on PATH — install git (e.g. apt-get install git)');
   }
 
   let store: OpenedStore;
@@ -97,10 +107,11 @@ export async function runCommand(options: RunOptions, ctx: CliContext, hooks: Ru
   const table = new TaskTable({ out: ui, live: Boolean(ui.isTTY), color: uiColor, now: ctx.now, showNamespace });
   const paint = painter(uiColor);
   const colours = new Map<string, Colour>();
+  const agentOf = new Map<string, string>();
   const logLines = new LineSplitter((source, line) => {
     if (!colours.has(source)) colours.set(source, LOG_COLOURS[colours.size % LOG_COLOURS.length] as Colour);
     const label = showNamespace ? source : source.slice(source.indexOf('/') + 1);
-    table.log(`${paint(colours.get(source) as Colour, label)} | ${line}`);
+    for (const readable of readableLines(agentOf.get(source) ?? '', line)) table.log(`${paint(colours.get(source) as Colour, label)} | ${readable}`);
   });
   const log = pino(
     { level: options.verbose ? 'info' : 'warn', base: null, timestamp: false },
@@ -110,6 +121,8 @@ export async function runCommand(options: RunOptions, ctx: CliContext, hooks: Ru
   const renderer = ctx.createRenderer();
   // Tasks are registered with their templates checked in the render process: have it ready first.
   const warming = renderer.warm();
+  // Every Job's pod gets a directory of its own in here: its clone, or an empty one to run in.
+  const podRoot = mkdtempSync(join(ctx.tmpDir, 'dendrite-run-'));
   let engine: LocalEngine;
   try {
     engine = await startLocalEngine({
@@ -120,14 +133,22 @@ export async function runCommand(options: RunOptions, ctx: CliContext, hooks: Ru
       log,
       agent,
       baseEnv: { PATH: ctx.pathList, HOME: ctx.home },
-      cwd: ctx.cwd,
+      podRoot,
+      sourceDir: ctx.cwd,
       now: ctx.now,
       onTaskChange: (task) => table.update(task),
       // Verbose: every CloudEvent the broker takes in, to follow the flow between the functions.
       onEvent: options.verbose ? (event) => table.log(paint('gray', `event ${event.type} ${event.subject ?? ''}`)) : undefined,
-      onAgentOutput: options.logs ? (job, chunk) => logLines.push(`${job.namespace}/${job.name}`, chunk.toString('utf8')) : undefined,
+      onAgentOutput: options.logs
+        ? (job, chunk) => {
+            const source = `${job.namespace}/${job.name}`;
+            agentOf.set(source, job.agent);
+            logLines.push(source, chunk.toString('utf8'));
+          }
+        : undefined,
     });
   } catch (err) {
+    rmSync(podRoot, { recursive: true, force: true });
     await Promise.all([store.close(), renderer.close()]);
     throw err;
   }
@@ -155,12 +176,15 @@ export async function runCommand(options: RunOptions, ctx: CliContext, hooks: Ru
     try {
       await warming;
       table.start([]);
+      const inNamespace = (doc: ManifestDoc) => {
+        const meta = (doc.object.metadata ?? {}) as Record<string, unknown>;
+        return meta.namespace ? doc.object : { ...doc.object, metadata: { ...meta, namespace: options.namespace } };
+      };
       tasks = engine.apply({
         secrets: manifests.secrets.map((doc) => doc.object),
-        tasks: manifests.tasks.map((doc) => {
-          const meta = (doc.object.metadata ?? {}) as Record<string, unknown>;
-          return meta.namespace ? doc.object : { ...doc.object, metadata: { ...meta, namespace: options.namespace } };
-        }),
+        workspaces: manifests.workspaces.map(inNamespace),
+        agentConfigs: manifests.agentConfigs.map(inNamespace),
+        tasks: manifests.tasks.map(inNamespace),
       });
     } catch (err) {
       table.stop();
@@ -196,6 +220,7 @@ export async function runCommand(options: RunOptions, ctx: CliContext, hooks: Ru
     if (lost > 0) ui.write(paint('red', `${lost} event(s) could not be delivered (dead-lettered); see the errors above\n`));
     const leftovers = engine.cluster.leftovers();
     if (leftovers.length > 0) ui.write(formatLeftovers(leftovers, { color: uiColor, showNamespace }));
+    if (options.keepWorkspaces) ui.write(formatPodDirectories(engine.cluster.podDirectories(), podRoot, { color: uiColor, showNamespace }));
     if (json) ctx.stdout.write(`${JSON.stringify(jsonReport(reports), null, 2)}\n`);
     if (stopped) return 130;
     return reports.every((r) => r.outcome === 'succeeded') ? 0 : 1;
@@ -204,6 +229,7 @@ export async function runCommand(options: RunOptions, ctx: CliContext, hooks: Ru
     await engine.close();
     await engine.cluster.stopJobs(STOP_GRACE_MS);
     removeExitHook();
+    if (!options.keepWorkspaces) rmSync(podRoot, { recursive: true, force: true });
     await Promise.all([store.close(), renderer.close()]);
   }
 }

@@ -6,7 +6,7 @@ import { loadManifests, ManifestError, type Manifests } from '../shared/local/ma
 import { checkManifests } from './check/manifests.js';
 import { formatProblem, type Problem } from './check/problem.js';
 import { secretManifestProblems } from './check/secrets.js';
-import { loadTaskSchema } from './check/schema.js';
+import { loadSchemas } from './check/schema.js';
 import type { CliContext } from './context.js';
 import { painter } from './view/format.js';
 
@@ -41,15 +41,16 @@ export async function validateCommand(options: ValidateOptions, ctx: CliContext)
     ctx.stdout.write(`${err.message}\n${paint('red', '✗ not valid')}: ${AFTER_LOAD_ERROR[err.reason]}\n`);
     return 1;
   }
-  if (manifests.tasks.length === 0) {
-    ctx.stdout.write(`${paint('red', '✗')} no Task manifests (apiVersion: axon.io/v1alpha1, kind: Task) in ${options.paths.join(' ')}\n`);
+  if (manifests.tasks.length + manifests.workspaces.length + manifests.agentConfigs.length === 0) {
+    const others = manifests.others.length > 0 ? ` (only ${[...new Set(manifests.others.map((d) => d.kind || 'documents without a kind'))].join(', ')})` : '';
+    ctx.stdout.write(`${paint('red', '✗')} no Task, Workspace or AgentConfig manifests (apiVersion: axon.io/v1alpha1) in ${options.paths.join(' ')}${others}\n`);
     return 1;
   }
   const renderer = ctx.createRenderer();
   let result;
   try {
     result = await checkManifests(manifests, {
-      schema: loadTaskSchema(ctx.crdFile),
+      schemas: loadSchemas(ctx.crdFiles),
       defaultNamespace: options.namespace,
       renderer,
       renderLimits: ctx.renderLimits,
@@ -57,7 +58,7 @@ export async function validateCommand(options: ValidateOptions, ctx: CliContext)
   } finally {
     await renderer.close();
   }
-  const files = [...manifests.tasks, ...manifests.secrets].map((doc) => doc.file);
+  const files = [...manifests.tasks, ...manifests.workspaces, ...manifests.agentConfigs, ...manifests.secrets, ...manifests.others].map((doc) => doc.file);
   const problems = inOrder([...result.problems, ...secretManifestProblems(manifests.secrets)], files);
   for (const problem of problems) {
     const line = formatProblem(problem);
@@ -65,7 +66,11 @@ export async function validateCommand(options: ValidateOptions, ctx: CliContext)
   }
   const errors = problems.filter((p) => p.severity === 'error').length;
   const warnings = problems.length - errors;
-  const checked = `${plural(result.tasks, 'Task')}, ${plural(result.secrets, 'Secret')}`;
+  const inputs = [
+    ...(result.workspaces > 0 ? [plural(result.workspaces, 'Workspace')] : []),
+    ...(result.agentConfigs > 0 ? [plural(result.agentConfigs, 'AgentConfig')] : []),
+  ];
+  const checked = [plural(result.tasks, 'Task'), ...inputs, plural(result.secrets, 'Secret')].join(', ');
   const warned = warnings > 0 ? `, ${plural(warnings, 'warning')}` : '';
   if (errors > 0) {
     ctx.stdout.write(`${paint('red', '✗')} ${plural(errors, 'problem')}${warned} in ${checked}\n`);

@@ -40,4 +40,4 @@ export class RefusedEventError extends PermanentError {
   }
 }
 
-export type RefusalReason = 'prompt-mismatch' | 'not-external' | 'not-ready' | 'already-finished' | 'unknown-task';
+export type RefusalReason = 'prompt-mismatch' | 'not-external' | 'not-ready' | 'unknown-task' | 'namespace-not-served';

@@ -5,10 +5,12 @@
  * Redis, so the cluster costs next to nothing. Every change can be observed (ApiServerSource
  * stand-in) through `onChange`.
  */
+import { randomUUID } from 'node:crypto';
 import type { V1Job } from '@kubernetes/client-node';
 import {
   ConflictError,
   type Cluster,
+  type NewTask,
   type JobLog,
   type ListOptions,
   type ListPage,
@@ -43,6 +45,12 @@ export class MemoryCluster implements Cluster {
     const stored: Task = { ...task, metadata: { ...task.metadata, resourceVersion: String(++this.version) } };
     this.tasks.set(MemoryCluster.key(task.metadata.namespace, task.metadata.name), stored);
     return stored;
+  }
+
+  async createTask(task: NewTask): Promise<{ result: 'created'; task: Task } | { result: 'exists' }> {
+    if (this.tasks.has(MemoryCluster.key(task.metadata.namespace, task.metadata.name))) return { result: 'exists' };
+    const stored = this.putTask({ ...task, metadata: { ...task.metadata, uid: randomUUID() } } as unknown as Task);
+    return { result: 'created', task: stored };
   }
 
   async getTask(namespace: string, name: string): Promise<Task | null> {
@@ -89,6 +97,15 @@ export class MemoryCluster implements Cluster {
 
   async readJobLog(namespace: string, jobName: string): Promise<JobLog> {
     return { podName: `${jobName}-pod`, log: this.options.log(namespace, jobName) };
+  }
+
+  /** The benchmarks' Tasks name no Workspace or AgentConfig. */
+  async getWorkspace(): Promise<null> {
+    return null;
+  }
+
+  async getAgentConfig(): Promise<null> {
+    return null;
   }
 
   async recordTaskEvent(_task: { namespace: string; name: string; uid: string }, _event: TaskEventInput): Promise<void> {

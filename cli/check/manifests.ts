@@ -1,21 +1,23 @@
 /**
  * Everything `dendrite validate` checks before `kubectl apply`: the CRD schema, the Task rules
  * a schema cannot express (the functions' own validation), duplicate names, dependencies that
- * name no given Task, cycles, and prompt template syntax.
+ * name no given Task, cycles, prompt template syntax, the Workspaces and AgentConfigs
+ * (inputs.ts) and the Tasks' references to them, and kinds Dendrite does not act on.
  */
-import type { ValidateFunction } from 'ajv';
-import type { Manifests, ManifestDoc, YamlPath } from '../../shared/local/manifests.js';
+import type { Manifests, ManifestDoc } from '../../shared/local/manifests.js';
 import { validateTask, templateDialectOf } from '../../shared/task/validate.js';
 import type { Task } from '../../shared/task/model.js';
 import { TemplateError } from '../../shared/template/errors.js';
 import type { PromptRenderer, RenderLimits } from '../../shared/template/index.js';
 import { dependencyCycles, unknownDependencies, type GraphTask } from './graph.js';
 import { templatePosition } from '../template-position.js';
-import { problemAt, type Problem } from './problem.js';
-import { schemaProblems } from './schema.js';
+import { leadingPath, problemAt, type Problem } from './problem.js';
+import { inputProblems, referenceProblems } from './inputs.js';
+import { unknownKindProblems } from './kinds.js';
+import { schemaProblems, type Schemas } from './schema.js';
 
 export interface CheckOptions {
-  schema: ValidateFunction;
+  schemas: Schemas;
   defaultNamespace: string;
   /** Parses templates within the limits, as task-intake does. */
   renderer: PromptRenderer;
@@ -30,19 +32,6 @@ function namespaceOf(doc: ManifestDoc, fallback: string): string {
 function nameOf(doc: ManifestDoc): string {
   const meta = doc.object.metadata as Record<string, unknown> | undefined;
   return typeof meta?.name === 'string' ? meta.name : '';
-}
-
-/** `spec.dependsOn[2]: ...` → ['spec', 'dependsOn', 2], for the message's position. */
-function leadingPath(message: string): YamlPath {
-  const head = /^([A-Za-z][\w.[\]"-]*):\s/.exec(message)?.[1];
-  if (!head) return [];
-  const path: (string | number)[] = [];
-  for (const part of head.matchAll(/([A-Za-z_][\w-]*)|\[(\d+)\]|\["([^"]*)"\]/g)) {
-    if (part[1] !== undefined) path.push(part[1]);
-    else if (part[2] !== undefined) path.push(Number(part[2]));
-    else if (part[3] !== undefined) path.push(part[3]);
-  }
-  return path;
 }
 
 /** The functions' validation, run on the manifest as the API server would store it. */
@@ -77,6 +66,8 @@ async function templateProblems(doc: ManifestDoc, task: Task, label: string, opt
 export interface CheckResult {
   problems: Problem[];
   tasks: number;
+  workspaces: number;
+  agentConfigs: number;
   secrets: number;
 }
 
@@ -93,11 +84,12 @@ export async function checkManifests(manifests: Manifests, options: CheckOptions
     const namespace = namespaceOf(doc, options.defaultNamespace);
     const name = nameOf(doc);
     const label = (namespaces.size > 1 ? `${namespace}/` : '') + (name || `Task #${doc.index + 1}`);
-    const schema = schemaProblems(options.schema, doc, label);
+    const schema = schemaProblems(options.schemas.Task, doc, label);
     problems.push(...schema);
     const rules = ruleProblems(doc, namespace, label, new Set(schema.map((p) => p.path)));
     problems.push(...rules);
 
+    problems.push(...referenceProblems(doc, label, manifests, options.defaultNamespace));
     const key = `${namespace}/${name}`;
     const earlier = seen.get(key);
     if (name && earlier) {
@@ -117,8 +109,8 @@ export async function checkManifests(manifests: Manifests, options: CheckOptions
     const task = doc.object as unknown as Task;
     graph.push({ doc, namespace, name, label, dependsOn: task.spec.dependsOn ?? [] });
     problems.push(...(await templateProblems(doc, task, label, options)));
-    const secret = task.spec.credentials.secretRef.name;
-    if (!secrets.has(`${namespace}/${secret}`)) {
+    const secret = task.spec.credentials?.secretRef.name;
+    if (secret !== undefined && !secrets.has(`${namespace}/${secret}`)) {
       problems.push(
         problemAt(
           doc,
@@ -131,8 +123,15 @@ export async function checkManifests(manifests: Manifests, options: CheckOptions
     }
   }
   problems.push(...unknownDependencies(graph), ...dependencyCycles(graph));
+  problems.push(...inputProblems(manifests, options.schemas, options.defaultNamespace), ...unknownKindProblems(manifests.others));
   // Files in the order given, then by position.
   const fileOrder = new Map(manifests.tasks.map((doc, i) => [doc.file, i] as const).reverse());
   problems.sort((a, b) => (fileOrder.get(a.file) ?? 0) - (fileOrder.get(b.file) ?? 0) || a.line - b.line || a.col - b.col);
-  return { problems, tasks: manifests.tasks.length, secrets: manifests.secrets.length };
+  return {
+    problems,
+    tasks: manifests.tasks.length,
+    workspaces: manifests.workspaces.length,
+    agentConfigs: manifests.agentConfigs.length,
+    secrets: manifests.secrets.length,
+  };
 }

@@ -29,3 +29,16 @@ export function formatProblem(problem: Problem): string {
   const tag = problem.severity === 'warning' ? 'warning: ' : '';
   return `${problem.file}:${problem.line}:${problem.col}: ${tag}${problem.subject}: ${problem.message}`;
 }
+
+/** `spec.dependsOn[2]: ...` → ['spec', 'dependsOn', 2]: where a message that starts with its field is about. */
+export function leadingPath(message: string): YamlPath {
+  const head = /^([A-Za-z][\w.[\]"-]*):\s/.exec(message)?.[1];
+  if (!head) return [];
+  const path: (string | number)[] = [];
+  for (const part of head.matchAll(/([A-Za-z_][\w-]*)|\[(\d+)\]|\["([^"]*)"\]/g)) {
+    if (part[1] !== undefined) path.push(part[1]);
+    else if (part[2] !== undefined) path.push(Number(part[2]));
+    else if (part[3] !== undefined) path.push(part[3]);
+  }
+  return path;
+}

@@ -1,89 +1,35 @@
 /**
- * Checking a Task manifest as the API server would on `kubectl apply`: the CRD's own
- * openAPIV3Schema (read from crds/task.yaml, not restated) with unknown fields refused, as
- * kubectl's default strict field validation does.
+ * Checking a Task, Workspace or AgentConfig manifest as the API server would on `kubectl
+ * apply`: its CRD's own openAPIV3Schema (read from crds/, not restated) with unknown fields
+ * refused, as kubectl's default strict field validation does.
  */
-import { readFileSync } from 'node:fs';
-import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
-import { parse } from 'yaml';
+import type { ValidateFunction } from 'ajv';
 import { TASK_API_VERSION } from '../../shared/task/model.js';
 import type { ManifestDoc } from '../../shared/local/manifests.js';
+import { loadTaskSchema, schemaErrors } from '../../shared/task/schema.js';
+import type { CrdFiles } from '../context.js';
 import { problemAt, type Problem } from './problem.js';
 
-type Json = Record<string, unknown>;
+export { dotted, loadTaskSchema } from '../../shared/task/schema.js';
 
-const isObject = (value: unknown): value is Json => typeof value === 'object' && value !== null && !Array.isArray(value);
+/** The kinds whose manifests are checked against a CRD of this installation. */
+export type CheckedKind = 'Task' | 'Workspace' | 'AgentConfig';
+export type Schemas = Record<CheckedKind, ValidateFunction>;
 
-/**
- * Structural schemas list every field; the API server prunes (or, with strict field
- * validation, refuses) any other unless x-kubernetes-preserve-unknown-fields says otherwise.
- */
-function refuseUnknownFields(schema: unknown): unknown {
-  if (Array.isArray(schema)) return schema.map(refuseUnknownFields);
-  if (!isObject(schema)) return schema;
-  const out: Json = {};
-  for (const [key, value] of Object.entries(schema)) out[key] = refuseUnknownFields(value);
-  if (isObject(out.properties) && out['x-kubernetes-preserve-unknown-fields'] !== true && out.additionalProperties === undefined) {
-    out.additionalProperties = false;
-  }
-  return out;
+/** Each kind's CRD schema, read as the Task's is (they share the group and version). */
+export function loadSchemas(files: CrdFiles): Schemas {
+  return { Task: loadTaskSchema(files.task), Workspace: loadTaskSchema(files.workspace), AgentConfig: loadTaskSchema(files.agentConfig) };
 }
 
-export function loadTaskSchema(crdFile: string): ValidateFunction {
-  const crd = parse(readFileSync(crdFile, 'utf8')) as Json;
-  const versions = ((crd.spec as Json | undefined)?.versions ?? []) as Json[];
-  const version = versions.find((v) => v.name === TASK_API_VERSION.split('/')[1]);
-  const schema = ((version?.schema ?? {}) as Json).openAPIV3Schema;
-  if (!isObject(schema)) throw new Error(`${crdFile}: no openAPIV3Schema for ${TASK_API_VERSION}`);
-  // strict: false lets the x-kubernetes-* keywords through; the formats the API server knows are checked.
-  const ajv = new Ajv({ strict: false, allErrors: true });
-  ajv.addFormat('int32', { type: 'number', validate: (n: number) => n >= -(2 ** 31) && n < 2 ** 31 });
-  ajv.addFormat('int64', { type: 'number', validate: (n: number) => Number.isSafeInteger(n) });
-  ajv.addFormat('date-time', (s: string) => !Number.isNaN(Date.parse(s)));
-  return ajv.compile(refuseUnknownFields(schema) as Json);
-}
-
-function pathOf(instancePath: string): string[] {
-  return instancePath
-    .split('/')
-    .slice(1)
-    .map((part) => part.replace(/~1/g, '/').replace(/~0/g, '~'));
-}
-
-export function dotted(path: ReadonlyArray<string | number>): string {
-  return path.reduce<string>((text, part) => (typeof part === 'number' || /^\d+$/.test(String(part)) ? `${text}[${part}]` : text ? `${text}.${part}` : String(part)), '');
-}
-
-function describe(error: ErrorObject): { path: (string | number)[]; message: string } {
-  const path: (string | number)[] = pathOf(error.instancePath).map((p) => (/^\d+$/.test(p) ? Number(p) : p));
-  const params = error.params as Record<string, unknown>;
-  switch (error.keyword) {
-    case 'required':
-      return { path, message: `${dotted(path) || 'the Task'}: missing required field "${String(params.missingProperty)}"` };
-    case 'additionalProperties': {
-      const field = String(params.additionalProperty);
-      return { path: [...path, field], message: `${dotted([...path, field])}: unknown field (check its spelling and indentation)` };
-    }
-    case 'enum':
-      return { path, message: `${dotted(path)}: must be one of ${(params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}` };
-    default:
-      return { path, message: `${dotted(path) || 'the Task'}: ${error.message ?? 'is invalid'}` };
-  }
-}
-
-/** Problems the API server would refuse the Task for; empty when it would accept it. */
-export function schemaProblems(validate: ValidateFunction, doc: ManifestDoc, label: string): Problem[] {
+/** Problems the API server would refuse the manifest for; empty when it would accept it. */
+export function schemaProblems(validate: ValidateFunction, doc: ManifestDoc, label: string, kind: CheckedKind = 'Task'): Problem[] {
   const problems: Problem[] = [];
+  // Every kind Dendrite installs is served at the Task's group and version.
   if (doc.object.apiVersion !== TASK_API_VERSION) {
     problems.push(
-      problemAt(doc, ['apiVersion'], label, `apiVersion: the Task CRD serves ${TASK_API_VERSION}, not ${JSON.stringify(doc.object.apiVersion)}`),
+      problemAt(doc, ['apiVersion'], label, `apiVersion: the ${kind} CRD serves ${TASK_API_VERSION}, not ${JSON.stringify(doc.object.apiVersion)}`),
     );
   }
-  if (!validate(doc.object)) {
-    for (const error of validate.errors ?? []) {
-      const { path, message } = describe(error);
-      problems.push(problemAt(doc, path, label, message));
-    }
-  }
+  for (const { path, message } of schemaErrors(validate, doc.object, kind)) problems.push(problemAt(doc, path, label, message));
   return problems;
 }

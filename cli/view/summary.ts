@@ -2,6 +2,7 @@
  * The end of a run: per Task its phase, how long its agent ran and what it produced (or why it
  * did not), then one line of totals. Also the `--output json` contract for scripts.
  */
+import type { TaskUsage } from '../../shared/task/model.js';
 import { formatDuration, painter, phaseColour } from './format.js';
 
 export type Outcome = 'succeeded' | 'failed' | 'interrupted' | 'stalled';
@@ -21,6 +22,10 @@ export interface TaskReport {
   durationMs: number | null;
   /** The end of the agent's output, shown for failures. */
   logTail: string[];
+  /** The agent's final answer ('' when none). */
+  response: string;
+  /** What the run spent, when the agent's format says. */
+  usage: TaskUsage | null;
 }
 
 /** `--output json`: one entry per Task, in the order the manifests gave them. */
@@ -31,10 +36,40 @@ export interface JsonTask {
   outputs: string[];
   results: Record<string, string>;
   prompt: string | null;
+  response: string;
+  usage: TaskUsage | null;
 }
 
 export function jsonReport(reports: readonly TaskReport[]): JsonTask[] {
-  return reports.map((r) => ({ name: r.name, phase: r.phase, message: r.message, outputs: r.outputs, results: r.results, prompt: r.prompt }));
+  return reports.map((r) => ({
+    name: r.name,
+    phase: r.phase,
+    message: r.message,
+    outputs: r.outputs,
+    results: r.results,
+    prompt: r.prompt,
+    response: r.response,
+    usage: r.usage,
+  }));
+}
+
+/** `12,345 tokens, $0.0421` (cost when reported). */
+export function formatUsage(usage: TaskUsage): string {
+  const tokens = `${(usage.inputTokens + usage.outputTokens).toLocaleString('en-US')} tokens`;
+  return usage.costUSD === undefined ? tokens : `${tokens}, $${usage.costUSD.toFixed(4)}`;
+}
+
+/** The usage of every report that has one, added up; null when none has. */
+function totalUsage(reports: readonly TaskReport[]): TaskUsage | null {
+  const used = reports.map((r) => r.usage).filter((u): u is TaskUsage => u !== null);
+  if (used.length === 0) return null;
+  const total: TaskUsage = { inputTokens: 0, outputTokens: 0 };
+  for (const u of used) {
+    total.inputTokens += u.inputTokens;
+    total.outputTokens += u.outputTokens;
+    if (u.costUSD !== undefined) total.costUSD = (total.costUSD ?? 0) + u.costUSD;
+  }
+  return total;
 }
 
 const MAX_OUTPUT_LINES = 8;
@@ -54,7 +89,8 @@ export function formatSummary(reports: readonly TaskReport[], options: SummaryOp
   const lines: string[] = [''];
   for (const r of reports) {
     const duration = r.durationMs === null ? '' : formatDuration(r.durationMs);
-    lines.push(`${paint('bold', label(r).padEnd(nameWidth))}   ${paint(phaseColour(r.phase), shown(r).padEnd(phaseWidth))}   ${duration}`.trimEnd());
+    const usage = r.usage ? `   ${paint('gray', formatUsage(r.usage))}` : '';
+    lines.push(`${paint('bold', label(r).padEnd(nameWidth))}   ${paint(phaseColour(r.phase), shown(r).padEnd(phaseWidth))}   ${duration.padEnd(usage ? 6 : 0)}${usage}`.trimEnd());
     const indent = '    ';
     if (r.outcome === 'succeeded') {
       if (r.outputs.length === 0) lines.push(`${indent}${paint('gray', '(no output block)')}`);
@@ -73,7 +109,8 @@ export function formatSummary(reports: readonly TaskReport[], options: SummaryOp
     .filter((o) => counts.get(o))
     .map((o) => `${counts.get(o)} ${o}`);
   const noun = reports.length === 1 ? 'Task' : 'Tasks';
-  lines.push('', `${reports.length} ${noun} in ${formatDuration(options.wallMs)}: ${parts.join(', ')}`);
+  const total = totalUsage(reports);
+  lines.push('', `${reports.length} ${noun} in ${formatDuration(options.wallMs)}: ${parts.join(', ')}${total ? ` · ${formatUsage(total)}` : ''}`);
   return `${lines.join('\n')}\n`;
 }
 

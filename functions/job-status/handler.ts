@@ -8,6 +8,11 @@ import type { CloudEvent } from 'cloudevents';
 import { BadEventError, objectData } from '../../shared/events/receive.js';
 import { APISERVER_DELETE } from '../../shared/events/types.js';
 import { RefusedEventError } from '../../shared/errors.js';
+import { capResponse } from '../../shared/agents/report.js';
+import { completeTask } from '../../shared/flow/complete.js';
+import { isTerminal } from '../../shared/flow/status.js';
+import { resultsOf } from '../../shared/outputs/parse.js';
+import { isExternal, type Task } from '../../shared/task/model.js';
 import type { FlowContext, FlowDeps } from '../../shared/flow/deps.js';
 import { onJobChange, type JobFlowOptions } from '../../shared/flow/job.js';
 import type { HandlerContext } from '../../shared/http/function-app.js';
@@ -65,25 +70,52 @@ function stringMap(value: unknown, field: string): Record<string, string> | null
 }
 
 /**
- * `dev.dendrite.job.completed`: another system reports the outcome of work it ran. Only its own
- * Job may finish a Task that runs an agent — a report for one would let anyone who can reach
- * the Broker (an agent pod, say) finish or fail any Task with outputs of their choosing — so,
- * as long as every Task runs an agent, every report is refused (403, not retried, counted).
+ * `dev.dendrite.job.completed`: another system reports the outcome of an external Task (spec.type
+ * external), the work it was given when task.ready announced it. Only its own Job may finish a
+ * Task that runs an agent — a report for one would let anyone who can reach the Broker (an agent
+ * pod, say) finish or fail it with outputs of their choosing — and an external Task takes its
+ * outcome only once released: both are refused (403, not retried, counted). A report for a Task
+ * that already ended changes nothing (the first outcome stands).
  */
 export function createJobCompletedHandler(deps: FlowDeps) {
   return async function handleJobCompleted(event: CloudEvent<unknown>, handlerContext: HandlerContext): Promise<void> {
     const report = completionReport(event);
-    const context = flowContext(event, handlerContext, report.namespace, report.task);
-    const task = await deps.cluster.getTask(report.namespace, report.task);
-    if (!task) {
-      throw new RefusedEventError('unknown-task', `refused: there is no Task ${report.namespace}/${report.task} to complete`);
+    const { namespace, task: name } = report;
+    const context = flowContext(event, handlerContext, namespace, name);
+    const task = await deps.cluster.getTask(namespace, name);
+    if (!task) throw new RefusedEventError('unknown-task', `refused: there is no Task ${namespace}/${name} to complete`);
+    if (!isExternal(task)) {
+      throw new RefusedEventError(
+        'not-external',
+        `refused: Task ${namespace}/${name} runs a ${String(task.spec?.type)} agent Job, and only that Job reports its outcome`,
+      );
     }
-    context.log.debug({ type: task.spec?.type }, 'completion report for an agent Task');
-    throw new RefusedEventError(
-      'not-external',
-      `refused: Task ${report.namespace}/${report.task} runs a ${String(task.spec?.type)} agent Job, and only that Job reports its outcome`,
-    );
+    if (!(await released(deps, task))) {
+      throw new RefusedEventError(
+        'not-ready',
+        `refused: external Task ${namespace}/${name} is not ready yet (${task.status?.phase ?? 'being registered'}): ` +
+          'its outcome is taken once dev.dendrite.task.ready has announced it',
+      );
+    }
+    await completeTask(deps, context, { namespace, name, uid: task.metadata.uid }, async () => ({
+      succeeded: report.succeeded,
+      outputs: report.outputs,
+      // As for an agent's block: `key: value` outputs are results, unless results are given.
+      results: report.results ?? (report.outputs ? resultsOf(report.outputs) : null),
+      response: capResponse(report.response ?? ''),
+      usage: null,
+      message: report.message ?? (report.succeeded ? undefined : 'the external work failed'),
+      completionTime: typeof event.time === 'string' ? event.time : deps.now().toISOString(),
+    }));
   };
+}
+
+/** Whether the index (or the record) says the Task was released: task.ready may reach its system before the launcher. */
+async function released(deps: FlowDeps, task: Task): Promise<boolean> {
+  const phase = task.status?.phase;
+  if (phase === 'Running' || isTerminal(phase)) return true;
+  const entry = await deps.store.get(task.metadata.namespace, task.metadata.name);
+  return entry?.uid === task.metadata.uid && (entry.state === 'ready' || entry.state === 'launched');
 }
 
 interface CompletionEventData {
@@ -93,6 +125,7 @@ interface CompletionEventData {
   message?: string;
   outputs: string[] | null;
   results: Record<string, string> | null;
+  response?: string;
 }
 
 /** The report's fields, checked: a malformed report is a 400 whatever the Task. */
@@ -104,5 +137,7 @@ function completionReport(event: CloudEvent<unknown>): CompletionEventData {
   }
   if (typeof succeeded !== 'boolean') throw new BadEventError('dev.dendrite.job.completed needs a boolean "succeeded"');
   if (message !== undefined && typeof message !== 'string') throw new BadEventError('"message" must be a string');
-  return { namespace, task, succeeded, message, outputs: stringList(data.outputs, 'outputs'), results: stringMap(data.results, 'results') };
+  const response = data.response;
+  if (response !== undefined && typeof response !== 'string') throw new BadEventError('"response" must be a string');
+  return { namespace, task, succeeded, message, outputs: stringList(data.outputs, 'outputs'), results: stringMap(data.results, 'results'), response };
 }

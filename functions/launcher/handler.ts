@@ -1,6 +1,7 @@
 /**
- * launcher: a Task is ready with its rendered prompt. Builds its Job and creates it; an
- * existing Job of this Task is success, so a redelivered `task.ready` never launches twice.
+ * launcher: a Task is ready with its rendered prompt. Reads the Workspace and AgentConfig it
+ * names (missing → the Task waits for them), builds its Job and creates it; an existing Job
+ * of this Task is success, so a redelivered `task.ready` never launches twice.
  * A Job of the same name left by an earlier Task (deleted and recreated) is not this Task's:
  * the launch waits (503, retried) until the garbage collector has removed it.
  */
@@ -13,11 +14,14 @@ import { isTerminal, updateStatus } from '../../shared/flow/status.js';
 import { recordTaskEvent } from '../../shared/flow/task-events.js';
 import type { HandlerContext } from '../../shared/http/function-app.js';
 import { buildJob, type JobConfig } from '../../shared/job/build.js';
+import { UnusableInputError } from '../../shared/job/inputs.js';
+import { readInputs, waitForReferences } from '../../shared/flow/references.js';
 import { secondsBetween } from '../../shared/metrics/metrics.js';
 import type { TaskReadyData } from '../../shared/events/types.js';
 import type { Task } from '../../shared/task/model.js';
 import type { V1Job } from '@kubernetes/client-node';
 import { validateTask } from '../../shared/task/validate.js';
+import { isExternal } from '../../shared/task/model.js';
 
 function readyData(event: CloudEvent<unknown>): TaskReadyData {
   const data = objectData(event, '{namespace, name, uid, prompt}');
@@ -77,6 +81,27 @@ async function recordedPrompt(deps: FlowDeps, context: FlowContext, ready: TaskR
   return entry.prompt;
 }
 
+/**
+ * An external Task has no Job: task.ready announced it to the system that does its work, and it
+ * is Running until that system reports its outcome (dev.dendrite.job.completed).
+ */
+async function startExternal(deps: FlowDeps, context: FlowContext, ready: TaskReadyData, task: Task, event: CloudEvent<unknown>): Promise<void> {
+  const message = 'announced by dev.dendrite.task.ready; waiting for another system to report its outcome (dev.dendrite.job.completed)';
+  const { written } = await updateStatus(
+    deps,
+    context,
+    ready,
+    (t) => (!isTerminal(t.status?.phase) && t.status?.phase !== 'Running' ? { phase: 'Running', startTime: deps.now().toISOString(), message } : null),
+    { read: task },
+  );
+  if (written) {
+    countLaunch(deps, task, event);
+    await recordTaskEvent(deps, context, ready, { type: 'Normal', reason: 'TaskRunning', message });
+  }
+  await deps.store.markLaunched(ready.namespace, ready.name, ready.uid);
+  context.log.info('external Task started');
+}
+
 export function createLauncherHandler(deps: FlowDeps, jobConfig: JobConfig) {
   return async function handleReady(event: CloudEvent<unknown>, handlerContext: HandlerContext): Promise<void> {
     const ready = readyData(event);
@@ -95,13 +120,22 @@ export function createLauncherHandler(deps: FlowDeps, jobConfig: JobConfig) {
     if (prompt === null) return;
     const validation = validateTask(task);
     if (!validation.ok) return; // task-intake fails invalid Tasks; nothing to launch
+    if (isExternal(validation.task)) return startExternal(deps, context, ready, validation.task, event);
+    // The Workspace and AgentConfig it names, as they are now: missing → it waits for them.
+    const inputs = await readInputs(deps.cluster, validation.task);
+    if ('missing' in inputs) {
+      if ((await waitForReferences(deps, context, ready, task, inputs.missing)) === 'launched') {
+        await deps.store.markLaunched(ready.namespace, ready.name, ready.uid);
+      }
+      return;
+    }
 
     let job: ReturnType<typeof buildJob>;
     try {
-      job = buildJob(validation.task, prompt, jobConfig);
+      job = buildJob(validation.task, prompt, jobConfig, inputs.inputs);
     } catch (err) {
       if (!(err instanceof PermanentError)) throw err;
-      await failTask(deps, context, ready, err.message, 'PromptTooLarge');
+      await failTask(deps, context, ready, err.message, err instanceof UnusableInputError ? 'JobBuildFailed' : 'PromptTooLarge');
       return;
     }
     // Pending is written before the Job exists (written after, it could land on top of the

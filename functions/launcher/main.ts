@@ -1,3 +1,4 @@
+import { jobConfigOf } from '../../shared/runtime/config.js';
 import { startFunction } from '../../shared/runtime/start.js';
 
 /** The render process's script, beside this one in the build (and in the bundle). */
@@ -5,10 +6,6 @@ const RENDER_PROCESS = { renderEntry: new URL('../../shared/template/isolated/ch
 
 // The name is FUNCTION_NAME of app.ts, written out: app.ts loads after the server listens.
 await startFunction('launcher', async () => {
-  const [{ createApp }, { DEFAULT_JOB_CONFIG }] = await Promise.all([import('./app.js'), import('../../shared/job/build.js')]);
-  return (deps, config) =>
-    createApp(deps, {
-      images: { ...DEFAULT_JOB_CONFIG.images, ...config.images },
-      backoffLimit: config.backoffLimit ?? DEFAULT_JOB_CONFIG.backoffLimit,
-    });
+  const { createApp } = await import('./app.js');
+  return (deps, config) => createApp(deps, jobConfigOf(config));
 }, RENDER_PROCESS);

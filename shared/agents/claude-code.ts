@@ -31,9 +31,12 @@ export const claudeCode: AgentFormat = {
     let result: JsonObject | undefined;
     let lastAssistant = '';
     for (const event of events(log)) {
-      seen = true;
-      if (event.type === 'result') result = event;
+      if (event.type === 'result' && ('is_error' in event || 'subtype' in event)) {
+        seen = true;
+        result = event;
+      } else if (event.type === 'system' || event.type === 'user') seen = true;
       else if (event.type === 'assistant') {
+        seen = true;
         const said = assistantText(event);
         if (said) lastAssistant = said;
       }

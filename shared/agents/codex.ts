@@ -6,6 +6,9 @@
  */
 import { count, events, field, headline, lines, text, toolLine, type AgentFormat } from './format.js';
 
+/** Types only codex prints; an `error` line alone does not make a log codex's. */
+const CODEX_EVENTS = new Set(['thread.started', 'turn.started', 'turn.completed', 'turn.failed', 'item.started', 'item.updated', 'item.completed']);
+
 export const codex: AgentFormat = {
   read(log) {
     let seen = false;
@@ -15,7 +18,7 @@ export const codex: AgentFormat = {
     let turns = 0;
     let failure: string | null = null;
     for (const event of events(log)) {
-      seen = true;
+      if (CODEX_EVENTS.has(String(event.type))) seen = true;
       switch (event.type) {
         case 'item.completed':
           if (field(event.item, 'type') === 'agent_message') response = text(field(event.item, 'text'));

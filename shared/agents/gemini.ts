@@ -15,7 +15,7 @@ export const gemini: AgentFormat = {
     let stats: unknown;
     let failure: string | null = null;
     for (const event of events(log)) {
-      seen = true;
+      if (event.type === 'init' || (event.type === 'message' && typeof event.role === 'string') || (event.type === 'result' && 'status' in event)) seen = true;
       switch (event.type) {
         case 'message':
           if (event.role !== 'assistant') break;

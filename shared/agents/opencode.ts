@@ -16,8 +16,8 @@ export const opencode: AgentFormat = {
     let steps = 0;
     let failure: string | null = null;
     for (const event of events(log)) {
-      seen = true;
       const part = event.part;
+      if (event.type === 'step_start' || event.type === 'step_finish' || (typeof part === 'object' && part !== null && typeof event.sessionID === 'string')) seen = true;
       switch (event.type) {
         case 'step_start':
           step = [];

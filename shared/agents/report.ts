@@ -2,7 +2,9 @@
  * Everything a finished agent's log says, in one place: its answer (Response), usage and
  * failure from its own format, and the output block — printed on lines of the log (a plain
  * command, or the agent image's capture step) and/or inside the answer itself (an agent asked
- * to print the markers prints them into its reply, which its format wraps in JSON).
+ * to print the markers prints them into its reply, which its format wraps in JSON). The block
+ * inside the answer is taken out of the Response: it is the Outputs. The capture step's block
+ * (branch, pull requests) is merged after the agent's, never in its place.
  */
 import { aroundLastBlock, parseOutputs, resultsOf, type ParsedOutputs } from '../outputs/parse.js';
 import type { AgentType } from '../task/model.js';
@@ -33,7 +35,7 @@ export interface AgentReport {
   failure: string | null;
 }
 
-/** Outputs of the agent's own block, then those of the block on the log's lines; results merged, the latter winning. */
+/** Outputs of the first block, then those of the second; results merged, the latter winning. */
 function merge(first: ParsedOutputs | null, second: ParsedOutputs | null): ParsedOutputs | null {
   if (!first || !second) return first ?? second;
   const outputs = [...first.outputs, ...second.outputs];
@@ -66,10 +68,54 @@ export function capResponse(response: string, max = MAX_RESPONSE_BYTES): string 
   return `[… the first ${bytes - Buffer.byteLength(kept)} bytes of the response were cut …]\n${kept}`;
 }
 
+/** Lines only a capture step prints (the agent image's capture-outputs.sh): the branch left checked out, its pull requests. */
+const CAPTURE_LINE = /^(branch|pr): \S/;
+
+/**
+ * The capture step's block, printed last after the agent exits, split from the log before it.
+ * Without this, an agent that prints its own block on log lines (a plain command) would lose
+ * it to the capture's: the last block wins.
+ */
+function splitCapture(log: string): { agentLog: string; capture: ParsedOutputs } | null {
+  const last = parseOutputs(log);
+  if (!last || last.outputs.length === 0 || !last.outputs.every((line) => CAPTURE_LINE.test(line))) return null;
+  const around = aroundLastBlock(log);
+  if (!around || around.after.trim() !== '') return null;
+  return { agentLog: around.before, capture: last };
+}
+
+/**
+ * The answer in the agent type's own format, else in whichever format the log is recognisably
+ * in (a `--agent` command or a custom image may speak another CLI's), else none (a plain log).
+ */
+function answerOf(type: AgentType | undefined, log: string) {
+  const first = type ? AGENT_FORMATS[type].read(log) : null;
+  if (first) return first;
+  for (const [other, format] of Object.entries(AGENT_FORMATS)) {
+    if (other === type) continue;
+    const answer = format.read(log);
+    if (answer) return answer;
+  }
+  return null;
+}
+
+/**
+ * The answer's own output block, and the answer without it: what the agent reported goes to
+ * Outputs/Results once, what it said stays the Response (dependents get both, without repeats).
+ */
+function splitAnswer(answer: string): { prose: string; block: ParsedOutputs | null } {
+  const block = parseOutputs(answer);
+  const around = block ? aroundLastBlock(answer) : null;
+  return { prose: around ? `${around.before.trimEnd()}\n${around.after.trimStart()}`.trim() : answer, block };
+}
+
 export function readAgentLog(type: AgentType | undefined, log: string): AgentReport {
-  const answer = type ? AGENT_FORMATS[type].read(log) : null;
-  const response = answer ? answer.response : plainResponse(log);
-  let parsed = merge(answer ? parseOutputs(response) : null, parseOutputs(log));
+  const split = splitCapture(log);
+  const agentLog = split ? split.agentLog : log;
+  const answer = answerOf(type, agentLog);
+  const own = answer ? splitAnswer(answer.response) : { prose: plainResponse(agentLog), block: null };
+  const response = own.prose;
+  let parsed = merge(merge(own.block, parseOutputs(agentLog)), split?.capture ?? null);
   let decoded: string | undefined;
   if (parsed) ({ parsed, response: decoded } = kelosResponse(parsed));
   return {

@@ -6,6 +6,8 @@
  */
 import type { V1Job } from '@kubernetes/client-node';
 import { TransientError } from '../errors.js';
+import type { AgentConfig } from '../job/agent-config.js';
+import type { Workspace } from '../job/workspace.js';
 import type { Task, TaskStatus } from '../task/model.js';
 
 export interface TaskEventInput {
@@ -49,9 +51,22 @@ export interface ListOptions {
   limit?: number;
 }
 
+/** A Task to create: what a manifest holds (no uid, no status). */
+export interface NewTask {
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string; namespace: string; labels?: Record<string, string>; annotations?: Record<string, string> };
+  spec: Record<string, unknown>;
+}
+
 export interface Cluster {
   /** Read a Task; null when it does not exist. */
   getTask(namespace: string, name: string): Promise<Task | null>;
+  /**
+   * Create a Task as given (the API server gives it its uid); `exists` when a Task of that name
+   * is there already — what it holds, getTask tells.
+   */
+  createTask(task: NewTask): Promise<{ result: 'created'; task: Task } | { result: 'exists' }>;
   /** Merge-patch the Task's status subresource. NotFoundError when the Task is gone. */
   patchTaskStatus(namespace: string, name: string, status: TaskStatus, options?: StatusPatchOptions): Promise<void>;
   /** Create a Job; an existing Job of that name is success (`exists`) — whose it is, getJob tells. */
@@ -67,6 +82,10 @@ export interface Cluster {
    * (found by label `job-name=<jobName>`). NotFoundError when there is no pod.
    */
   readJobLog(namespace: string, jobName: string, container: string, tailBytes: number): Promise<JobLog>;
+  /** Read the Workspace a Task names; null when it does not exist. */
+  getWorkspace(namespace: string, name: string): Promise<Workspace | null>;
+  /** Read the AgentConfig a Task names; null when it does not exist. */
+  getAgentConfig(namespace: string, name: string): Promise<AgentConfig | null>;
   /** Record a Kubernetes Event whose involvedObject is the Task. */
   recordTaskEvent(task: { namespace: string; name: string; uid: string }, event: TaskEventInput): Promise<void>;
 }

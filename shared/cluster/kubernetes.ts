@@ -21,6 +21,8 @@ import {
   type V1Pod,
 } from '@kubernetes/client-node';
 import { NotFoundError, PermanentError } from '../errors.js';
+import { AGENT_CONFIG_PLURAL, type AgentConfig } from '../job/agent-config.js';
+import { WORKSPACE_PLURAL, type Workspace } from '../job/workspace.js';
 import { TASK_GROUP, TASK_PLURAL, TASK_VERSION, type Task } from '../task/model.js';
 import type { Cluster, ListPage } from './cluster.js';
 import { classifyError, isApiException, statusOf } from './classify.js';
@@ -50,12 +52,21 @@ export const KUBERNETES_API_CALLS: ReadonlyArray<{ apiGroup: string; resource: s
   { apiGroup: TASK_GROUP, resource: TASK_PLURAL, verb: 'get' },
   { apiGroup: TASK_GROUP, resource: TASK_PLURAL, verb: 'list' },
   { apiGroup: TASK_GROUP, resource: `${TASK_PLURAL}/status`, verb: 'patch' },
+  // The launcher reads the Workspace and AgentConfig a Task names (never their Secrets).
+  { apiGroup: TASK_GROUP, resource: WORKSPACE_PLURAL, verb: 'get' },
+  { apiGroup: TASK_GROUP, resource: AGENT_CONFIG_PLURAL, verb: 'get' },
   { apiGroup: 'batch', resource: 'jobs', verb: 'create' },
   { apiGroup: 'batch', resource: 'jobs', verb: 'get' },
   { apiGroup: 'batch', resource: 'jobs', verb: 'list' },
   { apiGroup: '', resource: 'pods', verb: 'list' },
   { apiGroup: '', resource: 'pods/log', verb: 'get' },
   { apiGroup: '', resource: 'events', verb: 'create' },
+];
+
+/** What task-submit calls, alone: its own Role, so no other function may create Tasks. */
+export const TASK_SUBMIT_API_CALLS: ReadonlyArray<{ apiGroup: string; resource: string; verb: string }> = [
+  { apiGroup: TASK_GROUP, resource: TASK_PLURAL, verb: 'get' },
+  { apiGroup: TASK_GROUP, resource: TASK_PLURAL, verb: 'create' },
 ];
 
 function pass<T>(value: T): Observable<T> {
@@ -125,15 +136,24 @@ export function createKubernetesCluster(kc: KubeConfig, options: KubernetesClust
     }
   }
 
+  /** A custom object of Axon's group; null when it does not exist. */
+  async function readCustom(kind: string, plural: string, namespace: string, name: string): Promise<unknown> {
+    return read(`get ${kind} ${namespace}/${name}`, () =>
+      custom.getNamespacedCustomObject({ group: TASK_GROUP, version: TASK_VERSION, namespace, plural, name }, withTimeout),
+    );
+  }
+
   return {
     async getTask(namespace, name) {
-      const task: unknown = await read(`get Task ${namespace}/${name}`, () =>
-        custom.getNamespacedCustomObject(
-          { group: TASK_GROUP, version: TASK_VERSION, namespace, plural: TASK_PLURAL, name },
-          withTimeout,
-        ),
-      );
-      return task as Task | null;
+      return (await readCustom('Task', TASK_PLURAL, namespace, name)) as Task | null;
+    },
+
+    async getWorkspace(namespace, name) {
+      return (await readCustom('Workspace', WORKSPACE_PLURAL, namespace, name)) as Workspace | null;
+    },
+
+    async getAgentConfig(namespace, name) {
+      return (await readCustom('AgentConfig', AGENT_CONFIG_PLURAL, namespace, name)) as AgentConfig | null;
     },
 
     async patchTaskStatus(namespace, name, status, options = {}) {
@@ -166,6 +186,20 @@ export function createKubernetesCluster(kc: KubeConfig, options: KubernetesClust
         namespace ? batch.listNamespacedJob({ ...query, namespace }, withTimeout) : batch.listJobForAllNamespaces(query, withTimeout),
       );
       return page(list);
+    },
+
+    async createTask(task) {
+      const { namespace, name } = task.metadata;
+      try {
+        const created: unknown = await custom.createNamespacedCustomObject(
+          { group: TASK_GROUP, version: TASK_VERSION, namespace, plural: TASK_PLURAL, body: task },
+          withTimeout,
+        );
+        return { result: 'created', task: created as Task };
+      } catch (err) {
+        if (isApiException(err) && err.code === 409 && (statusOf(err.body).reason ?? 'AlreadyExists') === 'AlreadyExists') return { result: 'exists' };
+        throw classifyError(err, `create Task ${namespace}/${name}`, { timeoutMs });
+      }
     },
 
     async createJob(job: V1Job) {

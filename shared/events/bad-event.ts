@@ -4,7 +4,7 @@ import { PermanentError } from '../errors.js';
 export class BadEventError extends PermanentError {
   constructor(
     message: string,
-    readonly status: 400 | 413 | 415 = 400,
+    readonly status: 400 | 413 | 415 | 422 = 400,
   ) {
     super(message);
   }

@@ -12,8 +12,20 @@ export const TASK_READY = 'dev.dendrite.task.ready';
 /** Emitted when a Task reaches a terminal phase, for other systems to follow. */
 export const TASK_SUCCEEDED = 'dev.dendrite.task.succeeded';
 export const TASK_FAILED = 'dev.dendrite.task.failed';
-/** Sent by other systems for work that ran elsewhere; handled like a Job completion. */
+/** Sent by another system with the outcome of an external Task (refused for any other). */
 export const JOB_COMPLETED = 'dev.dendrite.job.completed';
+
+/** Sent by another system to create Tasks (one, or a DAG as {items}); taken by task-submit. */
+export const TASK_SUBMIT = 'dev.dendrite.task.submit';
+/** task-submit's reply: the Tasks of a submission, each with its uid. */
+export const TASK_SUBMITTED = 'dev.dendrite.task.submitted';
+
+export interface TaskSubmittedData {
+  namespace: string;
+  /** The label value the Tasks carry (dendrite.dev/submission): `kubectl get tasks -l dendrite.dev/submission=<it>`. */
+  submission: string;
+  items: Array<{ name: string; uid: string; created: boolean }>;
+}
 
 export interface TaskReadyData {
   namespace: string;
@@ -45,5 +57,7 @@ export interface JobCompletedData {
   succeeded: boolean;
   outputs?: string[];
   results?: Record<string, string>;
+  /** The work's answer, for dependents' `.Deps.<name>.Response`. */
+  response?: string;
   message?: string;
 }

@@ -17,7 +17,7 @@ export interface TaskIdentity {
 }
 
 /** Reason recorded on the Kubernetes Event, e.g. TaskFailed, TemplateFailed, InvalidTask. */
-export type FailureReason = 'TaskFailed' | 'TemplateFailed' | 'InvalidTask' | 'DependencyFailed' | 'PromptTooLarge';
+export type FailureReason = 'TaskFailed' | 'TemplateFailed' | 'InvalidTask' | 'DependencyFailed' | 'PromptTooLarge' | 'JobBuildFailed';
 
 /**
  * Marks one Task Failed in the cluster and announces it; does not touch the store.

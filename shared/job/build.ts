@@ -2,18 +2,26 @@
  * Builds the batch/v1 Job that runs a Task's agent, in the shape Axon's controller builds it
  * (axon-core/axon, internal/controller/job_builder.go), so agent images written for Axon run
  * unchanged: container named after the agent type, `/axon_entrypoint.sh <prompt>`, the model in
- * AXON_MODEL, credentials from the Task's Secret as env vars, podOverrides applied with the
- * built-in env winning. Pure: no cluster access, same input → same Job.
+ * AXON_MODEL, credentials from the Task's Secret as env vars, the Workspace's clone and the
+ * AgentConfig's instructions and plugins (inputs.ts), podOverrides applied with the built-in
+ * env winning. Pure: no cluster access, same input → same Job.
  */
-import type { V1EnvVar, V1EnvVarSource, V1Job, V1JobSpec, V1ResourceRequirements } from '@kubernetes/client-node';
+import type { V1EnvVar, V1EnvVarSource, V1Job, V1JobSpec, V1PodSpec, V1ResourceRequirements } from '@kubernetes/client-node';
 import { PermanentError } from '../errors.js';
-import { TASK_API_VERSION, TASK_KIND, type AgentType, type CredentialType, type Task } from '../task/model.js';
+import { EXTERNAL_TYPE, TASK_API_VERSION, TASK_KIND, type AgentType, type CredentialType, type Task } from '../task/model.js';
+import { MAX_SINGLE_ARGUMENT_BYTES } from './argument.js';
+import { inputParts, type JobInputs } from './inputs.js';
+import { DEFAULT_GIT_IMAGE, type PodParts } from './pod-parts.js';
+
+export type { JobInputs } from './inputs.js';
 
 export interface JobConfig {
   /** Image per agent type, used when the Task sets no `spec.image`. */
   images: Record<AgentType, string>;
   /** Retries of a failed agent pod; Axon uses 0 (an agent run is not idempotent). */
   backoffLimit: number;
+  /** Image of the init containers that clone the Workspace and write its files and the plugins. */
+  gitImage: string;
 }
 
 /**
@@ -32,6 +40,7 @@ export const DEFAULT_AGENT_IMAGES: Readonly<Record<AgentType, string>> = Object.
 export const DEFAULT_JOB_CONFIG: Readonly<JobConfig> = Object.freeze({
   images: DEFAULT_AGENT_IMAGES,
   backoffLimit: 0,
+  gitImage: DEFAULT_GIT_IMAGE,
 });
 
 export const TASK_LABEL = 'axon.io/task';
@@ -40,11 +49,8 @@ export const MANAGED_BY = 'dendrite';
 /** The agent image interface: every Axon agent image implements this entrypoint. */
 export const AGENT_ENTRYPOINT = '/axon_entrypoint.sh';
 export const MODEL_ENV = 'AXON_MODEL';
-/**
- * Linux refuses a single program argument longer than MAX_ARG_STRLEN (32 pages = 128 KiB,
- * counting its terminating NUL); the prompt is one argument, so a larger one could never start.
- */
-export const MAX_PROMPT_BYTES = 128 * 1024 - 1;
+/** The prompt is one program argument (argument.ts): a larger one could never start. */
+export const MAX_PROMPT_BYTES = MAX_SINGLE_ARGUMENT_BYTES;
 
 /**
  * The env var (and Secret key) carrying an agent's credential, as Axon names it. Codex with
@@ -64,12 +70,15 @@ export function credentialEnvName(type: AgentType, credentialType: CredentialTyp
   }
 }
 
-function builtInEnv(task: Task): V1EnvVar[] {
+function builtInEnv(task: Task, type: AgentType): V1EnvVar[] {
   const env: V1EnvVar[] = [];
   if (task.spec.model) env.push({ name: MODEL_ENV, value: task.spec.model });
-  const key = credentialEnvName(task.spec.type, task.spec.credentials.type);
+  const credentials = task.spec.credentials;
+  // Validation requires them for every agent Task.
+  if (!credentials) throw new PermanentError(`Task ${task.metadata.namespace}/${task.metadata.name}: an agent Task needs spec.credentials`);
+  const key = credentialEnvName(type, credentials.type);
   // The Secret's key is the variable's own name, as in Axon: one Secret can serve every agent type.
-  env.push({ name: key, valueFrom: { secretKeyRef: { name: task.spec.credentials.secretRef.name, key } } });
+  env.push({ name: key, valueFrom: { secretKeyRef: { name: credentials.secretRef.name, key } } });
   return env;
 }
 
@@ -87,9 +96,39 @@ function mergeEnv(builtIn: V1EnvVar[], overrides: Task['spec']['podOverrides']):
   return [...builtIn, ...extra];
 }
 
-export function buildJob(task: Task, prompt: string, config: JobConfig): V1Job {
+/** The pod: Axon's field order, the inputs' volumes and init containers around the agent. */
+function podSpec(task: Task, type: AgentType, image: string, prompt: string, parts: PodParts): V1PodSpec {
+  const overrides = task.spec.podOverrides;
+  return {
+    restartPolicy: 'Never',
+    ...(parts.fsGroup !== undefined ? { securityContext: { fsGroup: parts.fsGroup } } : {}),
+    ...(parts.initContainers.length > 0 ? { initContainers: parts.initContainers } : {}),
+    ...(parts.volumes.length > 0 ? { volumes: parts.volumes } : {}),
+    containers: [
+      {
+        name: type,
+        image,
+        command: [AGENT_ENTRYPOINT],
+        args: [prompt],
+        ...(parts.workingDir ? { workingDir: parts.workingDir } : {}),
+        env: mergeEnv([...builtInEnv(task, type), ...parts.env], overrides),
+        ...(overrides?.resources ? { resources: structuredClone(overrides.resources) as V1ResourceRequirements } : {}),
+        ...(parts.mounts.length > 0 ? { volumeMounts: parts.mounts.map((m) => ({ ...m })) } : {}),
+      },
+    ],
+    ...(overrides?.nodeSelector ? { nodeSelector: { ...overrides.nodeSelector } } : {}),
+  };
+}
+
+/**
+ * The Job for a Task and its rendered prompt. `inputs` holds the Workspace and AgentConfig the
+ * Task names (each must be given when named); PermanentError when the prompt cannot be passed,
+ * UnusableInputError when an input cannot be used.
+ */
+export function buildJob(task: Task, prompt: string, config: JobConfig, inputs: JobInputs = {}): V1Job {
   const { name, namespace, uid } = task.metadata;
   const type = task.spec.type;
+  if (type === EXTERNAL_TYPE) throw new PermanentError(`Task ${namespace}/${name} is external: it has no Job`);
   const image = task.spec.image || config.images[type];
   if (!image) throw new PermanentError(`Task ${namespace}/${name}: no image is configured for agent type "${type}"`);
   const promptBytes = Buffer.byteLength(prompt);
@@ -101,26 +140,11 @@ export function buildJob(task: Task, prompt: string, config: JobConfig): V1Job {
   }
   const overrides = task.spec.podOverrides;
   const labels = { [TASK_LABEL]: name, [MANAGED_BY_LABEL]: MANAGED_BY };
+  const parts = inputParts(task, inputs, config.gitImage);
 
   const spec: V1JobSpec = {
     backoffLimit: config.backoffLimit,
-    template: {
-      metadata: { labels: { ...labels } },
-      spec: {
-        restartPolicy: 'Never',
-        containers: [
-          {
-            name: type,
-            image,
-            command: [AGENT_ENTRYPOINT],
-            args: [prompt],
-            env: mergeEnv(builtInEnv(task), overrides),
-            ...(overrides?.resources ? { resources: structuredClone(overrides.resources) as V1ResourceRequirements } : {}),
-          },
-        ],
-        ...(overrides?.nodeSelector ? { nodeSelector: { ...overrides.nodeSelector } } : {}),
-      },
-    },
+    template: { metadata: { labels: { ...labels } }, spec: podSpec(task, type, image, prompt, parts) },
   };
   // Axon documents podOverrides.activeDeadlineSeconds as the Job's field: it bounds the whole
   // run, retries included, and ends it with the Job condition DeadlineExceeded.

@@ -5,26 +5,42 @@
  * prompt is the last argument.
  */
 import { accessSync, constants, statSync } from 'node:fs';
-import { delimiter, join } from 'node:path';
+import { delimiter, isAbsolute, join, resolve } from 'node:path';
 import type { AgentType } from '../task/model.js';
 import { splitCommandLine } from './command-line.js';
 
 export interface AgentCli {
-  /** Program and the arguments that put it in one-shot (print) mode; the prompt follows. */
+  /**
+   * Program and the arguments that put it in one-shot mode with its machine-readable output on,
+   * as the agent images run it (so what is captured locally is what a cluster captures).
+   */
   command: string[];
+  /** What precedes the prompt, which comes last. */
+  promptFlag: string[];
   /** What to install when the program is missing. */
   install: string;
 }
 
+/**
+ * The images also pass each CLI its flag to skip permission prompts (they run in a container);
+ * on your machine an agent runs with your CLI's own permission settings instead.
+ */
 export const AGENT_CLIS: Readonly<Record<AgentType, AgentCli>> = Object.freeze({
-  'claude-code': { command: ['claude', '-p'], install: 'Claude Code: npm install -g @anthropic-ai/claude-code' },
-  codex: { command: ['codex', 'exec'], install: 'Codex CLI: npm install -g @openai/codex' },
-  gemini: { command: ['gemini', '-p'], install: 'Gemini CLI: npm install -g @google/gemini-cli' },
-  opencode: { command: ['opencode', 'run'], install: 'opencode: npm install -g opencode-ai' },
+  'claude-code': {
+    command: ['claude', '--output-format', 'stream-json', '--verbose'],
+    promptFlag: ['-p'],
+    install: 'Claude Code: npm install -g @anthropic-ai/claude-code',
+  },
+  codex: { command: ['codex', 'exec', '--json'], promptFlag: [], install: 'Codex CLI: npm install -g @openai/codex' },
+  gemini: { command: ['gemini', '--output-format', 'stream-json'], promptFlag: ['-p'], install: 'Gemini CLI: npm install -g @google/gemini-cli' },
+  opencode: { command: ['opencode', 'run', '--format', 'json'], promptFlag: [], install: 'opencode: npm install -g opencode-ai' },
 });
 
-/** Resolves the program for every Task of a type; throws AgentNotFoundError. */
-export type AgentResolver = (type: AgentType) => string[];
+/**
+ * The command line for a Task's agent, up to its prompt (which follows as the last argument);
+ * `model` is the Task's spec.model. Throws AgentNotFoundError.
+ */
+export type AgentResolver = (type: AgentType, model?: string) => string[];
 
 export class AgentNotFoundError extends Error {
   override readonly name = 'AgentNotFoundError';
@@ -45,6 +61,17 @@ export function findOnPath(program: string, pathList: string): string | null {
   return null;
 }
 
+/** A relative path to an existing file, made absolute against `cwd`; any other word as it is. */
+function anchored(word: string, cwd: string): string {
+  if (isAbsolute(word) || !word.includes('/')) return word;
+  const path = resolve(cwd, word);
+  try {
+    return statSync(path).isFile() ? path : word;
+  } catch {
+    return word;
+  }
+}
+
 /** A word quoted for a shell only when it needs it (inside the hint's double quotes: single quotes). */
 function shellWord(word: string): string {
   return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
@@ -53,6 +80,11 @@ function shellWord(word: string): string {
 export interface AgentResolverOptions {
   agent?: string;
   pathList: string;
+  /**
+   * Where `--agent` was given: agents run in a directory of their own, so a word of it that
+   * is a relative path to a file here (`node examples/agents/stand-in-agent.mjs`) is made absolute.
+   */
+  cwd?: string;
   /** The stand-in agent of this installation (absolute), offered when an agent CLI is missing. */
   standInAgent?: string;
 }
@@ -63,11 +95,11 @@ export interface AgentResolverOptions {
  */
 export function createAgentResolver(options: AgentResolverOptions): AgentResolver {
   if (options.agent !== undefined) {
-    const command = splitCommandLine(options.agent);
+    const command = splitCommandLine(options.agent).map((word) => (options.cwd ? anchored(word, options.cwd) : word));
     if (command.length === 0) throw new AgentNotFoundError('--agent is empty: give the command that runs the agent');
     return () => [...command];
   }
-  return (type) => {
+  return (type, model) => {
     const cli = AGENT_CLIS[type];
     const program = cli.command[0] as string;
     if (!findOnPath(program, options.pathList)) {
@@ -78,6 +110,6 @@ export function createAgentResolver(options: AgentResolverOptions): AgentResolve
           `or pass --agent "<command>" (the prompt is appended as its last argument)${standIn}`,
       );
     }
-    return [...cli.command];
+    return [...cli.command, ...(model ? ['--model', model] : []), ...cli.promptFlag];
   };
 }

@@ -5,21 +5,26 @@
  * receive exactly the events they receive in a cluster.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
+import { join } from 'node:path';
 import type { V1Job, V1JobCondition } from '@kubernetes/client-node';
 import type { CloudEvent } from 'cloudevents';
 import { ConflictError, type Cluster, type JobLog, type TaskEventInput } from '../cluster/cluster.js';
 import { NotFoundError, PermanentError } from '../errors.js';
+import { AGENT_CONFIG_PLURAL, type AgentConfig } from '../job/agent-config.js';
+import { TASK_LABEL } from '../job/build.js';
+import type { JobInputs } from '../job/inputs.js';
+import { WORKSPACE_PLURAL, type Workspace } from '../job/workspace.js';
 import { TASK_PLURAL, type Task, type TaskStatus } from '../task/model.js';
-import type { AgentExit } from './agent-process.js';
 import type { AgentResolver } from './agents.js';
 import { resourceEvent, type WatchEventKind } from './apiserver-events.js';
 import { resolveJobEnv } from './job-env.js';
+import { runPod, type RunningPod } from './pod/run.js';
 import { jsonEqual, mergePatch } from './merge-patch.js';
 import { OutputTail } from './output-tail.js';
 import { createPager } from './pages.js';
 import type { Leftover } from './leftovers.js';
 import { readSecret, type SecretValues } from './secrets.js';
-import { createSpawner, type SpawnedAgent, type Spawner } from './spawner.js';
+import { createSpawner, type Spawner } from './spawner.js';
 
 export interface LocalClusterOptions {
   /** Where ApiServerSource would send the watch events: the broker's ingress. */
@@ -28,8 +33,13 @@ export interface LocalClusterOptions {
   agent: AgentResolver;
   /** The only variables agents get besides the Job's own: PATH and HOME. */
   baseEnv: Readonly<Record<string, string>>;
-  /** Where agents run (their workspace). */
-  cwd: string;
+  /**
+   * Where each Job's pod gets a directory of its own (`<podRoot>/<namespace>/<name>`): its
+   * volumes, the Workspace's clone, and the empty directory an agent without one runs in.
+   */
+  podRoot: string;
+  /** Where a Workspace's relative repository path is resolved (the directory `dendrite run` started in). */
+  sourceDir: string;
   /** CloudEvent `source` of the watch events (ApiServerSource uses the API server URL). */
   apiServer?: string;
   defaultNamespace?: string;
@@ -38,7 +48,8 @@ export interface LocalClusterOptions {
   maxLogBytes?: number;
   onTaskChange?: (task: Task) => void;
   onJobChange?: (job: V1Job) => void;
-  onAgentOutput?: (job: { namespace: string; name: string }, chunk: Buffer, stream: 'stdout' | 'stderr') => void;
+  /** `agent` is the agent type (the container's name, as in a cluster). */
+  onAgentOutput?: (job: { namespace: string; name: string; agent: string }, chunk: Buffer, stream: 'stdout' | 'stderr') => void;
   /** Called when a published watch event was refused (the broker is closed). */
   onPublishError?: (err: unknown, event: CloudEvent<unknown>) => void;
   /** Starts agent processes; by default through an agent spawner process of the cluster's own. */
@@ -64,6 +75,10 @@ export interface LocalCluster extends Cluster {
   applySecret(object: Record<string, unknown>): SecretValues;
   /** Creates a Task as the API server would (uid, timestamps; status dropped) and publishes `add`. */
   applyTask(object: Record<string, unknown>): Task;
+  /** Creates a Workspace (or replaces one of that name, as `kubectl apply` would) and publishes the change. */
+  applyWorkspace(object: Record<string, unknown>): Workspace;
+  /** Creates an AgentConfig (or replaces one of that name) and publishes the change. */
+  applyAgentConfig(object: Record<string, unknown>): AgentConfig;
   listTasks(): Task[];
   listJobs(): V1Job[];
   /** The Kubernetes Events recorded on Tasks, oldest first. */
@@ -76,16 +91,25 @@ export interface LocalCluster extends Cluster {
   killJobsNow(): void;
   /** Processes agents left running outside their process group, which were ended. */
   leftovers(): JobLeftovers[];
+  /** Where each Job's agent ran (its clone, or its own empty directory). */
+  podDirectories(): PodDirectory[];
 }
 
 interface JobRecord {
   job: V1Job;
   podName: string;
   tail: OutputTail;
-  process?: SpawnedAgent;
-  deadline?: NodeJS.Timeout;
+  /** Its pod, once it runs. */
+  pod?: RunningPod;
   /** A terminal condition was written. */
   finished: boolean;
+}
+
+/** A Job's pod directory, and where its agent worked. */
+export interface PodDirectory {
+  namespace: string;
+  name: string;
+  workingDir: string;
 }
 
 const JOB_PLURAL = 'jobs';
@@ -97,12 +121,6 @@ function podSuffix(): string {
   return [...randomBytes(5)].map((b) => alphabet[b % alphabet.length]).join('');
 }
 
-function exitMessage(exit: AgentExit): string {
-  if (exit.startError) return `the agent could not start: ${exit.startError.message}`;
-  if (exit.signal) return `the agent was ended by ${exit.signal}`;
-  return `the agent exited with code ${exit.code}`;
-}
-
 export function createLocalCluster(options: LocalClusterOptions): LocalCluster {
   const now = options.now ?? (() => new Date());
   const apiServer = options.apiServer ?? 'https://127.0.0.1:6443';
@@ -110,6 +128,8 @@ export function createLocalCluster(options: LocalClusterOptions): LocalCluster {
   const maxLogBytes = options.maxLogBytes ?? 4 * 1024 * 1024;
   const tasks = new Map<string, Task>();
   const secrets = new Map<string, SecretValues>();
+  const workspaces = new Map<string, Workspace>();
+  const agentConfigs = new Map<string, AgentConfig>();
   const jobs = new Map<string, JobRecord>();
   const taskEvents: RecordedTaskEvent[] = [];
   const leftovers: JobLeftovers[] = [];
@@ -124,6 +144,29 @@ export function createLocalCluster(options: LocalClusterOptions): LocalCluster {
   function publish(kind: WatchEventKind, object: { apiVersion?: string; kind?: string; metadata?: object }, plural: string): void {
     const event = resourceEvent(kind, object as never, plural, apiServer);
     options.publish(event).catch((err: unknown) => options.onPublishError?.(err, event));
+  }
+
+  /** Stores an object a Task can name, as the API server would, and publishes its add (or update). */
+  function applyNamed<T extends { metadata: { name: string; namespace: string } }>(store: Map<string, T>, object: Record<string, unknown>, plural: string): T {
+    const meta = (object.metadata ?? {}) as Record<string, unknown>;
+    const name = String(meta.name ?? '');
+    const namespace = typeof meta.namespace === 'string' && meta.namespace ? meta.namespace : defaultNamespace;
+    if (!name) throw new PermanentError(`a ${String(object.kind)} needs metadata.name`);
+    const earlier = store.get(key(namespace, name)) as { metadata: Record<string, unknown> } | undefined;
+    const stored = {
+      ...structuredClone(object),
+      metadata: {
+        ...meta,
+        name,
+        namespace,
+        uid: earlier?.metadata.uid ?? randomUUID(),
+        creationTimestamp: earlier?.metadata.creationTimestamp ?? now().toISOString(),
+        resourceVersion: nextVersion(),
+      },
+    } as unknown as T;
+    store.set(key(namespace, name), stored);
+    publish(earlier ? 'update' : 'add', stored as never, plural);
+    return structuredClone(stored);
   }
 
   function taskChanged(kind: WatchEventKind, task: Task): void {
@@ -155,7 +198,6 @@ export function createLocalCluster(options: LocalClusterOptions): LocalCluster {
   }
 
   function finish(record: JobRecord, succeeded: boolean, reason?: string, message?: string): void {
-    if (record.deadline) clearTimeout(record.deadline);
     if (!record.finished) unfinished--;
     record.finished = true;
     const status: NonNullable<V1Job['status']> = { ...(record.job.status ?? {}) };
@@ -172,56 +214,59 @@ export function createLocalCluster(options: LocalClusterOptions): LocalCluster {
     updateJobStatus(record, status);
   }
 
-  /** Starts the agent; the Job was created and its `add` event published already. */
+  /** The Workspace and AgentConfig the Job's Task names, as they are now (the Job was built from them). */
+  function inputsOf(job: V1Job): JobInputs {
+    const task = tasks.get(key(job.metadata!.namespace!, job.metadata!.labels?.[TASK_LABEL] ?? ''));
+    const namespace = job.metadata!.namespace!;
+    const workspace = task?.spec.workspaceRef && workspaces.get(key(namespace, task.spec.workspaceRef.name));
+    const agentConfig = task?.spec.agentConfigRef && agentConfigs.get(key(namespace, task.spec.agentConfigRef.name));
+    return { ...(workspace ? { workspace: structuredClone(workspace) } : {}), ...(agentConfig ? { agentConfig: structuredClone(agentConfig) } : {}) };
+  }
+
+  /** The pod's containers' environments, Secrets resolved; throws JobEnvError (the pod cannot start). */
+  function environments(job: V1Job): Map<string, Record<string, string>> {
+    const spec = job.spec!.template.spec!;
+    const namespace = job.metadata!.namespace!;
+    const lookup = (ns: string, secret: string) => secrets.get(key(ns, secret));
+    return new Map([...(spec.initContainers ?? []), ...spec.containers].map((c) => [c.name, resolveJobEnv(c.env, namespace, lookup, options.baseEnv)]));
+  }
+
+  /** Runs the Job's pod (pod/run.ts); the Job was created and its `add` event published already. */
   function run(record: JobRecord): void {
     const job = record.job;
     const namespace = job.metadata!.namespace!;
     const name = job.metadata!.name!;
-    const container = job.spec?.template.spec?.containers[0];
     const fail = (reason: string, message: string) => {
       record.tail.append(Buffer.from(`dendrite: ${message}\n`));
       finish(record, false, reason, message);
     };
+    const container = job.spec?.template.spec?.containers[0];
     if (!container) return fail('StartError', 'the Job has no container');
-    let env: Record<string, string>;
+    let envs: Map<string, Record<string, string>>;
     let command: string[];
     try {
-      env = resolveJobEnv(container.env, namespace, (ns, secret) => secrets.get(key(ns, secret)), options.baseEnv);
-      command = [...options.agent(container.name as never), ...(container.args ?? [])];
+      envs = environments(job);
+      command = [...options.agent(container.name as never, envs.get(container.name)?.AXON_MODEL || undefined), ...(container.args ?? [])];
     } catch (err) {
       return fail('CreateContainerConfigError', (err as Error).message);
     }
-    const agent = spawner.start({
+    record.pod = runPod({
+      job,
+      dir: join(options.podRoot, namespace, name),
+      inputs: inputsOf(job),
+      envs,
       command,
-      env,
-      cwd: options.cwd,
-      onOutput: (chunk, stream) => {
-        record.tail.append(chunk);
-        options.onAgentOutput?.({ namespace, name }, chunk, stream);
+      sourceDir: options.sourceDir,
+      spawner,
+      hooks: {
+        active: () => updateJobStatus(record, { active: 1, ready: 1, startTime: now() }),
+        output: (chunk, stream) => {
+          record.tail.append(chunk);
+          options.onAgentOutput?.({ namespace, name, agent: container.name }, chunk, stream);
+        },
+        leftovers: (processes) => leftovers.push({ namespace, name, processes }),
+        finished: (outcome) => (outcome.succeeded ? finish(record, true) : finish(record, false, outcome.reason, outcome.message)),
       },
-    });
-    record.process = agent;
-    let deadlineExceeded = false;
-    void agent.started.then((pid) => {
-      if (pid === undefined || record.finished) return;
-      updateJobStatus(record, { active: 1, ready: 1, startTime: now() });
-      const deadline = job.spec?.activeDeadlineSeconds;
-      if (deadline !== undefined) {
-        record.deadline = setTimeout(() => {
-          deadlineExceeded = true;
-          void agent.stop(5000);
-        }, deadline * 1000);
-        record.deadline.unref();
-      }
-    });
-    void agent.exited.then((exit) => {
-      record.process = undefined;
-      if (exit.leftovers?.length) leftovers.push({ namespace, name, processes: exit.leftovers });
-      if (deadlineExceeded) return finish(record, false, 'DeadlineExceeded', 'Job was active longer than specified deadline');
-      if (exit.startError) return fail('StartError', exitMessage(exit));
-      if (exit.code === 0) return finish(record, true);
-      // In a cluster the pod fails and, with backoffLimit 0, the Job fails with this reason.
-      finish(record, false, 'BackoffLimitExceeded', exitMessage(exit));
     });
   }
 
@@ -232,6 +277,11 @@ export function createLocalCluster(options: LocalClusterOptions): LocalCluster {
       const secret = readSecret(object, defaultNamespace);
       secrets.set(key(secret.namespace, secret.name), secret);
       return secret;
+    },
+
+    async createTask(object) {
+      if (tasks.has(key(object.metadata.namespace, object.metadata.name))) return { result: 'exists' };
+      return { result: 'created', task: this.applyTask(object as unknown as Record<string, unknown>) };
     },
 
     applyTask(object) {
@@ -258,6 +308,19 @@ export function createLocalCluster(options: LocalClusterOptions): LocalCluster {
       taskPages.added();
       taskChanged('add', task);
       return structuredClone(task);
+    },
+
+    applyWorkspace: (object) => applyNamed(workspaces, object, WORKSPACE_PLURAL),
+    applyAgentConfig: (object) => applyNamed(agentConfigs, object, AGENT_CONFIG_PLURAL),
+
+    async getWorkspace(namespace, name) {
+      const found = workspaces.get(key(namespace, name));
+      return found ? structuredClone(found) : null;
+    },
+
+    async getAgentConfig(namespace, name) {
+      const found = agentConfigs.get(key(namespace, name));
+      return found ? structuredClone(found) : null;
     },
 
     listTasks: () => [...tasks.values()].map((t) => structuredClone(t)),
@@ -333,13 +396,16 @@ export function createLocalCluster(options: LocalClusterOptions): LocalCluster {
     runningJobs: () => unfinished,
 
     async stopJobs(graceMs) {
-      await Promise.all([...jobs.values()].map((r) => r.process?.stop(graceMs)));
+      await Promise.all([...jobs.values()].map((r) => r.pod?.stop(graceMs)));
     },
 
     killJobsNow() {
-      for (const record of jobs.values()) record.process?.killNow();
+      for (const record of jobs.values()) record.pod?.killNow();
     },
 
     leftovers: () => leftovers.map((l) => ({ ...l, processes: [...l.processes] })),
+
+    podDirectories: () =>
+      [...jobs.values()].flatMap((r) => (r.pod?.workingDir ? [{ namespace: r.job.metadata!.namespace!, name: r.job.metadata!.name!, workingDir: r.pod.workingDir }] : [])),
   };
 }

@@ -30,10 +30,16 @@ export interface ManifestDoc {
 
 export interface Manifests {
   tasks: ManifestDoc[];
+  /** axon.io Workspaces and AgentConfigs: what Tasks name. */
+  workspaces: ManifestDoc[];
+  agentConfigs: ManifestDoc[];
   secrets: ManifestDoc[];
-  /** Documents of other kinds; `run` ignores them, `validate` mentions them. */
+  /** Documents of other kinds: Dendrite does not act on them (`validate` and `run` say so). */
   others: ManifestDoc[];
 }
+
+/** The axon.io kinds Dendrite acts on, and where loadManifests files each. */
+const AXON_KINDS: Record<string, 'tasks' | 'workspaces' | 'agentConfigs'> = { Task: 'tasks', Workspace: 'workspaces', AgentConfig: 'agentConfigs' };
 
 /**
  * A path that holds no manifests, or a file that cannot be read or parsed; the message says
@@ -124,7 +130,7 @@ export function parseManifests(file: string, text: string): ManifestDoc[] {
 }
 
 export function loadManifests(paths: readonly string[]): Manifests {
-  const manifests: Manifests = { tasks: [], secrets: [], others: [] };
+  const manifests: Manifests = { tasks: [], workspaces: [], agentConfigs: [], secrets: [], others: [] };
   for (const file of manifestFiles(paths)) {
     let text: string;
     try {
@@ -134,7 +140,8 @@ export function loadManifests(paths: readonly string[]): Manifests {
     }
     for (const doc of parseManifests(file, text)) {
       const apiVersion = doc.object.apiVersion;
-      if (doc.kind === 'Task' && typeof apiVersion === 'string' && apiVersion.startsWith('axon.io/')) manifests.tasks.push(doc);
+      const axon = typeof apiVersion === 'string' && apiVersion.startsWith('axon.io/') && Object.hasOwn(AXON_KINDS, doc.kind);
+      if (axon) manifests[AXON_KINDS[doc.kind]!].push(doc);
       else if (doc.kind === 'Secret' && apiVersion === 'v1') manifests.secrets.push(doc);
       else manifests.others.push(doc);
     }

@@ -8,17 +8,19 @@
  *   release   the index has it waiting on dependencies that all ended in the record: the
  *             completion that should have released (or failed) it was lost — re-record them
  *   status    the index failed or parked it, the Task does not show it: re-register, which answers again
- *   launch    ready in the index, no Job: the task.ready event was lost
+ *   launch    ready in the index, no Job: the task.ready event was lost (unless it waits, as its
+ *             status says, for a Workspace or AgentConfig that still does not exist)
  *   lost      launched (or Running) with no Job of its own, seen twice a grace period apart:
  *             its Job was deleted before its outcome was recorded — fail it (never relaunch)
  *   running   its Job is active, the Task does not say Running
+ *   expired   an external Task still Running past its deadline: no completion came — fail it
  *
  * One repair per Task and run; registrations first, dependencies before dependents.
  */
 import { isTerminal } from '../flow/status.js';
 import type { TaskFacts } from './snapshot.js';
 
-export type RepairKind = 'register' | 'complete' | 'record' | 'release' | 'status' | 'launch' | 'lost' | 'running';
+export type RepairKind = 'register' | 'complete' | 'record' | 'release' | 'status' | 'launch' | 'lost' | 'running' | 'expired';
 
 export interface Repair {
   kind: RepairKind;
@@ -39,7 +41,7 @@ export function newResyncState(): ResyncState {
   return { missingJobs: new Map() };
 }
 
-const ORDER: RepairKind[] = ['register', 'complete', 'record', 'release', 'status', 'launch', 'lost', 'running'];
+const ORDER: RepairKind[] = ['register', 'complete', 'record', 'release', 'status', 'launch', 'lost', 'running', 'expired'];
 
 const key = (namespace: string, name: string) => `${namespace}/${name}`;
 
@@ -107,7 +109,10 @@ export function planRepairs(tasks: TaskFacts[], state: ResyncState, now: number,
     } else if (entry.state === 'failed' && !terminal) {
       add('status');
     } else if (entry.state === 'ready' && !ownJob && !terminal && phase !== 'Running') {
-      add('launch');
+      if (!t.awaitsReference) add('launch');
+    } else if (t.external) {
+      // No Job to miss: an external Task ends by another system's report, or by its deadline.
+      if (!terminal && phase === 'Running' && t.deadline !== undefined && now >= t.deadline) add('expired');
     } else if ((entry.state === 'launched' || phase === 'Running') && !ownJob && !terminal) {
       stillMissing.add(t.uid);
       const since = state.missingJobs.get(t.uid);

@@ -50,6 +50,15 @@ async function failLost(deps: FlowDeps, context: FlowContext, repair: Repair): P
   return 'failed';
 }
 
+async function failExpired(deps: FlowDeps, context: FlowContext, repair: Repair): Promise<string> {
+  const task = await deps.cluster.getTask(repair.namespace, repair.name);
+  if (!task || task.metadata.uid !== repair.uid || isTerminal(task.status?.phase)) return 'skipped';
+  const seconds = task.spec.podOverrides?.activeDeadlineSeconds;
+  const message = `no dev.dendrite.job.completed arrived within ${seconds} s (spec.podOverrides.activeDeadlineSeconds) of the Task starting`;
+  await failTask(deps, context, repair, message, 'TaskFailed');
+  return 'failed';
+}
+
 export async function runRepair(
   deps: FlowDeps,
   context: FlowContext,
@@ -76,6 +85,8 @@ export async function runRepair(
       }
       case 'lost':
         return { result: await failLost(deps, context, repair) };
+      case 'expired':
+        return { result: await failExpired(deps, context, repair) };
     }
   } catch (err) {
     // Bad input found on the way (an invalid Task is failed by intake): reported, never retried

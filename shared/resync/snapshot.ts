@@ -7,8 +7,10 @@ import type { V1Job } from '@kubernetes/client-node';
 import type { ListPage } from '../cluster/cluster.js';
 import type { FlowDeps } from '../flow/deps.js';
 import { jobView, type JobView } from '../flow/job-view.js';
+import { missingReferences, referencesOf, waitsFor, type Reference } from '../flow/references.js';
+import { isTerminal } from '../flow/status.js';
 import type { TaskEntry } from '../store/store.js';
-import type { Phase, Task } from '../task/model.js';
+import { EXTERNAL_TYPE, type Phase, type Task } from '../task/model.js';
 import type { ResyncOptions } from './config.js';
 
 export interface JobFacts {
@@ -28,6 +30,15 @@ export interface TaskFacts {
   entry: TaskEntry | null;
   /** The Job running this Task's name (label axon.io/task), whoever owns it. */
   job?: JobFacts;
+  /**
+   * Released but waiting, as its status says, for a Workspace or AgentConfig that still does
+   * not exist: the object's creation lets it go, not a repair.
+   */
+  awaitsReference?: boolean;
+  /** An external Task: no Job, ever; its outcome comes from another system. */
+  external?: boolean;
+  /** An external Task's deadline (ms since the epoch): started plus spec.podOverrides.activeDeadlineSeconds. */
+  deadline?: number;
 }
 
 export interface Snapshot {
@@ -69,10 +80,32 @@ function taskFacts(task: Task, entry: TaskEntry | null, job: JobFacts | undefine
   const spec: Record<string, unknown> = isObject(task.spec) ? task.spec : {};
   const dependsOn = Array.isArray(spec.dependsOn) ? spec.dependsOn.filter((d): d is string => typeof d === 'string') : [];
   const phase = isObject(task.status) && typeof task.status.phase === 'string' ? (task.status.phase as Phase) : undefined;
-  return { namespace: meta.namespace, name: meta.name, uid: meta.uid, phase, dependsOn, entry, job };
+  const facts: TaskFacts = { namespace: meta.namespace, name: meta.name, uid: meta.uid, phase, dependsOn, entry, job };
+  if (spec.type === EXTERNAL_TYPE) {
+    facts.external = true;
+    const seconds = isObject(spec.podOverrides) ? spec.podOverrides.activeDeadlineSeconds : undefined;
+    const started = isObject(task.status) && typeof task.status.startTime === 'string' ? Date.parse(task.status.startTime) : NaN;
+    if (typeof seconds === 'number' && !Number.isNaN(started)) facts.deadline = started + seconds * 1000;
+  }
+  return facts;
+}
+
+/** Whether a released Task without a Job waits for references that are still missing (one read per object and run). */
+async function awaitsReference(deps: FlowDeps, task: Task, facts: TaskFacts, seen: Map<string, Promise<Reference[]>>): Promise<boolean> {
+  const refs = referencesOf(task);
+  const released = facts.entry?.state === 'ready' && facts.entry.uid === facts.uid;
+  if (refs.length === 0 || !released || facts.job?.ownerUid === facts.uid || isTerminal(facts.phase) || facts.phase !== 'Waiting') return false;
+  const missing: Reference[] = [];
+  for (const ref of refs) {
+    const key = `${ref.kind}/${facts.namespace}/${ref.name}`;
+    if (!seen.has(key)) seen.set(key, missingReferences(deps.cluster, facts.namespace, [ref]));
+    missing.push(...(await seen.get(key)!));
+  }
+  return waitsFor(task, missing);
 }
 
 export async function takeSnapshot(deps: FlowDeps, options: Pick<ResyncOptions, 'namespaces' | 'pageSize'>): Promise<Snapshot> {
+  const references = new Map<string, Promise<Reference[]>>();
   const scopes = options.namespaces ?? [undefined];
   const jobs = new Map<string, JobFacts>();
   let jobCount = 0;
@@ -101,10 +134,12 @@ export async function takeSnapshot(deps: FlowDeps, options: Pick<ResyncOptions, 
     for await (const items of pages((continueToken) => deps.cluster.listTaskPage({ namespace, continueToken, limit: options.pageSize }))) {
       const named = items.filter((t) => isObject(t.metadata) && typeof t.metadata.name === 'string' && typeof t.metadata.namespace === 'string');
       const found = await entries(deps, named);
-      named.forEach((task, i) => {
+      for (const [i, task] of named.entries()) {
         const facts = taskFacts(task, found[i] ?? null, jobs.get(keyOf(task.metadata.namespace, task.metadata.name)));
-        if (facts) tasks.push(facts);
-      });
+        if (!facts) continue;
+        if (await awaitsReference(deps, task, facts, references)) facts.awaitsReference = true;
+        tasks.push(facts);
+      }
     }
   }
   return { tasks, jobs: jobCount };

@@ -1,7 +1,7 @@
 /** The only place the environment is read: env → one typed config, checked once at start. */
 // Straight from the modules that define them: the template index would load the engines
 // (nunjucks) before the server listens.
-import { MAX_PROMPT_BYTES as MAX_SINGLE_ARGUMENT_BYTES } from '../job/build.js';
+import { DEFAULT_JOB_CONFIG, MAX_PROMPT_BYTES as MAX_SINGLE_ARGUMENT_BYTES, type JobConfig } from '../job/build.js';
 import { DEFAULT_RENDER_LIMITS, MAX_DEPTH_LIMIT, type RenderLimits } from '../template/limits.js';
 import { DEFAULT_RENDER_MEMORY_MB } from '../template/isolated/defaults.js';
 import { AGENT_TYPES, type AgentType } from '../task/model.js';
@@ -15,7 +15,16 @@ export interface BaseConfig {
   logLevel: string;
 }
 
-export interface RuntimeConfig extends BaseConfig, RenderSettings {
+/** How Jobs are built: what the launcher (and `dendrite job`) read from the environment. */
+export interface JobSettings {
+  /** Per-type agent images that override the defaults. */
+  images: Partial<Record<AgentType, string>>;
+  /** The init containers' image (git, sh, base64), when it overrides Axon's. */
+  gitImage?: string;
+  backoffLimit?: number;
+}
+
+export interface RuntimeConfig extends BaseConfig, RenderSettings, JobSettings {
   /** How to reach the coordination Redis: one server, Redis Cluster or Sentinel (redis-config.ts). */
   redis: RedisSettings;
   /** Where emitted events go (the Broker, injected by a SinkBinding). */
@@ -24,9 +33,6 @@ export interface RuntimeConfig extends BaseConfig, RenderSettings {
   oidcTokenFile: string;
   maxPromptBytes: number;
   logTailBytes: number;
-  /** Per-type agent images that override the defaults. */
-  images: Partial<Record<AgentType, string>>;
-  backoffLimit?: number;
 }
 
 export class ConfigError extends Error {
@@ -60,6 +66,9 @@ export function imageVariable(type: AgentType): string {
   return `DENDRITE_IMAGE_${type.toUpperCase().replace(/-/g, '_')}`;
 }
 
+/** The image of the init containers that clone a Workspace and write its files and plugins. */
+export const GIT_IMAGE_VARIABLE = 'DENDRITE_IMAGE_GIT';
+
 export function readBaseConfig(env: Env, functionName: string): BaseConfig {
   return { functionName, port: integer(env, 'PORT', 8080, 1), logLevel: env.LOG_LEVEL || 'info' };
 }
@@ -85,12 +94,29 @@ export function readRenderSettings(env: Env): RenderSettings {
   };
 }
 
-export function readConfig(env: Env, functionName: string): RuntimeConfig {
+export function readJobSettings(env: Env): JobSettings {
   const images: Partial<Record<AgentType, string>> = {};
   for (const type of AGENT_TYPES) {
     const image = env[imageVariable(type)];
     if (image) images[type] = image;
   }
+  return {
+    images,
+    gitImage: env[GIT_IMAGE_VARIABLE] || undefined,
+    backoffLimit: env.DENDRITE_JOB_BACKOFF_LIMIT ? integer(env, 'DENDRITE_JOB_BACKOFF_LIMIT', 0, 0) : undefined,
+  };
+}
+
+/** The settings over the defaults (Axon's images, backoffLimit 0). */
+export function jobConfigOf(settings: JobSettings): JobConfig {
+  return {
+    images: { ...DEFAULT_JOB_CONFIG.images, ...settings.images },
+    backoffLimit: settings.backoffLimit ?? DEFAULT_JOB_CONFIG.backoffLimit,
+    gitImage: settings.gitImage ?? DEFAULT_JOB_CONFIG.gitImage,
+  };
+}
+
+export function readConfig(env: Env, functionName: string): RuntimeConfig {
   return {
     ...readBaseConfig(env, functionName),
     redis: readRedisSettings(env, (message) => {
@@ -101,7 +127,6 @@ export function readConfig(env: Env, functionName: string): RuntimeConfig {
     ...readRenderSettings(env),
     maxPromptBytes: integer(env, 'DENDRITE_MAX_PROMPT_BYTES', MAX_SINGLE_ARGUMENT_BYTES, 1),
     logTailBytes: integer(env, 'DENDRITE_LOG_TAIL_BYTES', 1024 * 1024, 1024),
-    images,
-    backoffLimit: env.DENDRITE_JOB_BACKOFF_LIMIT ? integer(env, 'DENDRITE_JOB_BACKOFF_LIMIT', 0, 0) : undefined,
+    ...readJobSettings(env),
   };
 }

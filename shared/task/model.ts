@@ -9,6 +9,15 @@ export const TASK_PLURAL = 'tasks';
 export const AGENT_TYPES = ['claude-code', 'codex', 'gemini', 'opencode'] as const;
 export type AgentType = (typeof AGENT_TYPES)[number];
 
+/**
+ * A Task no agent runs (Dendrite's addition to Axon's types): it waits for its dependencies like
+ * any other, is announced by task.ready, and ends when another system reports its outcome with
+ * dev.dendrite.job.completed — a CI run, a human approval.
+ */
+export const EXTERNAL_TYPE = 'external';
+export const TASK_TYPES = [...AGENT_TYPES, EXTERNAL_TYPE] as const;
+export type TaskType = (typeof TASK_TYPES)[number];
+
 export const CREDENTIAL_TYPES = ['api-key', 'oauth'] as const;
 export type CredentialType = (typeof CREDENTIAL_TYPES)[number];
 
@@ -32,9 +41,10 @@ export interface PodOverrides {
 }
 
 export interface TaskSpec {
-  type: AgentType;
+  type: TaskType;
   prompt: string;
-  credentials: { type: CredentialType; secretRef: { name: string } };
+  /** Required for an agent; an external Task has none. */
+  credentials?: { type: CredentialType; secretRef: { name: string } };
   model?: string;
   image?: string;
   dependsOn?: string[];
@@ -96,4 +106,9 @@ export interface TaskRef {
   namespace: string;
   name: string;
   uid: string;
+}
+
+/** A Task that runs no agent (its outcome is reported by another system). */
+export function isExternal(task: Pick<Task, 'spec'>): boolean {
+  return task.spec.type === EXTERNAL_TYPE;
 }

@@ -7,6 +7,8 @@
 import { PermanentError } from '../errors.js';
 import {
   AGENT_TYPES,
+  EXTERNAL_TYPE,
+  TASK_TYPES,
   CREDENTIAL_TYPES,
   TASK_API_VERSION,
   TASK_KIND,
@@ -32,6 +34,7 @@ const PHASES = ['Pending', 'Waiting', 'Running', 'Succeeded', 'Failed'] as const
 const DIALECTS: Record<string, TemplateDialect> = { nunjucks: 'nunjucks' };
 
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 const NAME_RULE =
   `use at most ${MAX_NAME_LENGTH} lowercase letters, digits and '-', starting and ending with a letter or digit`;
 
@@ -120,9 +123,9 @@ function checkSpec(spec: unknown, name: string | undefined, errors: string[]): v
     return;
   }
   if (spec.type === undefined) {
-    errors.push(`spec.type: missing — choose the agent: ${list(AGENT_TYPES)}`);
-  } else if (!includes(AGENT_TYPES, spec.type)) {
-    errors.push(`spec.type: ${show(spec.type)} is not a supported agent — use one of ${list(AGENT_TYPES)}`);
+    errors.push(`spec.type: missing — choose the agent: ${list(AGENT_TYPES)} (or "${EXTERNAL_TYPE}": another system does the work)`);
+  } else if (!includes(TASK_TYPES, spec.type)) {
+    errors.push(`spec.type: ${show(spec.type)} is not a supported agent — use one of ${list(AGENT_TYPES)}, or "${EXTERNAL_TYPE}"`);
   }
   if (spec.prompt === undefined) {
     errors.push('spec.prompt: missing — say what the agent should do');
@@ -131,7 +134,8 @@ function checkSpec(spec: unknown, name: string | undefined, errors: string[]): v
   } else if (spec.prompt.trim() === '') {
     errors.push('spec.prompt: is empty — say what the agent should do');
   }
-  checkCredentials(spec.credentials, errors);
+  // An external Task runs nothing of Dendrite's: no credentials to hand an agent.
+  if (spec.type !== EXTERNAL_TYPE || spec.credentials !== undefined) checkCredentials(spec.credentials, errors);
   optionalString(spec.model, 'spec.model', errors);
   optionalString(spec.image, 'spec.image', errors);
   optionalString(spec.branch, 'spec.branch', errors);
@@ -202,6 +206,9 @@ function checkRef(ref: unknown, at: string, errors: string[]): void {
   if (ref === undefined) return;
   if (!isObject(ref) || typeof ref.name !== 'string' || ref.name === '') {
     errors.push(`${at}: must be {name: <name>}, got ${show(ref)}`);
+  } else if (ref.name.length > 253 || !DNS_SUBDOMAIN.test(ref.name)) {
+    // No object can have such a name: the Task would wait for it forever.
+    errors.push(`${at}.name: ${show(ref.name)} cannot name an object — use lowercase letters, digits, '-' and '.'`);
   }
 }
 

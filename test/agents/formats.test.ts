@@ -30,8 +30,8 @@ describe('agent output formats', () => {
   for (const type of AGENT_TYPES) {
     it(`${type}: the answer, its output block and the usage`, () => {
       const report = readAgentLog(type, fixture(`${type}-success`));
-      assert.ok(report.response.startsWith(ANSWER_START), report.response);
-      assert.match(report.response, /---AXON_OUTPUTS_END---$/);
+      // The prose is the Response; the block it ended with is the Outputs, not repeated in it.
+      assert.equal(report.response, ANSWER_START);
       assert.deepEqual({ outputs: report.outputs, results: report.results }, BLOCK);
       const usage = report.usage!;
       assert.equal(usage.inputTokens, expectedUsage[type].inputTokens);
@@ -67,6 +67,16 @@ describe('agent output formats', () => {
     });
   }
 
+  it('a log in another CLI\'s format is still read (an --agent command or custom image may speak one); a plain log is claimed by none', () => {
+    for (const type of AGENT_TYPES) {
+      const report = readAgentLog('codex', fixture(`${type}-success`));
+      assert.ok(report.response.startsWith(ANSWER_START), `${type} log read for a codex Task`);
+      assert.deepEqual(report.outputs, BLOCK.outputs);
+    }
+    const plain = 'Working.\n{"not": "an event"}\n{"type": "unknown.kind"}\nDone.\n';
+    for (const format of Object.values(AGENT_FORMATS)) assert.equal(format.read(plain), null);
+  });
+
   it('a plain log (custom image, --agent command) answers with what follows its block, else everything but the block', () => {
     const after = readAgentLog(undefined, 'working…\n---AXON_OUTPUTS_START---\nbranch: x\n---AXON_OUTPUTS_END---\nAll done: the branch is pushed.\n');
     assert.equal(after.response, 'All done: the branch is pushed.');
@@ -82,6 +92,19 @@ describe('agent output formats', () => {
     const report = readAgentLog('claude-code', log);
     assert.deepEqual(report.outputs, [...BLOCK.outputs, 'branch: feature/x', 'style: from-capture']);
     assert.deepEqual(report.results, { style: 'from-capture', branch: 'feature/x' });
+  });
+
+  it('a plain agent\'s own block on the log\'s lines is kept when the capture step prints its block after it', () => {
+    const agent = 'Done.\n---AXON_OUTPUTS_START---\nschema: Project(id)\nbranch: agent-said\n---AXON_OUTPUTS_END---\n';
+    const capture = '---AXON_OUTPUTS_START---\nbranch: feature/x\npr: https://github.com/o/r/pull/7\n---AXON_OUTPUTS_END---\n';
+    const report = readAgentLog(undefined, agent + capture);
+    assert.deepEqual(report.outputs, ['schema: Project(id)', 'branch: agent-said', 'branch: feature/x', 'pr: https://github.com/o/r/pull/7']);
+    assert.deepEqual(report.results, { schema: 'Project(id)', branch: 'feature/x', pr: 'https://github.com/o/r/pull/7' }, 'the capture, printed last, wins a shared key');
+    assert.equal(report.response, 'Done.', 'neither block is part of the answer');
+    // A capture block alone, and a last block that is not a capture's: as before, the last block.
+    assert.deepEqual(readAgentLog(undefined, `text\n${capture}`).outputs, ['branch: feature/x', 'pr: https://github.com/o/r/pull/7']);
+    const notCapture = '---AXON_OUTPUTS_START---\nfinal: yes\n---AXON_OUTPUTS_END---\n';
+    assert.deepEqual(readAgentLog(undefined, agent + notCapture).outputs, ['final: yes']);
   });
 
   it('a Kelos base64 `response:` line becomes the Response and leaves the outputs', () => {

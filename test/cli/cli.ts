@@ -71,6 +71,8 @@ export interface Recorded {
   behaviour: string;
   argv: string[];
   env: Record<string, string>;
+  /** Where the agent ran. */
+  cwd: string;
 }
 
 /** What each scripted agent run wrote into its record dir. */
@@ -125,6 +127,8 @@ export interface JsonTask {
   outputs: string[];
   results: Record<string, string>;
   prompt: string | null;
+  response: string;
+  usage: { inputTokens: number; outputTokens: number; costUSD?: number } | null;
 }
 
 export function parseJson(result: CliResult): JsonTask[] {
@@ -150,8 +154,9 @@ export function captureContext(): { ctx: import('../../cli/context.js').CliConte
     pathList: process.env.PATH ?? '',
     home: process.env.HOME ?? '',
     cwd: ROOT,
+    tmpDir: tmpdir(),
     triggersFile: join(ROOT, 'knative/triggers.yaml'),
-    crdFile: join(ROOT, 'crds/task.yaml'),
+    crdFiles: { task: join(ROOT, 'crds/task.yaml'), workspace: join(ROOT, 'crds/workspace.yaml'), agentConfig: join(ROOT, 'crds/agentconfig.yaml') },
     standInAgent: join(ROOT, 'examples/agents/stand-in-agent.mjs'),
     now: () => new Date(),
     renderLimits: DEFAULT_RENDER_LIMITS,

@@ -21,10 +21,16 @@ test('render prints exactly the prompt `run` gave the agent, for the same depend
     .find((prompt) => prompt.startsWith('Two research Tasks have finished'));
   assert.ok(received, 'the orchestrator agent ran');
 
-  // One dependency as a plain list of lines (results derived, as in a cluster), one as {outputs, results}.
+  // One dependency as {outputs, response}, one as {outputs, results, response}.
   const [api, model] = tasks;
   const deps = join(tempDir(), 'deps.json');
-  writeFileSync(deps, JSON.stringify({ [api!.name]: api!.outputs, [model!.name]: { outputs: model!.outputs, results: model!.results } }));
+  writeFileSync(
+    deps,
+    JSON.stringify({
+      [api!.name]: { outputs: api!.outputs, response: api!.response },
+      [model!.name]: { outputs: model!.outputs, results: model!.results, response: model!.response },
+    }),
+  );
   const rendered = await render(join(EXAMPLE, 'tasks.yaml'), { task: 'synthesize-design', deps });
   assert.equal(rendered.code, 0, rendered.stderr);
   assert.equal(rendered.stdout, received);

@@ -45,8 +45,22 @@ test('the seed example with the stand-in agent: research in parallel, synthesis 
   // The summary: the fan-in reached the orchestrator's prompt, and its outputs are listed.
   assert.match(result.stdout, /schema: Project\(id, name\)/);
   assert.match(result.stdout, /design: 5 endpoints checked against the data model/);
-  assert.match(result.stdout, /3 Tasks in [\d.]+s: 3 succeeded/);
+  assert.match(result.stdout, /3 Tasks in [\d.]+s: 3 succeeded · [\d,]+ tokens/);
+  // The stand-in answers as Claude Code does (stream-json): each Task shows its tokens.
+  assert.match(result.stdout, /^research-api-design +Succeeded +[\d.]+s +[\d,]+ tokens$/m);
 });
+
+test('the research answers reach the orchestrator\'s prompt as Response, and --output json has answers and usage', async () => {
+  const result = await runCli(['run', 'examples/05-orchestrator', '--agent', STAND_IN, '-o', 'json']);
+  assert.equal(result.code, 0, result.stderr);
+  const [api, model, synth] = parseJson(result);
+  assert.match(api!.response, /^\[stand-in agent: no model was called[^\n]*\]\nI propose 5 endpoints for projects, tasks, comments, users/);
+  assert.doesNotMatch(api!.response, /AXON_OUTPUTS/, 'the block is the outputs, not part of the answer');
+  assert.ok(api!.usage!.inputTokens > 0 && api!.usage!.outputTokens > 0);
+  assert.match(synth!.prompt!, new RegExp(`What the API research concluded:\n${escape(api!.response)}\n`));
+  assert.match(synth!.prompt!, new RegExp(`What the data-model research concluded:\n${escape(model!.response)}\n`));
+});
+
 
 test('--output json: the contract, the outputs and results, and exactly the prompts the agents received', async () => {
   const record = tempDir();
@@ -55,7 +69,7 @@ test('--output json: the contract, the outputs and results, and exactly the prom
   const tasks = parseJson(result);
   assert.deepEqual(tasks.map((t) => t.name), SEED, 'in manifest order');
   for (const task of tasks) {
-    assert.deepEqual(Object.keys(task).sort(), ['message', 'name', 'outputs', 'phase', 'prompt', 'results']);
+    assert.deepEqual(Object.keys(task).sort(), ['message', 'name', 'outputs', 'phase', 'prompt', 'response', 'results', 'usage']);
     assert.equal(task.phase, 'Succeeded');
     assert.equal(task.outputs.length, 3);
     assert.equal(task.results.words, String(task.prompt!.split(/\s+/).filter(Boolean).length));
@@ -197,8 +211,23 @@ test('the missing-agent hint works as given from any directory, not only the rep
   const command = hint.replace(/^node /, `${JSON.stringify(process.execPath)} `);
   const result = await runCli(['run', EXAMPLE, '--agent', command], cliEnv(), elsewhere);
   assert.equal(result.code, 0, result.stderr);
-  assert.match(result.stdout, /3 Tasks in [\d.]+s: 3 succeeded/);
+  assert.match(result.stdout, /3 Tasks in [\d.]+s: 3 succeeded · [\d,]+ tokens/);
+  // The stand-in answers as Claude Code does (stream-json): each Task shows its tokens.
+  assert.match(result.stdout, /^research-api-design +Succeeded +[\d.]+s +[\d,]+ tokens$/m);
 });
+
+test('the research answers reach the orchestrator\'s prompt as Response, and --output json has answers and usage', async () => {
+  const result = await runCli(['run', 'examples/05-orchestrator', '--agent', STAND_IN, '-o', 'json']);
+  assert.equal(result.code, 0, result.stderr);
+  const [api, model, synth] = parseJson(result);
+  assert.match(api!.response, /^\[stand-in agent: no model was called[^\n]*\]\nI propose 5 endpoints for projects, tasks, comments, users/);
+  assert.doesNotMatch(api!.response, /AXON_OUTPUTS/, 'the block is the outputs, not part of the answer');
+  assert.ok(api!.usage!.inputTokens > 0 && api!.usage!.outputTokens > 0);
+  assert.match(synth!.prompt!, new RegExp(`What the API research concluded:\n${escape(api!.response)}\n`));
+  assert.match(synth!.prompt!, new RegExp(`What the data-model research concluded:\n${escape(model!.response)}\n`));
+});
+
+const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 test('bad input is refused before anything runs (exit 2)', async () => {
   const invalid = writeFiles({ 't.yaml': taskYaml('x', 'p', { type: 'cobol' }) });

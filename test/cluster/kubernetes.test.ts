@@ -83,6 +83,20 @@ test('getTask returns the Task, and null when there is none', async () => {
   assert.equal(await cluster.getTask(namespace, 'missing'), null);
 });
 
+test('getWorkspace and getAgentConfig return the object a Task names, and null when there is none', async () => {
+  const namespace = ns();
+  server.put('workspaces', { apiVersion: 'axon.io/v1alpha1', kind: 'Workspace', metadata: { name: 'ws', namespace }, spec: { repo: 'https://github.com/o/r.git', ref: 'main' } });
+  server.put('agentconfigs', { apiVersion: 'axon.io/v1alpha1', kind: 'AgentConfig', metadata: { name: 'ac', namespace }, spec: { agentsMD: 'Be terse.' } });
+  const workspace = await cluster.getWorkspace(namespace, 'ws');
+  assert.deepEqual([workspace?.kind, workspace?.spec], ['Workspace', { repo: 'https://github.com/o/r.git', ref: 'main' }]);
+  const agentConfig = await cluster.getAgentConfig(namespace, 'ac');
+  assert.deepEqual([agentConfig?.kind, agentConfig?.spec], ['AgentConfig', { agentsMD: 'Be terse.' }]);
+  assert.equal(await cluster.getWorkspace(namespace, 'missing'), null);
+  assert.equal(await cluster.getAgentConfig(namespace, 'missing'), null);
+  assert.ok(requestsTo(`/apis/axon.io/v1alpha1/namespaces/${namespace}/workspaces/ws`).length === 1);
+  assert.ok(requestsTo(`/apis/axon.io/v1alpha1/namespaces/${namespace}/agentconfigs/ac`).length === 1);
+});
+
 test('patchTaskStatus sends a merge patch of the status subresource', async () => {
   const namespace = ns();
   seedTask(namespace, 'research');
@@ -357,6 +371,8 @@ test('every operation classifies: 500 on each is TransientError', async () => {
     () => cluster.patchTaskStatus(namespace, 't', { phase: 'Running' }),
     () => cluster.createJob(job),
     () => cluster.getJob(namespace, 't'),
+    () => cluster.getWorkspace(namespace, 'ws'),
+    () => cluster.getAgentConfig(namespace, 'ac'),
     () => cluster.readJobLog(namespace, 't', 'claude-code', 100),
     () => cluster.recordTaskEvent({ namespace, name: 't', uid: task.metadata.uid }, { type: 'Normal', reason: 'X', message: 'y' }),
   ];

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { Ajv, type ValidateFunction } from 'ajv';
 import { parse, parseAllDocuments } from 'yaml';
-import { AGENT_TYPES, CREDENTIAL_TYPES } from '../../shared/task/model.js';
+import { CREDENTIAL_TYPES, TASK_TYPES } from '../../shared/task/model.js';
 import { MAX_DEPENDENCIES, validateTask } from '../../shared/task/validate.js';
 
 // Compiled to dist/test/crd/, so the repository root is three levels up.
@@ -52,7 +52,7 @@ test('the CRD has a status subresource and the printer columns', () => {
 
 test('the schema enums agree with the model, the dependency cap with the validator', () => {
   const spec = version.schema.openAPIV3Schema.properties.spec;
-  assert.deepEqual(spec.properties.type.enum, [...AGENT_TYPES]);
+  assert.deepEqual(spec.properties.type.enum, [...TASK_TYPES]);
   assert.deepEqual(spec.properties.credentials.properties.type.enum, [...CREDENTIAL_TYPES]);
   assert.equal(spec.properties.dependsOn.maxItems, MAX_DEPENDENCIES);
   assert.deepEqual(version.schema.openAPIV3Schema.properties.status.properties.phase.enum, [
@@ -168,7 +168,6 @@ const rejected: Array<[string, Json, string]> = [
   ['a missing prompt', task((t) => delete t.spec.prompt), '/spec'],
   ['an empty prompt', task((t) => (t.spec.prompt = '')), '/spec/prompt'],
   ['a prompt that is not a string', task((t) => (t.spec.prompt = 1)), '/spec/prompt'],
-  ['missing credentials', task((t) => delete t.spec.credentials), '/spec'],
   ['a bad credentials type', task((t) => (t.spec.credentials.type = 'token')), '/spec/credentials/type'],
   ['credentials without secretRef', task((t) => delete t.spec.credentials.secretRef), '/spec/credentials'],
   ['a secretRef without name', task((t) => (t.spec.credentials.secretRef = {})), '/spec/credentials/secretRef'],
@@ -201,6 +200,30 @@ for (const [name, input, at] of rejected) {
     );
   });
 }
+
+test('credentials: the structural schema leaves them optional, the CEL rule and the validator require them of every agent Task', () => {
+  const spec = version.schema.openAPIV3Schema.properties.spec;
+  const rules = (spec['x-kubernetes-validations'] as Array<{ rule: string }>).map((r) => r.rule);
+  assert.ok(rules.includes("self.type == 'external' || has(self.credentials)"), JSON.stringify(rules));
+  // As the API server stores it: the validator checks stored Tasks.
+  const stored = (edit: (t: Json) => void) => task((t) => {
+    t.metadata.namespace = 'default';
+    t.metadata.uid = 'u-1';
+    edit(t);
+  });
+  const withoutCredentials = stored((t) => delete t.spec.credentials);
+  // ajv does not evaluate CEL: the API server does, and the validator says the same thing.
+  assert.equal(validate(withoutCredentials), true);
+  const refused = validateTask(withoutCredentials);
+  assert.equal(refused.ok, false);
+  assert.match(JSON.stringify(refused), /spec\.credentials: missing/);
+  const external = stored((t) => {
+    delete t.spec.credentials;
+    t.spec.type = 'external';
+  });
+  assert.equal(validate(external), true, JSON.stringify(validate.errors));
+  assert.equal(validateTask(external).ok, true, JSON.stringify(validateTask(external)));
+});
 
 test('the schema is structural: every property, item and map value has a type', () => {
   const missing: string[] = [];

@@ -18,14 +18,30 @@ export function seedTasks(): Manifest[] {
     .filter((doc) => doc?.kind === 'Task');
 }
 
+/** What test/fixtures/e2e-agent.mjs answers (its Response: the text before its output block). */
+export function e2eAgentAnswer(prompt: string): string {
+  return `agent received ${Buffer.byteLength(prompt)} bytes of prompt`;
+}
+
+/** The research Tasks' answers when the e2e agent runs them (their prompts are their specs). */
+function researchAnswers(): Record<string, string> {
+  return Object.fromEntries(seedTasks().filter((t) => !t.spec.dependsOn).map((t) => [t.metadata.name, e2eAgentAnswer(t.spec.prompt)]));
+}
+
 /**
  * What synthesize-design's agent must receive, worked out by hand from the seed's template
- * text (not by the template engine): the range block becomes one "- line\n" per output,
- * the index expression the schema result.
+ * text (not by the template engine): each Response expression becomes that research Task's
+ * answer, the range block one "- line\n" per output, the index expression the schema result.
  */
-export function expectedSynthesisPrompt(template: string, endpoints: string[], schema: string): string {
+export function expectedSynthesisPrompt(template: string, endpoints: string[], schema: string, answers = researchAnswers()): string {
   const range = '{{ range (index .Deps "research-api-design" "Outputs") }}- {{ . }}\n{{ end }}';
   const index = '{{ index .Deps "research-data-model" "Results" "schema" }}';
-  if (!template.includes(range) || !template.includes(index)) throw new Error('the seed template changed shape');
-  return template.replace(range, endpoints.map((e) => `- ${e}\n`).join('')).replace(index, schema);
+  const response = (name: string) => `{{ index .Deps "${name}" "Response" }}`;
+  const names = ['research-api-design', 'research-data-model'];
+  if (!template.includes(range) || !template.includes(index) || names.some((n) => !template.includes(response(n)))) {
+    throw new Error('the seed template changed shape');
+  }
+  let out = template.replace(range, endpoints.map((e) => `- ${e}\n`).join('')).replace(index, schema);
+  for (const name of names) out = out.replace(response(name), answers[name] ?? '');
+  return out;
 }

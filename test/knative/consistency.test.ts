@@ -12,11 +12,12 @@ import pino from 'pino';
 import request from 'supertest';
 import { createHandlers as jobStatusHandlers, FUNCTION_NAME as JOB_STATUS } from '../../functions/job-status/app.js';
 import { createHandlers as launcherHandlers, FUNCTION_NAME as LAUNCHER } from '../../functions/launcher/app.js';
-import { createHandlers as taskIntakeHandlers, FUNCTION_NAME as TASK_INTAKE } from '../../functions/task-intake/app.js';
+import { ACCEPTED_KINDS as TASK_INTAKE_KINDS, createHandlers as taskIntakeHandlers, FUNCTION_NAME as TASK_INTAKE } from '../../functions/task-intake/app.js';
 import { FUNCTION_NAME as DEAD_LETTER } from '../../functions/dead-letter/app.js';
 import { createHandlers as resyncHandlers, FUNCTION_NAME as RESYNC } from '../../functions/resync/app.js';
+import { createHandlers as taskSubmitHandlers, FUNCTION_NAME as TASK_SUBMIT } from '../../functions/task-submit/app.js';
 import { DEFAULT_RESYNC_OPTIONS } from '../../shared/resync/config.js';
-import { KUBERNETES_API_CALLS } from '../../shared/cluster/kubernetes.js';
+import { KUBERNETES_API_CALLS, TASK_SUBMIT_API_CALLS } from '../../shared/cluster/kubernetes.js';
 import * as eventTypes from '../../shared/events/types.js';
 import type { FlowDeps } from '../../shared/flow/deps.js';
 import { createFunctionApp } from '../../shared/http/function-app.js';
@@ -42,6 +43,7 @@ const ACCEPTS: Record<string, string[]> = {
   [LAUNCHER]: Object.keys(launcherHandlers(noDeps, DEFAULT_JOB_CONFIG)),
   [DEAD_LETTER]: [ANY],
   [RESYNC]: Object.keys(resyncHandlers(noDeps, DEFAULT_RESYNC_OPTIONS)),
+  [TASK_SUBMIT]: Object.keys(taskSubmitHandlers(noDeps, { namespaces: ['default'], schema: (() => true) as never })),
 };
 
 interface Route {
@@ -303,13 +305,22 @@ test('every Trigger goes from the Broker to a Service defined here that accepts 
 });
 
 test('every type a function accepts reaches it; ApiServerSource events are split by kind', () => {
-  const kindOf: Record<string, string> = { [TASK_INTAKE]: TASK_KIND, [JOB_STATUS]: String(buildJob(sampleTask, 'p', DEFAULT_JOB_CONFIG).kind) };
+  const kindsOf: Record<string, readonly string[]> = { [TASK_INTAKE]: TASK_INTAKE_KINDS, [JOB_STATUS]: [String(buildJob(sampleTask, 'p', DEFAULT_JOB_CONFIG).kind)] };
+  assert.deepEqual(TASK_INTAKE_KINDS, [TASK_KIND, 'Workspace', 'AgentConfig']);
   for (const [fn, accepts] of Object.entries(ACCEPTS)) {
     for (const type of accepts.filter((t) => t !== ANY)) {
       const reaching = routes.filter((r) => r.subscriber.name === fn && r.filter.type === type);
       assert.ok(reaching.length > 0, `no Trigger routes ${type} to ${fn}`);
       if ((eventTypes.APISERVER_TYPES as readonly string[]).includes(type)) {
-        for (const r of reaching) assert.equal(r.filter.kind, kindOf[fn], `${r.trigger}: ${fn} takes ${kindOf[fn]} objects only`);
+        for (const r of reaching) assert.ok(kindsOf[fn]!.includes(r.filter.kind!), `${r.trigger}: ${fn} takes ${kindsOf[fn]!.join(', ')} objects only`);
+      }
+    }
+  }
+  // Every kind a function takes is routed to it when created and when changed.
+  for (const [fn, kinds] of Object.entries(kindsOf)) {
+    for (const kind of kinds) {
+      for (const type of [eventTypes.APISERVER_ADD, eventTypes.APISERVER_UPDATE]) {
+        assert.ok(routes.some((r) => r.subscriber.name === fn && r.filter.type === type && r.filter.kind === kind), `no Trigger routes ${type} of ${kind} to ${fn}`);
       }
     }
   }
@@ -331,46 +342,60 @@ test('every event type a function emits is routed by some Trigger', (t) => {
   }
 });
 
-test('ApiServerSources: Resource mode, Tasks and the Jobs the builder labels, each with its own get/list/watch', () => {
+test('ApiServerSources: Resource mode, Tasks, what Tasks name and the Jobs the builder labels, each with its own get/list/watch', () => {
   const job = buildJob(sampleTask, 'prompt', DEFAULT_JOB_CONFIG);
   const jobLabels = job.metadata!.labels!;
   const watched = sources.map((s) => {
     assert.equal(s.doc.spec.mode, 'Resource', `${s.name}: the data must be the whole object`);
-    const [resource] = s.doc.spec.resources as Json[];
-    assert.equal(s.doc.spec.resources.length, 1);
-    return { source: s, resource: resource! };
+    return { source: s, resources: s.doc.spec.resources as Json[] };
   });
-  const tasks = watched.filter((w) => w.resource.kind === TASK_KIND && w.resource.apiVersion === TASK_API_VERSION);
-  const jobs = watched.filter((w) => w.resource.kind === job.kind && w.resource.apiVersion === job.apiVersion);
+  const watching = (...kinds: string[]) =>
+    watched.filter((w) => w.resources.length === kinds.length && kinds.every((k, i) => w.resources[i]!.kind === k));
+  const tasks = watching(TASK_KIND);
+  const jobs = watching(String(job.kind));
+  const references = watching('Workspace', 'AgentConfig');
   assert.equal(tasks.length, 1);
+  assert.equal(tasks[0]!.resources[0]!.apiVersion, TASK_API_VERSION);
   assert.equal(jobs.length, 1);
-  assert.equal(watched.length, 2);
+  assert.equal(jobs[0]!.resources[0]!.apiVersion, job.apiVersion);
+  assert.equal(references.length, 1);
+  assert.ok(references[0]!.resources.every((r) => r.apiVersion === TASK_API_VERSION && r.selector === undefined), 'every Workspace and AgentConfig');
+  assert.equal(watched.length, 3);
+  const resource = { source: jobs[0]!.source, resource: jobs[0]!.resources[0]! };
 
-  const selector = jobs[0]!.resource.selector as Json;
+  const selector = resource.resource.selector as Json;
   assert.ok(selects(selector, jobLabels), 'the Job source selects the Jobs buildJob makes');
   assert.ok(!selects(selector, { 'app.kubernetes.io/managed-by': 'someone-else' }), 'and not every Job');
   assert.ok(((selector.matchExpressions ?? []) as Json[]).some((e) => e.key === TASK_LABEL && e.operator === 'Exists'));
 
-  const plural = { [TASK_KIND]: `${TASK_API_VERSION.split('/')[0]}/${TASK_PLURAL}`, [String(job.kind)]: 'batch/jobs' };
+  const group = TASK_API_VERSION.split('/')[0];
+  const plural: Record<string, string> = {
+    [TASK_KIND]: `${group}/${TASK_PLURAL}`,
+    Workspace: `${group}/workspaces`,
+    AgentConfig: `${group}/agentconfigs`,
+    [String(job.kind)]: 'batch/jobs',
+  };
   const accounts = new Set<string>();
-  for (const { source, resource } of watched) {
+  for (const { source, resources } of watched) {
     const account = source.doc.spec.serviceAccountName as string;
     assert.ok(ofKind(applied, 'v1', 'ServiceAccount').some((sa) => sa.name === account), `${source.name}: ServiceAccount ${account} defined`);
     accounts.add(account);
-    const resourceName = plural[resource.kind]!;
-    assert.deepEqual(grantsOf(account), ['get', 'list', 'watch'].map((verb) => `${resourceName}:${verb}`), `${source.name}: exactly get/list/watch`);
+    const expected = resources.flatMap((r) => ['get', 'list', 'watch'].map((verb) => `${plural[r.kind]!}:${verb}`)).sort();
+    assert.deepEqual(grantsOf(account), expected, `${source.name}: exactly get/list/watch on what it watches`);
   }
-  assert.equal(accounts.size, 2, 'each source has its own ServiceAccount');
+  assert.equal(accounts.size, 3, 'each source has its own ServiceAccount');
 });
 
 test('the functions\' RBAC is exactly the API calls the Kubernetes adapter makes, and never Secrets', () => {
-  const expected = [...new Set(KUBERNETES_API_CALLS.map((c) => `${c.apiGroup}/${c.resource}:${c.verb}`))].sort();
+  const grantsFor = (calls: typeof KUBERNETES_API_CALLS) => [...new Set(calls.map((c) => `${c.apiGroup}/${c.resource}:${c.verb}`))].sort();
+  // task-submit alone creates Tasks; the rest share one Role.
+  const expectedOf = (fn: string) => grantsFor(fn === TASK_SUBMIT ? TASK_SUBMIT_API_CALLS : KUBERNETES_API_CALLS);
   for (const svc of services) {
     const account = svc.doc.spec.template.spec.serviceAccountName as string;
     assert.ok(account, `${svc.name}: its own ServiceAccount`);
     const grants = grantsOf(account);
     if (!configOf(svc.name).standalone) {
-      assert.deepEqual(grants, expected, `${svc.name}`);
+      assert.deepEqual(grants, expectedOf(svc.name), `${svc.name}`);
     } else {
       assert.deepEqual(grants, [], `${svc.name} talks to no API`);
       const sa = ofKind(applied, 'v1', 'ServiceAccount').find((s) => s.name === account);
@@ -539,15 +564,25 @@ test('EventPolicies guard the Broker: each identity may send exactly what it mus
   const apiEvent = (verb: string, kind: string) => ({ type: `dev.knative.apiserver.resource.${verb}`, kind });
   const sinkBinding = `SinkBinding/${ofKind(applied, 'sources.knative.dev/v1', 'SinkBinding')[0]!.name}`;
   // Replies reach the Broker as the Trigger that delivered the event: those routing Task adds and
-  // updates to task-intake, which answers with task.ready (a delete is never answered).
+  // updates to task-intake, which answers with task.ready (a delete is never answered, nor is
+  // a Workspace or AgentConfig change: the Tasks it lets go are sent through the SinkBinding),
+  // and task-submit's, answered with task.submitted.
   const replying = routes
-    .filter((r) => r.subscriber.name === TASK_INTAKE && r.filter.type !== eventTypes.APISERVER_DELETE)
+    .filter((r) => r.subscriber.name === TASK_INTAKE && r.filter.kind === TASK_KIND && r.filter.type !== eventTypes.APISERVER_DELETE)
     .map((r) => `Trigger/${r.trigger}`);
+  assert.equal(replying.length, 2);
+  const submitting = routes.filter((r) => r.subscriber.name === TASK_SUBMIT).map((r) => `Trigger/${r.trigger}`);
+  assert.deepEqual(submitting, ['Trigger/task-submit']);
   const cases: Array<[sender: string, event: Attributes, allowed: boolean]> = [
     ['ApiServerSource/dendrite-tasks', apiEvent('add', 'Task'), true],
     ['ApiServerSource/dendrite-tasks', apiEvent('update', 'Task'), true],
     ['ApiServerSource/dendrite-tasks', apiEvent('update', 'Job'), false],
     ['ApiServerSource/dendrite-tasks', { type: eventTypes.TASK_READY }, false],
+    ['ApiServerSource/dendrite-references', apiEvent('add', 'Workspace'), true],
+    ['ApiServerSource/dendrite-references', apiEvent('update', 'AgentConfig'), true],
+    ['ApiServerSource/dendrite-references', apiEvent('update', 'Task'), false],
+    ['ApiServerSource/dendrite-references', { type: eventTypes.TASK_READY }, false],
+    ['ApiServerSource/dendrite-tasks', apiEvent('add', 'Workspace'), false],
     ['ApiServerSource/dendrite-jobs', apiEvent('update', 'Job'), true],
     ['ApiServerSource/dendrite-jobs', apiEvent('update', 'Task'), false],
     ['PingSource/dendrite-resync', { type: 'dev.knative.sources.ping' }, true],
@@ -558,8 +593,15 @@ test('EventPolicies guard the Broker: each identity may send exactly what it mus
     ['sub:system:serviceaccount:default:default', { type: eventTypes.JOB_COMPLETED }, false],
     ['sub:system:serviceaccount:default:default', apiEvent('update', 'Job'), false],
   ];
-  for (const type of emittedTypes().keys()) cases.push([sinkBinding, { type }, true]);
+  // Sent through K_SINK (the SinkBinding's identity); task.submitted is only ever task-submit's reply.
+  for (const type of emittedTypes().keys()) if (type !== eventTypes.TASK_SUBMITTED) cases.push([sinkBinding, { type }, true]);
+  cases.push([sinkBinding, { type: eventTypes.TASK_SUBMITTED }, false]);
   for (const trigger of replying) cases.push([trigger, { type: eventTypes.TASK_READY }, true], [trigger, apiEvent('add', 'Task'), false]);
+  for (const trigger of submitting) {
+    cases.push([trigger, { type: eventTypes.TASK_SUBMITTED }, true], [trigger, { type: eventTypes.TASK_SUBMIT }, false], [trigger, { type: eventTypes.TASK_READY }, false]);
+  }
+  // Nobody inside may submit work or report an external Task's outcome: producers are named by policies of their own.
+  cases.push([sinkBinding, { type: eventTypes.TASK_SUBMIT }, false], ['sub:system:serviceaccount:default:default', { type: eventTypes.TASK_SUBMIT }, false]);
   const wrong = cases.filter(([sender, event, allowed]) => admitted(sender, event) !== allowed).map(([s, e, a]) => `${s} ${JSON.stringify(e)}: should be ${a ? 'admitted' : 'refused'}`);
   assert.deepEqual(wrong, []);
   // task.ready is admitted from Dendrite's own identities only.

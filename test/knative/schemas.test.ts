@@ -111,8 +111,24 @@ test('every manifest in knative/ and crds/ validates against the upstream schema
         'a prompt',
         DEFAULT_JOB_CONFIG,
       ),
+      // With a Workspace (Secret, files, an Enterprise host) and an AgentConfig (instructions, plugins).
+      buildJob(task({ workspaceRef: { name: 'ws' }, agentConfigRef: { name: 'ac' }, podOverrides: { env: [{ name: 'GITHUB_TOKEN', value: 'x' }] } }), 'a prompt', DEFAULT_JOB_CONFIG, {
+        workspace: {
+          apiVersion: 'axon.io/v1alpha1',
+          kind: 'Workspace',
+          metadata: { name: 'ws', namespace: 'default' },
+          spec: { repo: i % 2 ? 'https://ghe.example.com/o/r.git' : 'git@github.com:o/r.git', ref: 'main', secretRef: { name: 'gh' }, files: [{ path: 'CLAUDE.md', content: 'x' }] },
+        },
+        agentConfig: {
+          apiVersion: 'axon.io/v1alpha1',
+          kind: 'AgentConfig',
+          metadata: { name: 'ac', namespace: 'default' },
+          spec: { agentsMD: 'Be terse.', plugins: [{ name: 'p', skills: [{ name: 's', content: 'c' }], agents: [{ name: 'a', content: 'c' }] }] },
+        },
+      }),
     ];
   });
+  assert.ok(jobs.some((job) => (job.spec?.template.spec?.initContainers ?? []).length === 3), 'a Job with every init container is among them');
   for (const job of jobs) {
     // Through JSON, as it travels to the API server.
     const doc = JSON.parse(JSON.stringify(job)) as Json;

@@ -71,7 +71,7 @@ test('the real triggers.yaml is read: every Trigger routes its events to its sub
   assert.ok(triggers.length >= 7, 'the file declares the routes');
   const received: Received[] = [];
   const names = [...new Set(triggers.map((t) => t.subscriber))];
-  assert.deepEqual(names.sort(), ['job-status', 'launcher', 'resync', 'task-intake']);
+  assert.deepEqual(names.sort(), ['job-status', 'launcher', 'resync', 'task-intake', 'task-submit']);
   const servers = Object.fromEntries(await Promise.all(names.map(async (n) => [n, await subscriber(n, received)] as const)));
   await withBroker(triggers, servers, async (broker) => {
     for (const trigger of triggers) {

@@ -20,7 +20,8 @@ function setup(agentCommand: () => string[]): { cluster: LocalCluster; events: C
     publish: async (event) => void events.push(event),
     agent: agentCommand,
     baseEnv: { PATH: process.env.PATH ?? '', HOME: '/home/agent' },
-    cwd: tmpdir(),
+    podRoot: mkdtempSync(join(tmpdir(), 'dendrite-pods-')),
+    sourceDir: tmpdir(),
   });
   return { cluster, events };
 }

@@ -27,7 +27,9 @@ test('each agent type maps to its own CLI when it is on PATH, else a clear error
   chmodSync(join(bin, 'codex'), 0o755);
   writeFileSync(join(bin, 'gemini'), 'not executable');
   const resolve = createAgentResolver({ pathList: `/nonexistent:${bin}` });
-  assert.deepEqual(resolve('codex'), ['codex', 'exec']);
+  // Machine-readable output on, as the agent images run the CLIs; the model before the prompt.
+  assert.deepEqual(resolve('codex'), ['codex', 'exec', '--json']);
+  assert.deepEqual(resolve('codex', 'gpt-5'), ['codex', 'exec', '--json', '--model', 'gpt-5']);
   assert.throws(() => resolve('gemini'), /gemini Tasks run `gemini`, which is not on PATH\. Install Gemini CLI/);
   assert.throws(() => resolve('claude-code'), /Install Claude Code: npm install -g @anthropic-ai\/claude-code, or pass --agent/);
   assert.equal(findOnPath('codex', bin), join(bin, 'codex'));

@@ -90,7 +90,8 @@ test('the seed example in the local mode: the credential reaches the agent and n
       log: pino({ level: 'trace' }, { write: (line: string) => void logLines.push(line) }),
       agent: () => [process.execPath, agent],
       baseEnv: { PATH: process.env.PATH ?? '', HOME: dir },
-      cwd: dir,
+      podRoot: dir,
+      sourceDir: dir,
       onEvent: (event) => events.push(event),
       onAgentOutput: (_job, chunk) => agentOutput.push(chunk.toString()),
     });

@@ -10,7 +10,7 @@ import { APISERVER_ADD, APISERVER_DELETE, APISERVER_UPDATE } from '../../shared/
 import type { FakeApiServer, StoredObject } from './fake-apiserver.js';
 
 interface Watched {
-  resource: 'tasks' | 'jobs';
+  resource: 'tasks' | 'workspaces' | 'agentconfigs' | 'jobs';
   /** Only objects this accepts are sent (the Job source selects `axon.io/task`). */
   select: (obj: StoredObject) => boolean;
   plural: string;
@@ -19,6 +19,9 @@ interface Watched {
 
 const WATCHED: Watched[] = [
   { resource: 'tasks', plural: 'tasks', group: 'axon.io/v1alpha1', select: () => true },
+  // The references source (knative/sources.yaml): the objects Tasks name.
+  { resource: 'workspaces', plural: 'workspaces', group: 'axon.io/v1alpha1', select: () => true },
+  { resource: 'agentconfigs', plural: 'agentconfigs', group: 'axon.io/v1alpha1', select: () => true },
   {
     resource: 'jobs',
     plural: 'jobs',

@@ -4,6 +4,9 @@
  * ApiServerSource stand-in, a broker that routes by knative/triggers.yaml, and a "kubelet"
  * that runs a Job's container as a small agent script and records its log.
  */
+import { fileURLToPath } from 'node:url';
+import { createApp as createTaskSubmitApp } from '../../functions/task-submit/app.js';
+import { loadTaskSchema } from '../../shared/task/schema.js';
 import { readFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { CloudEvent, HTTP } from 'cloudevents';
@@ -40,6 +43,8 @@ export interface Delivery {
   event: CloudEvent<unknown>;
   status: number;
   error?: string;
+  /** The function's reply event (a 200), which also goes back to the broker. */
+  reply?: CloudEvent<unknown>;
 }
 
 interface Route {
@@ -81,6 +86,8 @@ export interface EngineHarnessOptions {
   resync?: Partial<ResyncOptions>;
   /** How much of a pod log job-status and resync read for outputs (default 64 KiB). */
   logTailBytes?: number;
+  /** The namespaces task-submit serves (default: `default`). */
+  submitNamespaces?: string[];
 }
 
 export class EngineHarness {
@@ -126,6 +133,10 @@ export class EngineHarness {
       'task-intake': createTaskIntakeApp(deps('task-intake')),
       'job-status': createJobStatusApp(deps('job-status'), { logTailBytes: options.logTailBytes ?? 64 * 1024 }),
       launcher: createLauncherApp(deps('launcher'), DEFAULT_JOB_CONFIG),
+      'task-submit': createTaskSubmitApp(deps('task-submit'), {
+        namespaces: options.submitNamespaces ?? ['default'],
+        schema: loadTaskSchema(fileURLToPath(new URL('../../../crds/task.yaml', import.meta.url))),
+      }),
     };
     this.resyncOptions = { ...DEFAULT_RESYNC_OPTIONS, logTailBytes: options.logTailBytes ?? 64 * 1024, ...options.resync };
     this.resyncDeps = deps('resync');
@@ -195,7 +206,10 @@ export class EngineHarness {
     const res = await request(app).post('/').set(message.headers as Record<string, string>).send(message.body as string);
     const delivery: Delivery = { function: service, event, status: res.status, error: res.body?.error };
     this.deliveries.push(delivery);
-    if (res.status === 200) this.queue.push(HTTP.toEvent({ headers: res.headers, body: res.text }) as CloudEvent<unknown>);
+    if (res.status === 200) {
+      delivery.reply = HTTP.toEvent({ headers: res.headers, body: res.text }) as CloudEvent<unknown>;
+      this.queue.push(delivery.reply);
+    }
     return delivery;
   }
 

@@ -1,8 +1,9 @@
 /**
  * An HTTP-level fake Kubernetes API server for tests: @kubernetes/client-node talks to it over
  * a real socket, so the client's own serialisation, headers and error handling are exercised
- * (never mock the client). It serves Tasks (axon.io/v1alpha1), Jobs, Pods with their logs and
- * core/v1 Events from memory, records every request, and injects faults on demand.
+ * (never mock the client). It serves Tasks, Workspaces and AgentConfigs (axon.io/v1alpha1),
+ * Jobs, Pods with their logs and core/v1 Events from memory, records every request, and
+ * injects faults on demand.
  *
  * Fidelity notes — where it follows the real server, and where it deliberately does not:
  * - errors are `Status` bodies with the real reasons (NotFound, AlreadyExists, Conflict, Invalid…);

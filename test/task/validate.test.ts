@@ -150,7 +150,7 @@ const invalid: Array<{ name: string; input: unknown; errors: string[] }> = [
     name: 'empty spec',
     input: withChange((t) => (t.spec = {})),
     errors: [
-      'spec.type: missing — choose the agent: "claude-code", "codex", "gemini", "opencode"',
+      'spec.type: missing — choose the agent: "claude-code", "codex", "gemini", "opencode" (or "external": another system does the work)',
       'spec.prompt: missing — say what the agent should do',
       'spec.credentials: missing — give {type: "api-key", "oauth", secretRef: {name: <Secret name>}}',
     ],
@@ -158,7 +158,7 @@ const invalid: Array<{ name: string; input: unknown; errors: string[] }> = [
   {
     name: 'an unknown agent type',
     input: withChange((t) => (t.spec.type = 'cursor')),
-    errors: ['spec.type: "cursor" is not a supported agent — use one of "claude-code", "codex", "gemini", "opencode"'],
+    errors: ['spec.type: "cursor" is not a supported agent — use one of "claude-code", "codex", "gemini", "opencode", or "external"'],
   },
   {
     name: 'a prompt that is not a string',
@@ -295,6 +295,14 @@ const invalid: Array<{ name: string; input: unknown; errors: string[] }> = [
     name: 'refs without names',
     input: withChange((t) => Object.assign(t.spec, { workspaceRef: 'ws', agentConfigRef: {} })),
     errors: ['spec.workspaceRef: must be {name: <name>}, got "ws"', 'spec.agentConfigRef: must be {name: <name>}, got {}'],
+  },
+  {
+    name: 'refs to names no object can have',
+    input: withChange((t) => Object.assign(t.spec, { workspaceRef: { name: '../ws' }, agentConfigRef: { name: 'My Config' } })),
+    errors: [
+      `spec.workspaceRef.name: "../ws" cannot name an object — use lowercase letters, digits, '-' and '.'`,
+      `spec.agentConfigRef.name: "My Config" cannot name an object — use lowercase letters, digits, '-' and '.'`,
+    ],
   },
   {
     name: 'a bad status',

@@ -61,9 +61,24 @@ function validateContainers(spec: Obj, causes: Cause[]): void {
     causes.push({ field: 'spec.template.spec.containers', message: 'Required value' });
     return;
   }
-  containers.forEach((c: unknown, i) => {
+  const initContainers = Array.isArray(spec.initContainers) ? spec.initContainers : [];
+  // Volumes a container may mount; every container name unique across both lists.
+  const volumes = new Set((Array.isArray(spec.volumes) ? spec.volumes : []).map((v: unknown) => str(isObj(v) ? v.name : undefined)));
+  const names = new Set<string>();
+  const all = [...initContainers.map((c: unknown, i) => [c, `spec.template.spec.initContainers[${i}]`] as const), ...containers.map((c: unknown, i) => [c, `spec.template.spec.containers[${i}]`] as const)];
+  all.forEach(([c, at]) => {
     const container = isObj(c) ? c : {};
-    const at = `spec.template.spec.containers[${i}]`;
+    if (names.has(str(container.name))) causes.push({ field: `${at}.name`, message: `Duplicate value: ${JSON.stringify(container.name)}` });
+    names.add(str(container.name));
+    const mounts = Array.isArray(container.volumeMounts) ? container.volumeMounts : [];
+    mounts.forEach((m: unknown, j) => {
+      const mount = isObj(m) ? m : {};
+      if (!volumes.has(str(mount.name))) causes.push({ field: `${at}.volumeMounts[${j}].name`, message: `Not found: ${JSON.stringify(mount.name)}` });
+      if (!str(mount.mountPath).startsWith('/')) causes.push({ field: `${at}.volumeMounts[${j}].mountPath`, message: 'must be an absolute path' });
+    });
+  });
+  all.forEach(([c, at]) => {
+    const container = isObj(c) ? c : {};
     const nameError = validateName(str(container.name), 63, true);
     if (nameError) causes.push({ field: `${at}.name`, message: nameError });
     if (str(container.image) === '') causes.push({ field: `${at}.image`, message: 'Required value' });

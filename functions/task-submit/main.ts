@@ -1,0 +1,24 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { startFunction } from '../../shared/runtime/start.js';
+
+/** The render process's script, beside this one in the build (and in the bundle). */
+const RENDER_PROCESS = { renderEntry: new URL('../../shared/template/isolated/child.js', import.meta.url) };
+
+/** In a pod, the namespace it runs in: the one it serves unless told otherwise. */
+function podNamespace(): string | undefined {
+  try {
+    return readFileSync('/var/run/secrets/kubernetes.io/serviceaccount/namespace', 'utf8').trim() || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+// The name is FUNCTION_NAME of app.ts, written out: app.ts loads after the server listens.
+await startFunction('task-submit', async () => {
+  const [{ createApp }, { loadTaskSchema }] = await Promise.all([import('./app.js'), import('../../shared/task/schema.js')]);
+  const namespaces = (process.env.DENDRITE_SUBMIT_NAMESPACES ?? podNamespace() ?? 'default').split(',').map((n) => n.trim()).filter(Boolean);
+  // The image's working directory holds crds/ (the Dockerfile copies it beside dist/).
+  const schema = loadTaskSchema(process.env.DENDRITE_TASK_CRD || join(process.cwd(), 'crds/task.yaml'));
+  return (deps) => createApp(deps, { namespaces, schema });
+}, RENDER_PROCESS);

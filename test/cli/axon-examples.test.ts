@@ -1,0 +1,112 @@
+/**
+ * Axon's own example manifests (../shared/axon-examples, read in place), unchanged: what
+ * `dendrite validate` says of each, the Job `dendrite job` prints for 02-task-with-workspace
+ * (checked against the upstream batch/v1 schema), and 02 run locally — from a copy whose only
+ * change is the repository URL, pointed at a git daemon on loopback (the manifest's own is a
+ * placeholder on GitHub).
+ */
+import { after, before, describe, test, type TestContext } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseAllDocuments } from 'yaml';
+import { startGitDaemon, type GitDaemon } from '../support/git-daemon.js';
+import { jobSchemaProblems } from '../support/job-schema.js';
+import { parseJson, recorded, ROOT, runCli, scripted, STAND_IN, tempDir } from './cli.js';
+
+const EXAMPLES = join(ROOT, '../shared/axon-examples');
+const WITH_WORKSPACE = join(EXAMPLES, '02-task-with-workspace');
+
+function present(t: TestContext): boolean {
+  if (existsSync(EXAMPLES)) return true;
+  t.diagnostic(`Axon's examples are absent: this test did not run (looked in ${EXAMPLES})`);
+  return false;
+}
+
+test('dendrite validate on each of Axon\'s examples: valid, or the TaskSpawner it does not run said plainly', async (t) => {
+  if (!present(t)) return;
+  const verdicts: Record<string, { code: number; last: RegExp; also?: RegExp }> = {
+    '01-simple-task': { code: 0, last: /^✓ 1 Task, 1 Secret: valid$/ },
+    '02-task-with-workspace': { code: 0, last: /^✓ 1 Task, 1 Workspace, 2 Secrets: valid$/ },
+    '03-taskspawner-github-issues': { code: 1, last: /^✗ 1 problem in 0 Tasks, 1 Workspace, 2 Secrets$/, also: /taskspawner\.yaml:\d+:\d+: TaskSpawner [\w-]+: kind TaskSpawner \(axon\.io\/v1alpha1\) Dendrite does not run TaskSpawners yet/ },
+    '04-taskspawner-cron': { code: 1, last: /^✗ 1 problem in 0 Tasks, 1 Workspace, 2 Secrets$/, also: /TaskSpawner/ },
+    '05-orchestrator': { code: 0, last: /^✓ 3 Tasks, 1 Secret: valid$/ },
+  };
+  assert.deepEqual(readdirSync(EXAMPLES).filter((e) => !e.endsWith('.md')).sort(), Object.keys(verdicts).sort());
+  for (const [example, verdict] of Object.entries(verdicts)) {
+    const result = await runCli(['validate', join(EXAMPLES, example)]);
+    const lines = result.stdout.trimEnd().split('\n');
+    assert.equal(result.code, verdict.code, `${example}:\n${result.stdout}`);
+    assert.match(lines.at(-1)!, verdict.last, example);
+    if (verdict.also) assert.ok(lines.some((l) => verdict.also!.test(l)), `${example}:\n${result.stdout}`);
+  }
+});
+
+test('dendrite job on 02-task-with-workspace: Axon\'s Job for it, valid batch/v1', async (t) => {
+  if (!present(t)) return;
+  const workspace = parseAllDocuments(readFileSync(join(WITH_WORKSPACE, 'workspace.yaml'), 'utf8'))[0]!.toJS() as { spec: { repo: string; ref: string } };
+  const result = await runCli(['job', WITH_WORKSPACE]);
+  assert.equal(result.code, 0, result.stderr);
+  const [job, ...more] = parseAllDocuments(result.stdout).map((d) => d.toJS() as Record<string, any>);
+  assert.equal(more.length, 0);
+  const pod = job!.spec.template.spec;
+  assert.equal(job!.metadata.name, 'add-tests');
+  assert.deepEqual(pod.securityContext, { fsGroup: 61100 });
+  assert.deepEqual(pod.volumes, [{ name: 'workspace', emptyDir: {} }]);
+  const [clone] = pod.initContainers;
+  assert.deepEqual(clone.args, ['--', 'clone', '--branch', workspace.spec.ref, '--no-single-branch', '--depth', '1', '--', workspace.spec.repo, '/workspace/repo']);
+  assert.deepEqual(clone.env.map((e: { name: string; valueFrom: { secretKeyRef: object } }) => [e.name, e.valueFrom.secretKeyRef]), [
+    ['GITHUB_TOKEN', { name: 'github-token', key: 'GITHUB_TOKEN' }],
+    ['GH_TOKEN', { name: 'github-token', key: 'GITHUB_TOKEN' }],
+  ]);
+  const [agent] = pod.containers;
+  assert.equal(agent.workingDir, '/workspace/repo');
+  assert.deepEqual(agent.env.map((e: { name: string }) => e.name), ['CLAUDE_CODE_OAUTH_TOKEN', 'GITHUB_TOKEN', 'GH_TOKEN']);
+  assert.deepEqual(agent.args, ['Add unit tests for all untested functions and open a PR with the changes.']);
+  const problems = jobSchemaProblems();
+  if (!problems) t.diagnostic('../shared/schemas is absent: the Job was not checked against the batch/v1 schema');
+  else assert.deepEqual(problems(job), []);
+});
+
+describe('02-task-with-workspace run locally, its repository URL pointed at a git daemon', () => {
+  let daemon: GitDaemon | undefined;
+  before(async () => {
+    if (existsSync(EXAMPLES)) daemon = await startGitDaemon({ 'your-repo': { main: { 'README.md': '# your repo\n', 'lib.js': 'export const f = () => 1;\n' }, other: { 'README.md': 'other\n' } } });
+  });
+  after(() => daemon?.stop());
+
+  /** The example's files as they are, but for the repository URL in workspace.yaml. */
+  function copyPointedAtDaemon(t: TestContext): string {
+    const dir = tempDir('dendrite-axon-02-');
+    for (const file of readdirSync(WITH_WORKSPACE).filter((f) => f.endsWith('.yaml'))) {
+      let text = readFileSync(join(WITH_WORKSPACE, file), 'utf8');
+      if (file === 'workspace.yaml') text = text.replace('https://github.com/your-org/your-repo.git', daemon!.url('your-repo'));
+      writeFileSync(join(dir, file), text);
+    }
+    assert.match(readFileSync(join(dir, 'workspace.yaml'), 'utf8'), /repo: git:\/\/127\.0\.0\.1:\d+\/your-repo\.git/);
+    t.diagnostic('ran a copy of 02-task-with-workspace whose only change is spec.repo, pointed at a local git daemon');
+    return dir;
+  }
+
+  test('with the stand-in agent: it succeeds in the clone, and the branch is captured', async (t) => {
+    if (!present(t)) return;
+    const result = await runCli(['run', copyPointedAtDaemon(t), '--agent', STAND_IN, '--output', 'json']);
+    assert.equal(result.code, 0, result.stderr);
+    const [task] = parseJson(result);
+    assert.equal(task!.phase, 'Succeeded');
+    assert.equal(task!.results.branch, 'main');
+    assert.ok(task!.outputs.some((o) => o.startsWith('design: ')), 'the stand-in agent\'s own outputs are kept beside the branch');
+  });
+
+  test('the agent works in the clone at the ref, with the token from github-token and its OAuth credential', async (t) => {
+    if (!present(t)) return;
+    const record = tempDir();
+    const result = await runCli(['run', copyPointedAtDaemon(t), '--agent', scripted('success', record)]);
+    assert.equal(result.code, 0, result.stderr);
+    const [run] = recorded(record);
+    assert.match(run!.cwd, /\/default\/add-tests\/workspace\/repo$/, 'in its clone');
+    assert.equal(run!.env.GITHUB_TOKEN, 'ghp_REPLACE-ME');
+    assert.equal(run!.env.GH_TOKEN, 'ghp_REPLACE-ME');
+    assert.equal(run!.env.CLAUDE_CODE_OAUTH_TOKEN, 'REPLACE-ME');
+  });
+});
