@@ -13,7 +13,7 @@ import type { CloudEvent } from 'cloudevents';
 import type { Task } from '../shared/task/model.js';
 import { seededRandom } from '../test/support/random.js';
 import { createBenchBroker } from './support/broker.js';
-import { startBenchEngine } from './support/engine.js';
+import { startBenchEngine, type RedisBackend } from './support/engine.js';
 import { isMain, printSection } from './support/main.js';
 import { activeJob, completedJob, jobEvent, makeTask, taskEvent } from './support/objects.js';
 import { fmt, table } from './support/stats.js';
@@ -24,6 +24,8 @@ export interface DagOptions {
   maxFanIn: number;
   concurrency: number;
   seed: number;
+  /** Where the Tasks live (default `dag`). */
+  namespace?: string;
 }
 
 export interface DagResult {
@@ -60,7 +62,7 @@ export function buildDag(options: DagOptions): Task[] {
       const deps: string[] = [];
       for (let k = 0; k < fanIn; k++) deps.push(pool.splice(Math.floor(random() * pool.length), 1)[0]!);
       const prompt = deps.length === 0 ? `Do part ${name}.` : `Continue from {{ index .Deps "${deps[0]}" "Results" "branch" }}.`;
-      tasks.push(makeTask(NAMESPACE, name, deps, prompt));
+      tasks.push(makeTask(options.namespace ?? NAMESPACE, name, deps, prompt));
       current.push(name);
     }
     previous = current;
@@ -68,17 +70,13 @@ export function buildDag(options: DagOptions): Task[] {
   return tasks;
 }
 
-async function redisCpuSeconds(info: () => Promise<string>): Promise<number> {
-  const text = await info();
-  const field = (name: string) => Number(new RegExp(`${name}:([\\d.]+)`).exec(text)?.[1] ?? NaN);
-  return field('used_cpu_user') + field('used_cpu_sys');
-}
-
-export async function runDag(options: DagOptions): Promise<DagResult> {
+/** Runs the DAG to its end; on `backend` (Redis Cluster, Sentinel) instead of a private redis-server when given. */
+export async function runDag(options: DagOptions, backend?: RedisBackend): Promise<DagResult> {
   const tasks = buildDag(options);
   let publish: (event: CloudEvent<unknown>) => void = () => {};
   const engine = await startBenchEngine({
     functions: ['task-intake', 'launcher', 'job-status'],
+    backend,
     onEmit: (event) => publish(event),
     onClusterChange: (change) => {
       if (change.kind === 'Task') publish(taskEvent('update', change.object));
@@ -111,13 +109,13 @@ export async function runDag(options: DagOptions): Promise<DagResult> {
   publish = (event) => broker.publish(event);
   try {
     const cpuBefore = process.cpuUsage();
-    const redisBefore = await redisCpuSeconds(() => engine.redis.info('cpu'));
+    const redisBefore = await engine.redisCpuSeconds();
     const started = performance.now();
     for (const task of tasks) publish(taskEvent('add', engine.cluster.putTask(task)));
     await broker.idle();
     const seconds = (performance.now() - started) / 1000;
     const cpu = process.cpuUsage(cpuBefore);
-    const redisCpu = (await redisCpuSeconds(() => engine.redis.info('cpu'))) - redisBefore;
+    const redisCpu = (await engine.redisCpuSeconds()) - redisBefore;
     const succeeded = [...engine.cluster.tasks.values()].filter((t) => t.status?.phase === 'Succeeded').length;
     return {
       tasks: tasks.length,

@@ -40,6 +40,13 @@ export async function openStore(redisUrl: string | undefined): Promise<OpenedSto
     redis.disconnect();
     throw new Error(`cannot connect to Redis at ${redact(redisUrl)}: ${(err as Error).message}`);
   }
+  // A local run's index is private to the run: one Redis is all it needs (a Cluster node would
+  // redirect most keys elsewhere, and the run would only stall).
+  const info = await redis.info('cluster').catch(() => '');
+  if (/cluster_enabled:1/.test(info)) {
+    redis.disconnect();
+    throw new Error(`Redis at ${redact(redisUrl)} is a Redis Cluster node: dendrite run coordinates through a single Redis (or memory)`);
+  }
   const keyPrefix = `dendrite:local:${randomUUID().slice(0, 8)}:`;
   const store = createRedisStore(redis, { keyPrefix });
   return {

@@ -4,7 +4,7 @@
  * real HTTP). What the functions emit is handed to `onEmit` instead of an HTTP sink.
  */
 import type { CloudEvent } from 'cloudevents';
-import { Redis } from 'ioredis';
+import { Redis, type Cluster } from 'ioredis';
 import pino, { type Logger } from 'pino';
 import { createApp as createJobStatusApp } from '../../functions/job-status/app.js';
 import { createApp as createLauncherApp } from '../../functions/launcher/app.js';
@@ -30,6 +30,21 @@ export interface BenchEngineOptions {
   logLevel?: string;
   /** How prompts are rendered; the isolated renderer (as shipped) by default. */
   renderer?: PromptRenderer;
+  /** Another Redis for the store (Cluster, Sentinel) instead of the private server. */
+  backend?: RedisBackend;
+}
+
+/** A Redis setup the store can run on: its client, and the CPU its servers have used so far. */
+export interface RedisBackend {
+  connect(): Redis | Cluster;
+  cpuSeconds(): Promise<number>;
+}
+
+/** used_cpu_user + used_cpu_sys of one server's INFO cpu. */
+export async function serverCpuSeconds(info: () => Promise<string>): Promise<number> {
+  const text = await info();
+  const field = (name: string) => Number(new RegExp(`${name}:([\\d.]+)`).exec(text)?.[1] ?? NaN);
+  return field('used_cpu_user') + field('used_cpu_sys');
 }
 
 export interface BenchEngine {
@@ -37,6 +52,8 @@ export interface BenchEngine {
   /** The store's own connection (its commands are the ones counted). */
   redis: Redis;
   store: Store;
+  /** CPU seconds the Redis servers the store runs on have used (all of them, for a backend). */
+  redisCpuSeconds(): Promise<number>;
   cluster: MemoryCluster;
   urls: Partial<Record<FunctionName, string>>;
   close(): Promise<void>;
@@ -49,7 +66,7 @@ export function benchLogger(level = 'info'): Logger {
 export async function startBenchEngine(options: BenchEngineOptions): Promise<BenchEngine> {
   const redisServer = await startRedisServer();
   const redis = new Redis(redisServer.url, { maxRetriesPerRequest: 1 });
-  const store = createRedisStore(redis);
+  const store = createRedisStore(options.backend ? options.backend.connect() : redis);
   const cluster = new MemoryCluster({ log: (_ns, job) => agentLog(job), onChange: options.onClusterChange });
   const log = benchLogger(options.logLevel);
   const renderer = options.renderer ?? isolatedRenderer();
@@ -79,11 +96,12 @@ export async function startBenchEngine(options: BenchEngineOptions): Promise<Ben
     redisServer,
     redis,
     store,
+    redisCpuSeconds: () => (options.backend ? options.backend.cpuSeconds() : serverCpuSeconds(() => redis.info('cpu'))),
     cluster,
     urls,
     async close() {
       await Promise.all(servers.map((s) => s.close()));
-      await Promise.all([store.close(), renderer.close()]);
+      await Promise.all([store.close(), renderer.close(), options.backend ? redis.quit() : undefined]);
       await redisServer.stop();
     },
   };

@@ -3,6 +3,7 @@
  * are imported here, lazily, so nothing pays for them at module load; start.ts imports this
  * module itself only once the server listens.
  */
+import { readFile } from 'node:fs/promises';
 import type { Logger } from 'pino';
 import { createHttpEmit } from '../events/emit.js';
 import { fileTokenSource } from '../events/oidc-token.js';
@@ -10,6 +11,8 @@ import type { FlowDeps } from '../flow/deps.js';
 import { createMetrics } from '../metrics/metrics.js';
 import { createIsolatedRenderer } from '../template/isolated/host.js';
 import type { RuntimeConfig } from './config.js';
+import { describeRedis } from './redis-config.js';
+import { createRedisClient, type IoRedisModule } from './redis-client.js';
 
 export interface Runtime {
   deps: FlowDeps;
@@ -49,11 +52,13 @@ export async function createRuntime(config: RuntimeConfig, log: Logger, renderEn
   kubeConfig.loadFromDefault();
   checkKubeConfig(kubeConfig);
   // Fail commands fast while Redis is down (→ 503, the broker retries) instead of queueing them.
-  const redis = new ioredis.Redis(config.redisUrl, { maxRetriesPerRequest: 1, enableOfflineQueue: false, lazyConnect: false });
+  const ca = config.redis.tlsCaFile === undefined ? undefined : await readFile(config.redis.tlsCaFile, 'utf8');
+  const redis = createRedisClient(ioredis as unknown as IoRedisModule, config.redis, { ca });
   redis.on('error', (err: Error) => log.warn({ err: err.message }, 'redis connection error'));
   await connected(redis);
+  log.info({ redis: describeRedis(config.redis) }, 'coordination index');
   const deps: FlowDeps = {
-    store: createRedisStore(redis),
+    store: createRedisStore(redis, { keyPrefix: config.redis.keyPrefix }),
     cluster: createKubernetesCluster(kubeConfig),
     emit: createHttpEmit(config.sink, { token: fileTokenSource(config.oidcTokenFile) }),
     log,

@@ -6,6 +6,7 @@ import { DEFAULT_RENDER_LIMITS, MAX_DEPTH_LIMIT, type RenderLimits } from '../te
 import { DEFAULT_RENDER_MEMORY_MB } from '../template/isolated/defaults.js';
 import { AGENT_TYPES, type AgentType } from '../task/model.js';
 import { DEFAULT_OIDC_TOKEN_FILE } from '../events/oidc-token.js';
+import { readRedisSettings, type RedisSettings } from './redis-config.js';
 
 /** What every function reads, including those with no Redis, cluster or sink (dead-letter). */
 export interface BaseConfig {
@@ -24,7 +25,8 @@ export interface JobSettings {
 }
 
 export interface RuntimeConfig extends BaseConfig, RenderSettings, JobSettings {
-  redisUrl: string;
+  /** How to reach the coordination Redis: one server, Redis Cluster or Sentinel (redis-config.ts). */
+  redis: RedisSettings;
   /** Where emitted events go (the Broker, injected by a SinkBinding). */
   sink: string;
   /** The OIDC token presented to the Broker, when mounted (the SinkBinding's, with OIDC on). */
@@ -117,7 +119,9 @@ export function jobConfigOf(settings: JobSettings): JobConfig {
 export function readConfig(env: Env, functionName: string): RuntimeConfig {
   return {
     ...readBaseConfig(env, functionName),
-    redisUrl: required(env, 'REDIS_URL', 'point it at the Redis that coordinates Tasks, e.g. redis://redis:6379'),
+    redis: readRedisSettings(env, (message) => {
+      throw new ConfigError(message);
+    }),
     sink: required(env, 'K_SINK', 'bind the function to the Broker with a SinkBinding (or set the Broker URL)'),
     oidcTokenFile: env.DENDRITE_OIDC_TOKEN_FILE || DEFAULT_OIDC_TOKEN_FILE,
     ...readRenderSettings(env),

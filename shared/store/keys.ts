@@ -18,6 +18,22 @@ export function namespacePrefix(keyPrefix: string, namespace: string): string {
   return `${keyPrefix}{${namespace}}:`;
 }
 
+/** A key prefix must leave the hash tag alone: Redis Cluster hashes the first {…} of a key. */
+export function assertKeyPrefix(keyPrefix: string): void {
+  if (/[{}]/.test(keyPrefix)) throw new Error(`key prefix ${JSON.stringify(keyPrefix)} contains a brace: it would break the namespace hash tag`);
+}
+
+/**
+ * The keys a script declares: its namespace prefix (KEYS[1], from which it derives every key it
+ * touches) and a guard. Neither ever exists as a key (no key is named after the bare prefix,
+ * and every real key goes on with `t:` or `d:`); declaring two absent keys of the slot makes
+ * Redis refuse the step with TRYAGAIN while the slot is migrating, on the old shard and on the
+ * new one alike (see redis-store.ts).
+ */
+export function scriptKeys(prefix: string): [string, string] {
+  return [prefix, `${prefix}guard`];
+}
+
 export function taskKey(prefix: string, name: string): string {
   return `${prefix}t:${name}`;
 }

@@ -2,11 +2,20 @@
  * The Store on Redis. `register`, `recordCompletion`, `recordPrompts`, `markLaunched` and `remove` are each one
  * Lua script (EVALSHA, with ioredis falling back to EVAL once per connection when the script
  * cache is empty), so each is atomic and one round trip; `get` and `getForLaunch` are one HMGET.
- * Works on Redis Cluster: every key a script touches shares the namespace's hash tag.
+ *
+ * Works on one Redis, on Sentinel and on Redis Cluster: every key a script touches shares the
+ * namespace's hash tag, so one step runs on one shard. The scripts find most of their keys as
+ * they go (a Task's dependents), so they cannot declare them; they declare two keys of that
+ * slot that never exist instead (keys.ts, scriptKeys). While the slot is being moved between
+ * shards (resharding), Redis answers a command whose declared keys are not all present with
+ * TRYAGAIN on both sides — so no step ever runs against half a namespace (reading keys not
+ * yet moved as missing, or writing keys that the move would then collide with); ioredis retries
+ * it for a moment and then the broker does (503).
  */
 import type { Cluster, Redis } from 'ioredis';
 import { PermanentError, TransientError } from '../errors.js';
-import { DEFAULT_KEY_PREFIX, namespacePrefix, taskKey } from './keys.js';
+import { assertKeyPrefix, DEFAULT_KEY_PREFIX, namespacePrefix, scriptKeys, taskKey } from './keys.js';
+import { checkHealth } from './redis-health.js';
 import { COMPLETE_LUA } from './lua/complete.js';
 import { LAUNCH_LUA, PROMPTS_LUA } from './lua/launch.js';
 import { REGISTER_LUA } from './lua/register.js';
@@ -30,7 +39,7 @@ const SCRIPTS = {
 } as const;
 
 type ScriptName = keyof typeof SCRIPTS;
-type ScriptMethod = (prefix: string, ...args: string[]) => Promise<unknown>;
+type ScriptMethod = (...keysAndArgs: string[]) => Promise<unknown>;
 
 /**
  * The store takes ownership of the client: `close()` quits it.
@@ -38,8 +47,9 @@ type ScriptMethod = (prefix: string, ...args: string[]) => Promise<unknown>;
  */
 export function createRedisStore(redis: Redis | Cluster, options: RedisStoreOptions = {}): Store {
   const keyPrefix = options.keyPrefix ?? DEFAULT_KEY_PREFIX;
+  assertKeyPrefix(keyPrefix);
   for (const { name, lua } of Object.values(SCRIPTS)) {
-    redis.defineCommand(name, { numberOfKeys: 1, lua });
+    redis.defineCommand(name, { numberOfKeys: 2, lua });
   }
 
   function prefixFor(namespace: string): string {
@@ -54,6 +64,10 @@ export function createRedisStore(redis: Redis | Cluster, options: RedisStoreOpti
     try {
       return await run();
     } catch (err) {
+      // A single client pointed at a Redis Cluster node is redirected for most namespaces: say so.
+      if (!redis.isCluster && /^MOVED /.test((err as Error).message ?? '')) {
+        throw new TransientError(`redis store: ${what} failed: the server is a Redis Cluster node (MOVED); connect with REDIS_CLUSTER_NODES`, { cause: err });
+      }
       throw new TransientError(`redis store: ${what} failed`, { cause: err });
     }
   }
@@ -61,7 +75,7 @@ export function createRedisStore(redis: Redis | Cluster, options: RedisStoreOpti
   function script(which: ScriptName, prefix: string, args: string[]): Promise<unknown> {
     const method = (redis as unknown as Record<string, ScriptMethod>)[SCRIPTS[which].name];
     if (!method) throw new Error(`script ${which} is not defined on the client`);
-    return transient(which, () => method.call(redis, prefix, ...args));
+    return transient(which, () => method.call(redis, ...scriptKeys(prefix), ...args));
   }
 
   return {
@@ -125,7 +139,7 @@ export function createRedisStore(redis: Redis | Cluster, options: RedisStoreOpti
     },
 
     async ping() {
-      await transient('ping', () => redis.ping());
+      await transient('ping', () => checkHealth(redis));
     },
 
     async close() {

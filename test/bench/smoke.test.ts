@@ -21,6 +21,7 @@ import { runDag } from '../../bench/dag.js';
 import { runFanIn } from '../../bench/fan-in.js';
 import { runLocalFanIn } from '../../bench/local-fan-in.js';
 import { runRoundTrips } from '../../bench/round-trips.js';
+import { runRedisShapes } from '../../bench/redis-shapes.js';
 import { runRenderIsolation } from '../../bench/render-isolation.js';
 import { Redis } from 'ioredis';
 import { APISERVER_UPDATE } from '../../shared/events/types.js';
@@ -49,6 +50,28 @@ describe('benchmarks at smoke size', () => {
       positive(row.lastToReadyMs, 'last → ready');
     }
     positive(result.lastToReadyRatio, 'ratio');
+  });
+
+  test('Redis Cluster against one Redis: per-event figures on each and their ratio, and several namespaces at once', async () => {
+    const result = await runRedisShapes({
+      dag: { tasks: 30, layerWidth: 10, maxFanIn: 3, concurrency: 4, seed: 1 },
+      rounds: 1,
+      namespaces: 2,
+      parallelDag: { tasks: 20, layerWidth: 10, maxFanIn: 2, concurrency: 4, seed: 2 },
+    });
+    for (const shape of [result.single, result.cluster]) {
+      assert.equal(shape.succeeded, shape.tasks, 'every Task of the DAG succeeded');
+      assert.equal(shape.failures, 0);
+      positive(shape.msPerEvent, 'ms per event');
+      positive(shape.redisCpuMsPerEvent, 'redis CPU per event');
+    }
+    positive(result.ratio, 'cluster / single');
+    for (const run of [result.parallelSingle, result.parallelCluster]) {
+      assert.equal(run.succeeded, run.tasks);
+      positive(run.tasksPerSecond, 'Tasks/s');
+    }
+    assert.equal(result.parallelCluster.shards.length, 3, 'three primaries');
+    assert.equal(result.parallelCluster.shards.reduce((n, s) => n + s.namespaces, 0), 2, 'each namespace on one primary');
   });
 
   test('rendering in a separate process: per-render and release-event figures for both renderers', async () => {

@@ -24,7 +24,7 @@ import { createFunctionApp } from '../../shared/http/function-app.js';
 import { buildJob, DEFAULT_JOB_CONFIG, TASK_LABEL } from '../../shared/job/build.js';
 import { readBaseConfig, readConfig } from '../../shared/runtime/config.js';
 import { TASK_API_VERSION, TASK_KIND, TASK_PLURAL, type Task } from '../../shared/task/model.js';
-import { allManifests, appliedManifests, kustomizationFiles, manifestFiles, ofKind, REPO, type Json, type Manifest } from './manifests.js';
+import { allManifests, appliedManifests, appliedWith, components, kustomizationFiles, manifestFiles, ofKind, REPO, type Json, type Manifest } from './manifests.js';
 
 const applied = appliedManifests();
 const SERVING = 'serving.knative.dev/v1';
@@ -135,7 +135,7 @@ function configKeys(read: (env: Record<string, string | undefined>) => unknown):
     } catch (err) {
       const match = /^([A-Z][A-Z0-9_]*) (?:is not set|must be an integer ≥ (\d+))/.exec((err as Error).message);
       if (!match) throw err;
-      supplied[match[1]!] = match[2] ?? 'http://127.0.0.1:9';
+      supplied[match[1]!] = match[2] ?? (match[1] === 'REDIS_URL' ? 'redis://127.0.0.1:9' : 'http://127.0.0.1:9');
     }
   }
   throw new Error('config reader never succeeded');
@@ -187,9 +187,13 @@ const sampleTask: Task = {
   spec: { type: 'claude-code', prompt: 'hi', credentials: { type: 'api-key', secretRef: { name: 'key' } } },
 };
 
-test('kustomization.yaml applies every manifest in knative/, each once, and names its one image', () => {
+test('kustomization.yaml applies every manifest in knative/ (a component\'s when it is turned on), each once, and names its one image', () => {
   const { files, images } = kustomizationFiles();
-  assert.deepEqual([...files].sort(), manifestFiles('knative').sort());
+  const optional = components();
+  assert.deepEqual([...files, ...optional.flatMap((c) => c.files)].sort(), manifestFiles('knative').sort());
+  // Each component is offered where it is turned on.
+  const kustomization = readFileSync(join(REPO, 'knative', 'kustomization.yaml'), 'utf8');
+  for (const c of optional) assert.match(kustomization, new RegExp(`#\\s+- ${c.folder.replace(/^knative\//, '')}\\n`), `${c.folder} is offered in kustomization.yaml`);
   assert.equal(new Set(files).size, files.length);
   const keys = applied.map((m) => `${m.apiVersion} ${m.kind} ${m.name}`);
   assert.deepEqual(keys.filter((k, i) => keys.indexOf(k) !== i), [], 'two objects with the same kind and name');
@@ -441,6 +445,70 @@ test('Redis: AOF on, and the Secret\'s URL points at its Service and port', () =
   const passwordArg = args[args.indexOf('--requirepass') + 1];
   assert.equal(passwordArg, '$(REDIS_PASSWORD)');
   assert.ok((redis.env as Json[]).some((e) => e.name === 'REDIS_PASSWORD' && e.valueFrom.secretKeyRef.name === secret.name && e.valueFrom.secretKeyRef.key === 'password'));
+});
+
+/** The env a function's container gets, its Secret references resolved against `manifests` (as the kubelet would). */
+function resolvedEnv(svc: Manifest, manifests: Manifest[]): Record<string, string> {
+  const env: Record<string, string> = { K_SINK: 'http://broker.example/' };
+  for (const e of (container(svc).env ?? []) as Json[]) {
+    if (e.value !== undefined) env[e.name] = e.value;
+    const ref = e.valueFrom?.secretKeyRef;
+    if (!ref) continue;
+    const secret = ofKind(manifests, 'v1', 'Secret').find((s) => s.name === ref.name);
+    const value = { ...secret?.doc.data, ...secret?.doc.stringData }[ref.key];
+    if (value !== undefined) env[e.name] = String(value);
+    else assert.ok(ref.optional, `${svc.name}: ${e.name} refers to a missing key`);
+  }
+  return env;
+}
+
+test('every function reads one Redis shape from the Secret: the bundled Redis by default', () => {
+  for (const svc of services.filter((s) => !configOf(s.name).standalone)) {
+    const config = readConfig(resolvedEnv(svc, applied), svc.name);
+    assert.equal(config.redis.shape.kind, 'single', svc.name);
+  }
+});
+
+test('the redis-sentinel component: Sentinels beside each Redis pod, the one-replica Redis gone, the functions asking the Sentinels', () => {
+  const component = components().find((c) => c.folder.endsWith('redis-sentinel'));
+  assert.ok(component, 'knative/components/redis-sentinel exists');
+  const withSentinel = appliedWith(component);
+  const keys = withSentinel.map((m) => `${m.kind} ${m.name}`);
+  assert.deepEqual(keys.filter((k, i) => keys.indexOf(k) !== i), [], 'two objects with the same kind and name');
+  assert.ok(!withSentinel.some((m) => m.kind === 'StatefulSet' && m.name === 'redis'), 'the one-replica Redis is deleted');
+  const [statefulSet, ...more] = ofKind(withSentinel, 'apps/v1', 'StatefulSet');
+  assert.ok(statefulSet && more.length === 0);
+  const svc = ofKind(withSentinel, 'v1', 'Service').find((s) => s.name === statefulSet.doc.spec.serviceName)!;
+  assert.ok(svc, 'the StatefulSet\'s Service');
+  assert.equal(svc.doc.spec.clusterIP, 'None');
+  assert.equal(svc.doc.spec.publishNotReadyAddresses, true, 'pods resolve before they are ready (Sentinels find each other)');
+  assert.ok(selects({ matchLabels: svc.doc.spec.selector }, statefulSet.doc.spec.template.metadata.labels));
+  const replicas = statefulSet.doc.spec.replicas as number;
+  assert.ok(replicas >= 3, 'a primary, two replicas, and three Sentinels for a quorum of 2');
+  const containers = statefulSet.doc.spec.template.spec.containers as Json[];
+  const sentinelPort = svc.doc.spec.ports.find((p: Json) => p.name === 'sentinel').port;
+  assert.ok(containers.some((c) => c.command.includes('--sentinel') && c.ports.some((p: Json) => p.containerPort === sentinelPort)));
+  // The script's monitored name and layout are what the Secret tells the functions.
+  const script = ofKind(withSentinel, 'v1', 'ConfigMap').find((c) => c.name === 'redis-ha-scripts')!.doc.data['configure.sh'] as string;
+  const masterName = /MASTER_NAME=(\S+)/.exec(script)?.[1];
+  for (const fn of services.filter((s) => !configOf(s.name).standalone)) {
+    const { redis } = readConfig(resolvedEnv(fn, withSentinel), fn.name);
+    assert.equal(redis.shape.kind, 'sentinel', fn.name);
+    if (redis.shape.kind !== 'sentinel') continue;
+    assert.equal(redis.shape.masterName, masterName);
+    assert.deepEqual(
+      redis.shape.sentinels,
+      Array.from({ length: replicas }, (_, i): { host: string; port: number } => ({ host: `${statefulSet.name}-${i}.${svc.name}`, port: sentinelPort })),
+      'one Sentinel per pod, by its stable name',
+    );
+    assert.ok(redis.password, 'the data nodes\' password');
+  }
+  // Each pod's Redis and Sentinel get the same password as the functions.
+  const init = statefulSet.doc.spec.template.spec.initContainers[0] as Json;
+  assert.ok((init.env as Json[]).some((e) => e.name === 'REDIS_PASSWORD' && e.valueFrom.secretKeyRef.name === 'dendrite-redis' && e.valueFrom.secretKeyRef.key === 'password'));
+  assert.match(script, /requirepass \$REDIS_PASSWORD/);
+  assert.match(script, /masterauth \$REDIS_PASSWORD/);
+  assert.match(script, /sentinel auth-pass \$MASTER_NAME \$REDIS_PASSWORD/);
 });
 
 test('knative/ and crds/ hold only documents with a kind and a name', () => {

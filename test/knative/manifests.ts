@@ -101,3 +101,54 @@ export function appliedManifests(): Manifest[] {
 export function ofKind(manifests: Manifest[], apiVersion: string, kind: string): Manifest[] {
   return manifests.filter((m) => m.apiVersion === apiVersion && m.kind === kind);
 }
+
+/** A kustomize Component under knative/components/: what it adds, deletes and patches. */
+export interface Component {
+  folder: string;
+  /** Its resources' files (relative to the repository root). */
+  files: string[];
+  /** Objects a `$patch: delete` patch removes. */
+  deletes: { apiVersion: string; kind: string; name: string }[];
+  /** Merge patches, each onto the object of its kind and name. */
+  patches: Json[];
+}
+
+/** Every Component in knative/components/. */
+export function components(): Component[] {
+  const root = join('knative', 'components');
+  if (!statSync(join(REPO, root), { throwIfNoEntry: false })?.isDirectory()) return [];
+  return readdirSync(join(REPO, root)).sort().map((name) => {
+    const folder = join(root, name);
+    const [config] = readDocs(join(folder, KUSTOMIZATION));
+    if (!config || config.kind !== 'Component') throw new Error(`${folder}/${KUSTOMIZATION} is not a Component`);
+    const deletes: Component['deletes'] = [];
+    const patches: Json[] = [];
+    for (const entry of (config.patches ?? []) as Json[]) {
+      const patch = parseAllDocuments(String(entry.patch ?? ''))[0]?.toJS() as Json | undefined;
+      if (!patch) throw new Error(`${folder}: a patch that is not inline YAML`);
+      if (patch.$patch === 'delete') deletes.push({ apiVersion: patch.apiVersion, kind: patch.kind, name: patch.metadata?.name });
+      else patches.push(patch);
+    }
+    return { folder, files: ((config.resources ?? []) as string[]).map((r) => join(folder, r)), deletes, patches };
+  });
+}
+
+/** Shallow strategic merge, as kustomize does for maps: nested objects merge, anything else replaces. */
+function merge(target: Json, patch: Json): Json {
+  const out: Json = { ...target };
+  for (const [key, value] of Object.entries(patch)) {
+    out[key] = value && typeof value === 'object' && !Array.isArray(value) && out[key] && typeof out[key] === 'object' ? merge(out[key], value) : value;
+  }
+  return out;
+}
+
+/** What `kubectl apply -k knative/` applies with this component turned on. */
+export function appliedWith(component: Component): Manifest[] {
+  const same = (m: Manifest, o: { apiVersion?: string; kind?: string; name?: string }) => m.apiVersion === o.apiVersion && m.kind === o.kind && m.name === o.name;
+  const kept = appliedManifests().filter((m) => !component.deletes.some((d) => same(m, d)));
+  const all = [...kept, ...component.files.flatMap(manifestsOf)];
+  return all.map((m) => {
+    const patch = component.patches.find((p) => same(m, { apiVersion: p.apiVersion, kind: p.kind, name: p.metadata?.name }));
+    return patch ? { ...m, doc: merge(m.doc, patch) } : m;
+  });
+}

@@ -13,7 +13,7 @@
  */
 import type { PromptRenderer } from '../../shared/template/index.js';
 import type { CloudEvent } from 'cloudevents';
-import { Redis } from 'ioredis';
+import { Redis, type Cluster as RedisCluster } from 'ioredis';
 import pino from 'pino';
 import { createHandlers as jobStatusHandlers } from '../../functions/job-status/app.js';
 import { createHandlers as launcherHandlers } from '../../functions/launcher/app.js';
@@ -57,6 +57,15 @@ export interface ChaosOptions {
   alwaysDuplicate?: boolean;
   /** Chance that the kubelet first marks a Job active (else it runs it to its end at once). */
   startJobs?: number;
+  /** Pause after a batch in which Redis (not an injected crash) failed a delivery, as a broker backs off. */
+  retryDelayMs?: number;
+  /** Called before each batch is delivered (a test's fault at a chosen moment). */
+  beforeBatch?: (stats: ChaosStats) => Promise<void>;
+}
+
+/** Redis other than one private server: how each instance connects (Cluster, Sentinel). */
+export interface RedisConnector {
+  connect(): Redis | RedisCluster;
 }
 
 export interface ChaosStats {
@@ -69,6 +78,8 @@ export interface ChaosStats {
   redisKills: number;
   resyncRuns: number;
   repairs: RepairRecord[];
+  /** Deliveries that failed with a transient error that was not injected (Redis away, TRYAGAIN, …). */
+  transientFailures: number;
 }
 
 /** A crash injected into a handler: transient, so the delivery fails with 503 and is retried. */
@@ -112,7 +123,8 @@ function jobFinished(job: StoredObject): boolean {
 }
 
 export class ChaosEngine {
-  readonly stats: ChaosStats = { deliveries: 0, crashes: 0, redeliveries: 0, duplicates: 0, lost: 0, apiFaults: 0, redisKills: 0, resyncRuns: 0, repairs: [] };
+  readonly stats: ChaosStats = { deliveries: 0, crashes: 0, redeliveries: 0, duplicates: 0, lost: 0, apiFaults: 0, redisKills: 0, resyncRuns: 0, repairs: [], transientFailures: 0 };
+  private backOff = false;
   /** Successful creates per Job name (a second one would be a second launch). */
   readonly jobsCreated = new Map<string, number>();
   /** Every prompt a task.ready carried, per Task. */
@@ -136,7 +148,7 @@ export class ChaosEngine {
   private constructor(
     readonly api: FakeApiServer,
     private readonly stores: Store[],
-    private readonly admin: Redis,
+    private readonly admin: Redis | RedisCluster,
     readonly namespace: string,
     private readonly random: () => number,
     private readonly options: ChaosOptions,
@@ -173,7 +185,7 @@ export class ChaosEngine {
   }
 
   static async start(
-    redis: RedisServer,
+    redis: RedisServer | RedisConnector,
     namespace: string,
     random: () => number,
     options: ChaosOptions,
@@ -182,8 +194,9 @@ export class ChaosEngine {
   ): Promise<ChaosEngine> {
     const api = await startFakeApiServer();
     // Killed connections reconnect; their errors are the point, not news.
-    const clients = Array.from({ length: options.instances ?? 1 }, () => new Redis(redis.url, { maxRetriesPerRequest: 1 }).on('error', () => undefined));
-    const admin = new Redis(redis.url).on('error', () => undefined);
+    const connect = 'connect' in redis ? () => redis.connect() : () => new Redis(redis.url, { maxRetriesPerRequest: 1 });
+    const clients = Array.from({ length: options.instances ?? 1 }, () => connect().on('error', () => undefined));
+    const admin = ('connect' in redis ? redis.connect() : new Redis(redis.url)).on('error', () => undefined);
     const engine = new ChaosEngine(api, clients.map((c) => createRedisStore(c)), admin, namespace, random, options, failing, renderer);
     engine.clients.push(...clients, admin);
     return engine;
@@ -195,7 +208,7 @@ export class ChaosEngine {
   }
 
   /** Every Redis client, closed hard at the end: a connection killed mid-run may still be reconnecting. */
-  private readonly clients: Redis[] = [];
+  private readonly clients: (Redis | RedisCluster)[] = [];
 
   async close(): Promise<void> {
     await this.api.close();
@@ -297,6 +310,10 @@ export class ChaosEngine {
       const answer = answerFor(err);
       status = answer.status;
       if (err instanceof InjectedCrash) this.stats.crashes++;
+      else {
+        this.stats.transientFailures++;
+        this.backOff = true;
+      }
       if (!RETRYABLE(status) || status === 500) {
         this.refusals.push(`${service} ${event.type} ${event.subject}: ${status} ${answer.message} ${(err as Error).stack ?? ''}`);
         return;
@@ -370,8 +387,11 @@ export class ChaosEngine {
       }
       const size = Math.min(this.pool.length, 1 + Math.floor(this.random() * this.options.concurrency));
       const batch = Array.from({ length: size }, () => this.take());
+      await this.options.beforeBatch?.(this.stats);
       this.injectFaults();
       await Promise.all(batch.map((event) => this.deliver(event)));
+      if (this.backOff && this.options.retryDelayMs) await new Promise((r) => setTimeout(r, this.options.retryDelayMs));
+      this.backOff = false;
     }
   }
 

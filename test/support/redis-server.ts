@@ -1,9 +1,11 @@
 /**
  * A private redis-server for tests: free loopback port, its own temp dir, nothing saved unless
- * asked (`appendonly` turns on AOF so a restart keeps the data).
+ * asked (`appendonly` turns on AOF so a restart keeps the data). `args` adds server options
+ * (a cluster node, a replica); `sentinel` runs it as a Sentinel from a config file it may
+ * rewrite. Cluster and Sentinel setups are built from these in redis-topology.ts.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,6 +14,12 @@ import { freePort } from './ports.js';
 export interface RedisServer {
   port: number;
   url: string;
+  /** Its data (and config) directory. */
+  dir: string;
+  /** Sends a signal to the running server (SIGSTOP / SIGCONT to freeze it, SIGKILL to crash it). */
+  signal(signal: NodeJS.Signals): void;
+  /** The last lines of its log. */
+  log(): Promise<string>;
   stop(): Promise<void>;
   restart(): Promise<void>;
   /** Stops the server and keeps its data directory: clients see the connection refused. */
@@ -28,7 +36,7 @@ process.once('exit', () => {
   for (const child of running) child.kill('SIGKILL');
 });
 
-/** One PING over a raw socket: true when the server answers +PONG. */
+/** One PING over a raw socket: true when the server answers (+PONG, or -NOAUTH when it wants a password). */
 function pingOnce(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = connect({ port, host: '127.0.0.1' });
@@ -42,7 +50,8 @@ function pingOnce(port: number): Promise<boolean> {
     socket.once('connect', () => socket.write('PING\r\n'));
     socket.on('data', (chunk) => {
       reply += chunk.toString();
-      if (reply.includes('\r\n')) done(reply.startsWith('+PONG'));
+      // A server that requires a password answers too: it is up.
+      if (reply.includes('\r\n')) done(reply.startsWith('+PONG') || reply.startsWith('-NOAUTH'));
     });
   });
 }
@@ -51,16 +60,38 @@ async function logOf(dir: string): Promise<string> {
   return readFile(join(dir, 'redis.log'), 'utf8').catch(() => '(no log)');
 }
 
-function spawnServer(port: number, dir: string, appendonly: boolean): Promise<ChildProcess> {
-  const args = [
+interface ServerSpec {
+  appendonly: boolean;
+  /** More server options, e.g. ['--cluster-enabled', 'yes']. */
+  args: string[];
+  /** The text of a Sentinel config file (its port and log are added). */
+  sentinel?: string;
+}
+
+async function argsFor(port: number, dir: string, spec: ServerSpec): Promise<string[]> {
+  if (spec.sentinel !== undefined) {
+    const file = join(dir, 'sentinel.conf');
+    // Sentinel rewrites its file (what it learns); write it only the first time.
+    const exists = await readFile(file, 'utf8').then(() => true, () => false);
+    if (!exists) {
+      await writeFile(file, `port ${port}\nbind 127.0.0.1\ndir ${dir}\nlogfile ${join(dir, 'redis.log')}\n${spec.sentinel}\n`);
+    }
+    return [file, '--sentinel'];
+  }
+  return [
     '--port', String(port),
     '--bind', '127.0.0.1',
     '--save', '',
     '--dir', dir,
-    '--appendonly', appendonly ? 'yes' : 'no',
+    '--appendonly', spec.appendonly ? 'yes' : 'no',
     '--daemonize', 'no',
     '--logfile', join(dir, 'redis.log'),
+    ...spec.args,
   ];
+}
+
+async function spawnServer(port: number, dir: string, spec: ServerSpec): Promise<ChildProcess> {
+  const args = await argsFor(port, dir, spec);
   return new Promise((resolve, reject) => {
     // Logs go to a file and the child is unref'd, so a server never keeps a test run alive.
     const child = spawn('redis-server', args, { stdio: 'ignore' });
@@ -112,21 +143,43 @@ function kill(child: ChildProcess): Promise<void> {
   return new Promise((resolve) => {
     // Hold the event loop open until the server is gone, or the test process could end first.
     child.ref();
-    child.once('exit', () => resolve());
+    // A server that does not stop in time (frozen, or asleep in DEBUG SLEEP) is killed.
+    const force = setTimeout(() => child.kill('SIGKILL'), 3_000);
+    child.once('exit', () => {
+      clearTimeout(force);
+      resolve();
+    });
+    child.kill('SIGCONT'); // a frozen (SIGSTOP) server could not act on SIGTERM
     child.kill('SIGTERM');
   });
 }
 
-export async function startRedisServer(opts: { appendonly?: boolean } = {}): Promise<RedisServer> {
+export interface RedisServerOptions {
+  appendonly?: boolean;
+  args?: string[];
+  sentinel?: string;
+  /** Options that name further ports of the server (cluster-port, tls-port): given free ones. */
+  argsWithPort?: (...extraPorts: number[]) => string[];
+  /** How many ports `argsWithPort` gets (default 1). */
+  extraPorts?: number;
+}
+
+export async function startRedisServer(opts: RedisServerOptions = {}): Promise<RedisServer> {
   const appendonly = opts.appendonly ?? false;
   const dir = await mkdtemp(join(tmpdir(), 'dendrite-redis-'));
+  let spec: ServerSpec = { appendonly, args: opts.args ?? [], sentinel: opts.sentinel };
   let port = 0;
   let child: ChildProcess | undefined;
   // The free port may be taken between probing and binding: try a few.
   for (let attempt = 1; !child; attempt++) {
     port = await freePort();
+    if (opts.argsWithPort) {
+      const extra: number[] = [];
+      for (let i = 0; i < (opts.extraPorts ?? 1); i++) extra.push(await freePort());
+      spec = { ...spec, args: [...(opts.args ?? []), ...opts.argsWithPort(...extra)] };
+    }
     try {
-      child = await spawnServer(port, dir, appendonly);
+      child = await spawnServer(port, dir, spec);
     } catch (err) {
       if (attempt >= 3 || !/in use/i.test((err as Error).message)) {
         await rm(dir, { recursive: true, force: true });
@@ -138,19 +191,24 @@ export async function startRedisServer(opts: { appendonly?: boolean } = {}): Pro
   return {
     port,
     url: `redis://127.0.0.1:${port}`,
+    dir,
+    signal(signal) {
+      if (current.exitCode === null && current.signalCode === null) current.kill(signal);
+    },
+    log: () => logOf(dir).then((text) => text.split('\n').slice(-40).join('\n')),
     async stop() {
       await kill(current);
       await rm(dir, { recursive: true, force: true });
     },
     async restart() {
       await kill(current);
-      current = await spawnServer(port, dir, appendonly);
+      current = await spawnServer(port, dir, spec);
     },
     async down() {
       await kill(current);
     },
     async up() {
-      current = await spawnServer(port, dir, appendonly);
+      current = await spawnServer(port, dir, spec);
     },
   };
 }
