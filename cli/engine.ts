@@ -23,7 +23,8 @@ import type { AgentResolver } from '../shared/local/agents.js';
 import { createLocalBroker, type DeadLetter, type LocalBroker, type RetryPolicy } from '../shared/local/broker.js';
 import { createLocalCluster, type LocalCluster, type LocalClusterOptions } from '../shared/local/cluster.js';
 import { listenLocal, type LocalServer } from '../shared/local/listen.js';
-import { startPinger, tickFor } from '../shared/local/ping.js';
+import { startPinger, tickFor, type LocalPinger } from '../shared/local/ping.js';
+import { expiresAt } from '../shared/flow/expiry.js';
 import type { Trigger } from '../shared/local/triggers.js';
 
 export interface LocalEngineOptions {
@@ -48,6 +49,8 @@ export interface LocalEngineOptions {
   retry?: RetryPolicy;
   now?: () => Date;
   onTaskChange?: LocalClusterOptions['onTaskChange'];
+  /** A Task deleted by its ttlSecondsAfterFinished, as it was last. */
+  onTaskDeleted?: LocalClusterOptions['onTaskDeleted'];
   onAgentOutput?: LocalClusterOptions['onAgentOutput'];
   onEvent?: (event: CloudEvent<unknown>) => void;
   onDeadLetter?: (letter: DeadLetter) => void;
@@ -72,6 +75,8 @@ export interface LocalEngine {
   apply(manifests: AppliedManifests): Task[];
   /** The prompt the Task's agent was started with, or for an external Task the one task.ready announced. */
   promptOf(namespace: string, name: string): string | null;
+  /** A Task deleted (by its time to live) during the run, as it was last. */
+  deletedTask(namespace: string, name: string): Task | undefined;
   /** Nothing left to happen by itself: no event pending and no Job unfinished. */
   quiet(): boolean;
   /** Stops delivering and serving; does not stop agents (see cluster.stopJobs). */
@@ -81,6 +86,8 @@ export interface LocalEngine {
 export async function startLocalEngine(options: LocalEngineOptions): Promise<LocalEngine> {
   const now = options.now ?? (() => new Date());
   let broker: LocalBroker | undefined;
+  let pinger: LocalPinger | undefined;
+  const deleted = new Map<string, Task>();
   const cluster = createLocalCluster({
     publish: (event) => broker!.publish(event),
     agent: options.agent,
@@ -88,7 +95,17 @@ export async function startLocalEngine(options: LocalEngineOptions): Promise<Loc
     podRoot: options.podRoot,
     sourceDir: options.sourceDir,
     now,
-    onTaskChange: options.onTaskChange,
+    onTaskChange: (task) => {
+      // A finished Task with a time to live: resync, ticked when it ends, deletes it (as in a
+      // cluster, where the every-minute tick does; a TTL of 0 goes at once, in job-status).
+      const at = expiresAt(task);
+      if (at !== undefined && (task.spec.ttlSecondsAfterFinished ?? 0) > 0) pinger?.tickAt(at);
+      options.onTaskChange?.(task);
+    },
+    onTaskDeleted: (task) => {
+      deleted.set(`${task.metadata.namespace}/${task.metadata.name}`, task);
+      options.onTaskDeleted?.(task);
+    },
     onAgentOutput: options.onAgentOutput,
     onPublishError: (err, event) => options.log.debug({ err: (err as Error).message, ceType: event.type }, 'watch event not sent'),
   });
@@ -146,7 +163,7 @@ export async function startLocalEngine(options: LocalEngineOptions): Promise<Loc
   });
   const ready = broker;
   const tick = tickFor(options.triggers, RESYNC);
-  const pinger = tick
+  pinger = tick
     ? startPinger(tick, (event) => ready.publish(event), options.resyncIntervalMs ?? 30_000, (err) =>
         options.log.debug({ err: (err as Error).message }, 'resync tick not sent'),
       )
@@ -161,6 +178,7 @@ export async function startLocalEngine(options: LocalEngineOptions): Promise<Loc
       for (const agentConfig of manifests.agentConfigs ?? []) cluster.applyAgentConfig(agentConfig);
       return manifests.tasks.map((task) => cluster.applyTask(task));
     },
+    deletedTask: (namespace, name) => deleted.get(`${namespace}/${name}`),
     promptOf: (namespace, name) => cluster.jobPrompt(namespace, name) ?? announced.get(`${namespace}/${name}`) ?? null,
     quiet: () => ready.pending() === 0 && cluster.runningJobs() === 0,
     async close() {

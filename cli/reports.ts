@@ -24,7 +24,10 @@ export async function reportsOf(engine: LocalEngine, tasks: readonly Task[], int
   const reports: TaskReport[] = [];
   for (const given of tasks) {
     const { namespace, name } = given.metadata;
-    const task = (await engine.cluster.getTask(namespace, name)) ?? given;
+    // A Task its time to live deleted is reported as it was last.
+    const gone = engine.deletedTask(namespace, name);
+    const current = await engine.cluster.getTask(namespace, name);
+    const task = current ?? gone ?? given;
     const status = task.status ?? {};
     const phase = status.phase ?? '';
     const job = await engine.cluster.getJob(namespace, name);
@@ -67,6 +70,7 @@ export async function reportsOf(engine: LocalEngine, tasks: readonly Task[], int
       logTail,
       response: status.response ?? '',
       usage: status.usage ?? null,
+      ...(!current && gone ? { deleted: true } : {}),
     });
   }
   return reports;

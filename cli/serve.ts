@@ -78,6 +78,7 @@ export async function serveCommand(options: ServeOptions, ctx: CliContext, hooks
         uiColor: ctx.color.stdout,
         showNamespace,
         onTaskChange: (task) => stream.send('task', view(task)),
+        onTaskDeleted: (task) => stream.send('task-deleted', { namespace: task.metadata.namespace, name: task.metadata.name, uid: task.metadata.uid }),
         onEvent: (event) => {
           stream.send('cloudevent', attributesOf(event));
           if (event.type === TASK_SUBMITTED) announceSubmitted(event.data as TaskSubmittedData);

@@ -104,6 +104,8 @@ export interface SessionOptions {
   showNamespace: boolean;
   /** Sees every Task change, after the table. */
   onTaskChange?: (task: Task) => void;
+  /** Sees every Task deleted by its ttlSecondsAfterFinished, after the table. */
+  onTaskDeleted?: (task: Task) => void;
   /** Sees every CloudEvent the local broker takes in. */
   onEvent?: (event: CloudEvent<unknown>) => void;
   onDeadLetter?: (letter: DeadLetter) => void;
@@ -191,6 +193,12 @@ export async function openLocalSession(options: SessionOptions, ctx: CliContext,
       onTaskChange: (task) => {
         table.update(task);
         options.onTaskChange?.(task);
+      },
+      onTaskDeleted: (task) => {
+        const ttl = task.spec.ttlSecondsAfterFinished;
+        const label = showNamespace ? `${task.metadata.namespace}/${task.metadata.name}` : task.metadata.name;
+        table.remove(task, paint('gray', `${label} deleted: ${task.status?.phase ?? 'finished'} ${ttl} s ago (spec.ttlSecondsAfterFinished)`));
+        options.onTaskDeleted?.(task);
       },
       onEvent: (event) => {
         // Verbose: every CloudEvent the broker takes in, to follow the flow between the functions.

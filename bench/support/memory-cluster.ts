@@ -57,6 +57,14 @@ export class MemoryCluster implements Cluster {
     return this.tasks.get(MemoryCluster.key(namespace, name)) ?? null;
   }
 
+  async deleteTask(namespace: string, name: string, uid: string): Promise<'deleted' | 'gone'> {
+    const key = MemoryCluster.key(namespace, name);
+    if (this.tasks.get(key)?.metadata.uid !== uid) return 'gone';
+    this.tasks.delete(key);
+    this.jobs.delete(key);
+    return 'deleted';
+  }
+
   async patchTaskStatus(namespace: string, name: string, status: TaskStatus, options: StatusPatchOptions = {}): Promise<void> {
     const key = MemoryCluster.key(namespace, name);
     const task = this.tasks.get(key);

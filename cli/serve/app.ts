@@ -39,7 +39,7 @@ export function createServeApp(options: ServeAppOptions): express.Express {
     res.json({
       ingress: 'POST / — a CloudEvent (binary or structured mode), routed by knative/triggers.yaml',
       tasks: 'GET /api/tasks[?namespace=NS]',
-      events: 'GET /api/events — Server-Sent Events: task, cloudevent, dead-letter',
+      events: 'GET /api/events — Server-Sent Events: task, task-deleted, cloudevent, dead-letter',
     });
   });
 

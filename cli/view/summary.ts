@@ -26,6 +26,8 @@ export interface TaskReport {
   response: string;
   /** What the run spent, when the agent's format says. */
   usage: TaskUsage | null;
+  /** Deleted during the run by its ttlSecondsAfterFinished (reported as it was last). */
+  deleted?: boolean;
 }
 
 /** `--output json`: one entry per Task, in the order the manifests gave them. */
@@ -38,6 +40,8 @@ export interface JsonTask {
   prompt: string | null;
   response: string;
   usage: TaskUsage | null;
+  /** Present (true) when its ttlSecondsAfterFinished deleted it during the run. */
+  deleted?: true;
 }
 
 export function jsonReport(reports: readonly TaskReport[]): JsonTask[] {
@@ -50,6 +54,7 @@ export function jsonReport(reports: readonly TaskReport[]): JsonTask[] {
     prompt: r.prompt,
     response: r.response,
     usage: r.usage,
+    ...(r.deleted ? { deleted: true } : {}),
   }));
 }
 
@@ -89,7 +94,7 @@ export function formatSummary(reports: readonly TaskReport[], options: SummaryOp
   const lines: string[] = [''];
   for (const r of reports) {
     const duration = r.durationMs === null ? '' : formatDuration(r.durationMs);
-    const usage = r.usage ? `   ${paint('gray', formatUsage(r.usage))}` : '';
+    const usage = (r.usage ? `   ${paint('gray', formatUsage(r.usage))}` : '') + (r.deleted ? `   ${paint('gray', 'deleted (ttlSecondsAfterFinished)')}` : '');
     lines.push(`${paint('bold', label(r).padEnd(nameWidth))}   ${paint(phaseColour(r.phase), shown(r).padEnd(phaseWidth))}   ${duration.padEnd(usage ? 6 : 0)}${usage}`.trimEnd());
     const indent = '    ';
     if (r.outcome === 'succeeded') {

@@ -79,6 +79,13 @@ export class TaskTable {
     else if (row.phase && row.phase !== before?.phase) this.printRow(row);
   }
 
+  /** The Task is gone (its ttlSecondsAfterFinished deleted it): its row goes, a note says so. */
+  remove(task: Task, note: string): void {
+    if (this.stopped) return;
+    this.rows.delete(this.key(task));
+    this.log(note);
+  }
+
   /** A line shown above the table (or simply printed). */
   log(line: string): void {
     if (!this.options.live || this.stopped) {

@@ -43,8 +43,11 @@ export function createTaskIntakeHandler(deps: FlowDeps) {
         context.log.warn('delete event for a Task that still exists; ignored');
         return;
       }
-      await deps.store.remove(identity.namespace, identity.name, identity.uid);
-      context.log.info('Task deleted; removed from the index');
+      // When it went: the source saw it then (the event's time), never later than now.
+      const seen = Date.parse(typeof event.time === 'string' ? event.time : '');
+      const now = deps.now().getTime();
+      await deps.store.remove(identity.namespace, identity.name, identity.uid, Number.isNaN(seen) ? now : Math.min(seen, now));
+      context.log.info('Task deleted; a tombstone in the index');
       return;
     }
     const result = await intakeTask(deps, context, identity, data);

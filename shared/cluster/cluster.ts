@@ -67,6 +67,12 @@ export interface Cluster {
    * is there already — what it holds, getTask tells.
    */
   createTask(task: NewTask): Promise<{ result: 'created'; task: Task } | { result: 'exists' }>;
+  /**
+   * Delete the Task, only the incarnation `uid` names (a precondition: a Task recreated under
+   * the name is left alone); its Job goes with it (owner reference). `gone` when there was no
+   * such Task any more.
+   */
+  deleteTask(namespace: string, name: string, uid: string): Promise<'deleted' | 'gone'>;
   /** Merge-patch the Task's status subresource. NotFoundError when the Task is gone. */
   patchTaskStatus(namespace: string, name: string, status: TaskStatus, options?: StatusPatchOptions): Promise<void>;
   /** Create a Job; an existing Job of that name is success (`exists`) — whose it is, getJob tells. */

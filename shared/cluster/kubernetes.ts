@@ -24,7 +24,7 @@ import { NotFoundError, PermanentError } from '../errors.js';
 import { AGENT_CONFIG_PLURAL, type AgentConfig } from '../job/agent-config.js';
 import { WORKSPACE_PLURAL, type Workspace } from '../job/workspace.js';
 import { TASK_GROUP, TASK_PLURAL, TASK_VERSION, type Task } from '../task/model.js';
-import type { Cluster, ListPage } from './cluster.js';
+import { ConflictError, type Cluster, type ListPage } from './cluster.js';
 import { classifyError, isApiException, statusOf } from './classify.js';
 import { readLogTail } from './log-tail.js';
 import { buildTaskEvent, REPORTING_COMPONENT } from './task-event.js';
@@ -52,6 +52,8 @@ export const KUBERNETES_API_CALLS: ReadonlyArray<{ apiGroup: string; resource: s
   { apiGroup: TASK_GROUP, resource: TASK_PLURAL, verb: 'get' },
   { apiGroup: TASK_GROUP, resource: TASK_PLURAL, verb: 'list' },
   { apiGroup: TASK_GROUP, resource: `${TASK_PLURAL}/status`, verb: 'patch' },
+  // A finished Task is deleted ttlSecondsAfterFinished after it ends, as Axon does.
+  { apiGroup: TASK_GROUP, resource: TASK_PLURAL, verb: 'delete' },
   // The launcher reads the Workspace and AgentConfig a Task names (never their Secrets).
   { apiGroup: TASK_GROUP, resource: WORKSPACE_PLURAL, verb: 'get' },
   { apiGroup: TASK_GROUP, resource: AGENT_CONFIG_PLURAL, verb: 'get' },
@@ -154,6 +156,23 @@ export function createKubernetesCluster(kc: KubeConfig, options: KubernetesClust
 
     async getAgentConfig(namespace, name) {
       return (await readCustom('AgentConfig', AGENT_CONFIG_PLURAL, namespace, name)) as AgentConfig | null;
+    },
+
+    async deleteTask(namespace, name, uid) {
+      try {
+        await call(`delete Task ${namespace}/${name}`, () =>
+          custom.deleteNamespacedCustomObject(
+            // Background: the Task goes now, its Job (owned by it) after, as kubectl delete does.
+            { group: TASK_GROUP, version: TASK_VERSION, namespace, plural: TASK_PLURAL, name, body: { preconditions: { uid }, propagationPolicy: 'Background' } },
+            withTimeout,
+          ),
+        );
+        return 'deleted';
+      } catch (err) {
+        // Gone, or the precondition failed (409): another incarnation holds the name now.
+        if (err instanceof NotFoundError || err instanceof ConflictError) return 'gone';
+        throw err;
+      }
     },
 
     async patchTaskStatus(namespace, name, status, options = {}) {

@@ -15,6 +15,7 @@ import { TASK_FAILED, TASK_SUCCEEDED, type TaskFailedData, type TaskSucceededDat
 import type { Task, TaskStatus, TaskUsage } from '../task/model.js';
 import type { FlowContext, FlowDeps } from './deps.js';
 import { countCompleted, countRun, countUsage } from './count.js';
+import { expireTask } from './expiry.js';
 import { failDependents } from './fail.js';
 import { oversizeMessage } from './outputs.js';
 import { emitReady, renderReleased } from './ready.js';
@@ -163,5 +164,7 @@ export async function completeTask(
     { task: name, namespace, phase: status.phase, ready: outcome.ready.length, failed: outcome.failed.length, status: outcome.status },
     'completion recorded',
   );
+  // A time to live of 0: gone as soon as its outcome is recorded (later ones: resync's tick).
+  if (task.spec.ttlSecondsAfterFinished === 0) await expireTask(deps, context, identity);
   return outcome.status;
 }

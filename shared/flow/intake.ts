@@ -16,6 +16,7 @@ import { templateDialectOf, validateTask } from '../task/validate.js';
 import { TemplateError } from '../template/errors.js';
 import type { ReferencedDependencies } from '../template/renderer.js';
 import { countCompleted } from './count.js';
+import { expireTask, isDue } from './expiry.js';
 import type { FlowContext, FlowDeps } from './deps.js';
 import { failDependents, failTask, markFailed, type TaskIdentity } from './fail.js';
 import { releaseTasks } from './ready.js';
@@ -70,10 +71,18 @@ export function namedList(names: string[]): string {
   return `${names.slice(0, MAX_NAMED_PENDING).join(', ')} and ${names.length - MAX_NAMED_PENDING} more`;
 }
 
-export function waitingMessage(pending: string[]): string {
-  return pending.length <= MAX_NAMED_PENDING
-    ? `Waiting for dependencies: ${pending.join(', ')}`
-    : `Waiting for ${pending.length} dependencies: ${namedList(pending)}`;
+/** `deleted`: those of `pending` deleted before this Task was registered (they must be created again). */
+export function waitingMessage(pending: string[], deleted: string[] = []): string {
+  const waiting =
+    pending.length <= MAX_NAMED_PENDING
+      ? `Waiting for dependencies: ${pending.join(', ')}`
+      : `Waiting for ${pending.length} dependencies: ${namedList(pending)}`;
+  if (deleted.length === 0) return waiting;
+  const one = deleted.length === 1;
+  return (
+    `${waiting} — ${namedList(deleted)} ${one ? 'was' : 'were'} deleted before this Task was created; ` +
+    `it goes on when a new Task of ${one ? 'that name is' : 'each name is'} created and succeeds`
+  );
 }
 
 function alreadyFailedWith(data: Record<string, unknown>, message: string): boolean {
@@ -167,10 +176,25 @@ export async function intakeTask(
   // its first sighting, so `kubectl describe` gets one TaskCreated (best-effort).
   const unseen = !observed && !task.status?.phase && rebuilding;
   const needs = neededDependencies(referenced, dependsOn);
-  const outcome = await deps.store.register({ namespace, name, uid, dependsOn, template: task.spec.prompt, dialect, needs, observed });
+  const createdAt = Date.parse(task.metadata.creationTimestamp ?? '');
+  const outcome = await deps.store.register({
+    namespace,
+    name,
+    uid,
+    dependsOn,
+    template: task.spec.prompt,
+    dialect,
+    needs,
+    observed,
+    ...(Number.isNaN(createdAt) ? {} : { createdAt }),
+  });
   // A Task the cluster already records as launched or finished only refreshes the index
   // (after a Redis wipe); acting again would echo our own status patches back forever.
-  if (observed) return { outcome: 'refreshed' };
+  if (observed) {
+    // A finished Task's own update event (or resync's re-registration) finds it due: expire it.
+    if (isDue(task, deps.now())) await expireTask(deps, context, identity);
+    return { outcome: 'refreshed' };
+  }
   if (unseen && outcome.kind !== 'settled') {
     await recordTaskEvent(deps, context, identity, { type: 'Normal', reason: 'TaskCreated', message: createdMessage(dependsOn) });
   }
@@ -183,7 +207,7 @@ export async function intakeTask(
       return ready ? { outcome: 'ready', ready } : { outcome: 'failed' };
     }
     case 'waiting': {
-      const message = waitingMessage(outcome.pending);
+      const message = waitingMessage(outcome.pending, outcome.deleted);
       if (task.status?.phase === 'Waiting' && task.status.message === message) return { outcome: 'waiting' };
       const { task: current, written } = await updateStatus(
         deps,

@@ -22,7 +22,17 @@ export interface JobConfig {
   backoffLimit: number;
   /** Image of the init containers that clone the Workspace and write its files and the plugins. */
   gitImage: string;
+  /**
+   * The Job's own ttlSecondsAfterFinished, when set (at least MIN_JOB_TTL_SECONDS). Unset, a Job
+   * goes with its Task (owner reference); a Task's spec.ttlSecondsAfterFinished is the Task's
+   * time to live (shared/flow/expiry.ts), never copied here: Kubernetes would delete the Job and
+   * its pod before job-status had read the outputs from the pod's log.
+   */
+  jobTtlSeconds?: number;
 }
+
+/** Least Job TTL: job-status reads outputs from the finished pod's log, and resync repairs a lost completion within minutes. */
+export const MIN_JOB_TTL_SECONDS = 600;
 
 /**
  * Axon's default agent images, from its job builder's constants (ClaudeCodeImage, CodexImage,
@@ -149,7 +159,7 @@ export function buildJob(task: Task, prompt: string, config: JobConfig, inputs: 
   // Axon documents podOverrides.activeDeadlineSeconds as the Job's field: it bounds the whole
   // run, retries included, and ends it with the Job condition DeadlineExceeded.
   if (overrides?.activeDeadlineSeconds !== undefined) spec.activeDeadlineSeconds = overrides.activeDeadlineSeconds;
-  if (task.spec.ttlSecondsAfterFinished !== undefined) spec.ttlSecondsAfterFinished = task.spec.ttlSecondsAfterFinished;
+  if (config.jobTtlSeconds !== undefined) spec.ttlSecondsAfterFinished = Math.max(config.jobTtlSeconds, MIN_JOB_TTL_SECONDS);
 
   const job: V1Job = {
     apiVersion: 'batch/v1',

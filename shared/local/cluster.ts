@@ -47,6 +47,8 @@ export interface LocalClusterOptions {
   /** Pod log bytes kept per Job. */
   maxLogBytes?: number;
   onTaskChange?: (task: Task) => void;
+  /** Sees each Task deleted (by its ttlSecondsAfterFinished), as it was last. */
+  onTaskDeleted?: (task: Task) => void;
   onJobChange?: (job: V1Job) => void;
   /** `agent` is the agent type (the container's name, as in a cluster). */
   onAgentOutput?: (job: { namespace: string; name: string; agent: string }, chunk: Buffer, stream: 'stdout' | 'stderr') => void;
@@ -133,6 +135,8 @@ export function createLocalCluster(options: LocalClusterOptions): LocalCluster {
   const workspaces = new Map<string, Workspace>();
   const agentConfigs = new Map<string, AgentConfig>();
   const jobs = new Map<string, JobRecord>();
+  /** Jobs deleted with their Task: their pod directories are still reported (--keep-workspaces). */
+  const deletedJobs: JobRecord[] = [];
   const taskEvents: RecordedTaskEvent[] = [];
   const leftovers: JobLeftovers[] = [];
   const taskPages = createPager(tasks, (task: Task) => task);
@@ -307,7 +311,7 @@ export function createLocalCluster(options: LocalClusterOptions): LocalCluster {
         },
       } as unknown as Task;
       tasks.set(key(namespace, name), task);
-      taskPages.added();
+      taskPages.changed();
       taskChanged('add', task);
       return structuredClone(task);
     },
@@ -332,6 +336,29 @@ export function createLocalCluster(options: LocalClusterOptions): LocalCluster {
     async getTask(namespace, name) {
       const task = tasks.get(key(namespace, name));
       return task ? structuredClone(task) : null;
+    },
+
+    async deleteTask(namespace, name, uid) {
+      const task = tasks.get(key(namespace, name));
+      if (!task || task.metadata.uid !== uid) return 'gone';
+      tasks.delete(key(namespace, name));
+      taskPages.changed();
+      // Its Job goes with it, as the garbage collector takes what the Task owns.
+      const record = jobs.get(key(namespace, name));
+      if (record && record.job.metadata?.ownerReferences?.some((o) => o.uid === uid)) {
+        if (!record.finished) {
+          record.finished = true;
+          unfinished--;
+          record.pod?.killNow();
+        }
+        jobs.delete(key(namespace, name));
+        jobPages.changed();
+        deletedJobs.push(record);
+        publish('delete', record.job, JOB_PLURAL);
+      }
+      publish('delete', task, TASK_PLURAL);
+      options.onTaskDeleted?.(structuredClone(task));
+      return 'deleted';
     },
 
     async patchTaskStatus(namespace, name, status: TaskStatus, options = {}) {
@@ -364,7 +391,7 @@ export function createLocalCluster(options: LocalClusterOptions): LocalCluster {
       stored.status = {};
       const record: JobRecord = { job: stored, podName: `${name}-${podSuffix()}`, tail: new OutputTail(maxLogBytes), finished: false };
       jobs.set(key(namespace, name), record);
-      jobPages.added();
+      jobPages.changed();
       unfinished++;
       jobChanged('add', record);
       // The pod starts after the create call has returned, as in a cluster.
@@ -409,6 +436,6 @@ export function createLocalCluster(options: LocalClusterOptions): LocalCluster {
     leftovers: () => leftovers.map((l) => ({ ...l, processes: [...l.processes] })),
 
     podDirectories: () =>
-      [...jobs.values()].flatMap((r) => (r.pod?.workingDir ? [{ namespace: r.job.metadata!.namespace!, name: r.job.metadata!.name!, workingDir: r.pod.workingDir }] : [])),
+      [...jobs.values(), ...deletedJobs].flatMap((r) => (r.pod?.workingDir ? [{ namespace: r.job.metadata!.namespace!, name: r.job.metadata!.name!, workingDir: r.pod.workingDir }] : [])),
   };
 }

@@ -8,8 +8,8 @@ import type { ListOptions, ListPage } from '../cluster/cluster.js';
 
 export interface Pager<T> {
   page(options?: ListOptions): ListPage<T>;
-  /** Call after adding a key (objects are never removed in the local cluster). */
-  added(): void;
+  /** Call after adding or removing a key. */
+  changed(): void;
 }
 
 /** The first index in `sorted` whose key is greater than `key`. */
@@ -27,7 +27,7 @@ function after(sorted: readonly string[], key: string): number {
 export function createPager<V, T>(map: ReadonlyMap<string, V>, view: (value: V) => T): Pager<T> {
   let sorted: string[] | undefined;
   return {
-    added() {
+    changed() {
       sorted = undefined;
     },
     page(options = {}) {

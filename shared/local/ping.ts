@@ -8,6 +8,8 @@ import type { Emit } from '../events/emit.js';
 import type { Trigger } from './triggers.js';
 
 export interface LocalPinger {
+  /** Ticks once more at `at` (ms since the epoch) too: a Task's time to live ends then. */
+  tickAt(at: number): void;
   stop(): void;
 }
 
@@ -25,10 +27,30 @@ export function tickFor(triggers: readonly Trigger[], subscriber: string): (() =
     } as never);
 }
 
+/** Extra ticks are at most this much apart: several due at about one time share one. */
+const TICK_SLACK_MS = 50;
+
 export function startPinger(tick: () => CloudEvent<unknown>, publish: Emit, intervalMs: number, onError: (err: unknown) => void): LocalPinger {
-  const timer = setInterval(() => {
-    publish(tick()).catch(onError);
-  }, intervalMs);
+  const send = () => publish(tick()).catch(onError);
+  const timer = setInterval(send, intervalMs);
   timer.unref();
-  return { stop: () => clearInterval(timer) };
+  const extra = new Map<number, NodeJS.Timeout>();
+  return {
+    tickAt(at) {
+      const slot = Math.ceil(at / TICK_SLACK_MS) * TICK_SLACK_MS;
+      if (extra.has(slot)) return;
+      // A moment after the due time, so the tick finds it due; unref: a run does not wait for it.
+      const once = setTimeout(() => {
+        extra.delete(slot);
+        void send();
+      }, Math.max(0, slot - Date.now()) + TICK_SLACK_MS);
+      once.unref();
+      extra.set(slot, once);
+    },
+    stop() {
+      clearInterval(timer);
+      for (const once of extra.values()) clearTimeout(once);
+      extra.clear();
+    },
+  };
 }

@@ -29,6 +29,8 @@ export interface Metrics {
   readonly taskTokens: Counter<'namespace' | 'type' | 'model' | 'direction'>;
   /** What agents' runs cost, where their formats report it (claude-code, opencode). */
   readonly taskCost: Counter<'namespace' | 'type' | 'model'>;
+  /** Finished Tasks deleted by their ttlSecondsAfterFinished. */
+  readonly tasksExpired: Counter<'namespace'>;
 }
 
 export interface MetricsOptions {
@@ -96,6 +98,12 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
       name: 'dendrite_events_refused_total',
       help: 'Events refused because their producer may not send them (by reason)',
       labelNames: ['reason'] as const,
+      registers,
+    }),
+    tasksExpired: new Counter({
+      name: 'dendrite_tasks_expired_total',
+      help: 'Finished Tasks deleted by their ttlSecondsAfterFinished',
+      labelNames: ['namespace'] as const,
       registers,
     }),
   };

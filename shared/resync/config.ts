@@ -15,6 +15,12 @@ export interface ResyncOptions {
   lostJobGraceMs: number;
   /** Log bytes read for outputs when resync completes a Task from its finished Job. */
   logTailBytes: number;
+  /**
+   * How long a deleted Task's tombstone stays in the index at least: Tasks created before the
+   * deletion whose registration comes late (a lost add event, repaired by a later tick) must
+   * still see what it made.
+   */
+  tombstoneRetentionMs: number;
 }
 
 export const DEFAULT_RESYNC_OPTIONS: Readonly<ResyncOptions> = Object.freeze({
@@ -22,6 +28,7 @@ export const DEFAULT_RESYNC_OPTIONS: Readonly<ResyncOptions> = Object.freeze({
   maxRepairs: 500,
   lostJobGraceMs: 120_000,
   logTailBytes: 1024 * 1024,
+  tombstoneRetentionMs: 600_000,
 });
 
 type Env = Record<string, string | undefined>;
@@ -37,7 +44,8 @@ function positive(env: Env, key: string, fallback: number): number {
 /**
  * DENDRITE_RESYNC_NAMESPACES (comma-separated; default `homeNamespace`, the namespace the
  * function runs in, else every namespace), DENDRITE_RESYNC_PAGE_SIZE,
- * DENDRITE_RESYNC_MAX_REPAIRS, DENDRITE_RESYNC_LOST_JOB_GRACE_SECONDS, DENDRITE_LOG_TAIL_BYTES.
+ * DENDRITE_RESYNC_MAX_REPAIRS, DENDRITE_RESYNC_LOST_JOB_GRACE_SECONDS, DENDRITE_RESYNC_TOMBSTONE_SECONDS,
+ * DENDRITE_LOG_TAIL_BYTES.
  */
 export function readResyncOptions(env: Env, homeNamespace?: string): ResyncOptions {
   const listed = (env.DENDRITE_RESYNC_NAMESPACES ?? '')
@@ -51,5 +59,6 @@ export function readResyncOptions(env: Env, homeNamespace?: string): ResyncOptio
     maxRepairs: positive(env, 'DENDRITE_RESYNC_MAX_REPAIRS', DEFAULT_RESYNC_OPTIONS.maxRepairs),
     lostJobGraceMs: positive(env, 'DENDRITE_RESYNC_LOST_JOB_GRACE_SECONDS', DEFAULT_RESYNC_OPTIONS.lostJobGraceMs / 1000) * 1000,
     logTailBytes: positive(env, 'DENDRITE_LOG_TAIL_BYTES', DEFAULT_RESYNC_OPTIONS.logTailBytes),
+    tombstoneRetentionMs: positive(env, 'DENDRITE_RESYNC_TOMBSTONE_SECONDS', DEFAULT_RESYNC_OPTIONS.tombstoneRetentionMs / 1000) * 1000,
   };
 }

@@ -29,4 +29,4 @@ export function createResyncMetrics(registry: Registry): ResyncMetrics {
 }
 
 /** Every kind, so a dashboard sees zeros rather than absent series. */
-export const REPAIR_KINDS: readonly RepairKind[] = ['register', 'complete', 'record', 'release', 'status', 'launch', 'lost', 'running'];
+export const REPAIR_KINDS: readonly RepairKind[] = ['register', 'complete', 'record', 'release', 'status', 'launch', 'lost', 'running', 'expired', 'ttl', 'forget'];

@@ -14,13 +14,15 @@
  *             its Job was deleted before its outcome was recorded — fail it (never relaunch)
  *   running   its Job is active, the Task does not say Running
  *   expired   an external Task still Running past its deadline: no completion came — fail it
+ *   ttl       a finished Task past its ttlSecondsAfterFinished, its outcome in the index: delete it
  *
  * One repair per Task and run; registrations first, dependencies before dependents.
  */
 import { isTerminal } from '../flow/status.js';
 import type { TaskFacts } from './snapshot.js';
 
-export type RepairKind = 'register' | 'complete' | 'record' | 'release' | 'status' | 'launch' | 'lost' | 'running' | 'expired';
+/** `forget` is the index walk's (index-walk.ts), not the plan's: an entry whose Task the cluster no longer has. */
+export type RepairKind = 'register' | 'complete' | 'record' | 'release' | 'status' | 'launch' | 'lost' | 'running' | 'expired' | 'ttl' | 'forget';
 
 export interface Repair {
   kind: RepairKind;
@@ -41,7 +43,7 @@ export function newResyncState(): ResyncState {
   return { missingJobs: new Map() };
 }
 
-const ORDER: RepairKind[] = ['register', 'complete', 'record', 'release', 'status', 'launch', 'lost', 'running', 'expired'];
+const ORDER: RepairKind[] = ['register', 'complete', 'record', 'release', 'status', 'launch', 'lost', 'running', 'expired', 'ttl'];
 
 const key = (namespace: string, name: string) => `${namespace}/${name}`;
 
@@ -96,8 +98,12 @@ export function planRepairs(tasks: TaskFacts[], state: ResyncState, now: number,
       add('complete');
     } else if (terminal && entry.state !== expectedState(phase)) {
       add('record');
+    } else if (terminal && t.expiresAt !== undefined && now >= t.expiresAt) {
+      add('ttl');
     } else if (entry.state === 'waiting') {
-      const deps = t.dependsOn.map((d) => byKey.get(key(t.namespace, d)));
+      // What it still waits for: the index's word when some dependency is not in the cluster
+      // (one deleted after this Task counted it done must not hold it), else every dependency.
+      const deps = [...new Set(t.pending ?? t.dependsOn)].map((d) => byKey.get(key(t.namespace, d)));
       const failed = deps.filter((d) => d?.phase === 'Failed');
       const allSucceeded = deps.length > 0 && deps.every((d) => d?.phase === 'Succeeded');
       if (failed.length > 0 || allSucceeded) {

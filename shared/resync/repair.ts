@@ -3,6 +3,7 @@
  * now (the snapshot may be a moment old): every repair is what a redelivered event would do,
  * so a repair racing a live event, or another resync, is as harmless as a duplicate event.
  */
+import { expireTask } from '../flow/expiry.js';
 import { PermanentError } from '../errors.js';
 import { completeTask } from '../flow/complete.js';
 import type { FlowContext, FlowDeps } from '../flow/deps.js';
@@ -87,6 +88,10 @@ export async function runRepair(
         return { result: await failLost(deps, context, repair) };
       case 'expired':
         return { result: await failExpired(deps, context, repair) };
+      case 'ttl':
+        return { result: await expireTask(deps, context, repair) };
+      case 'forget':
+        return { result: 'skipped' }; // the index walk's own (index-walk.ts), never planned
     }
   } catch (err) {
     // Bad input found on the way (an invalid Task is failed by intake): reported, never retried

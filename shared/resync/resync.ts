@@ -8,6 +8,7 @@ import type { FlowContext, FlowDeps } from '../flow/deps.js';
 import type { ResyncOptions } from './config.js';
 import type { ResyncMetrics } from './metrics.js';
 import { newResyncState, planRepairs, type RepairKind, type ResyncState } from './plan.js';
+import { forgetLostEntries } from './index-walk.js';
 import { runRepair } from './repair.js';
 import { takeSnapshot } from './snapshot.js';
 
@@ -34,6 +35,8 @@ export interface ResyncReport {
   aborted?: string;
   /** Repairs made, by kind. */
   counts: Partial<Record<RepairKind, number>>;
+  /** Index entries the walk read (the index walk: index-walk.ts). */
+  indexEntries: number;
 }
 
 export interface ResyncDeps extends FlowDeps {
@@ -46,7 +49,7 @@ export async function runResync(
   state: ResyncState = newResyncState(),
 ): Promise<ResyncReport> {
   const log = deps.log;
-  const report: ResyncReport = { tasks: 0, jobs: 0, planned: 0, repairs: [], deferred: 0, suspected: 0, counts: {} };
+  const report: ResyncReport = { tasks: 0, jobs: 0, planned: 0, repairs: [], deferred: 0, suspected: 0, counts: {}, indexEntries: 0 };
   try {
     const snapshot = await takeSnapshot(deps, options);
     report.tasks = snapshot.tasks.length;
@@ -76,6 +79,22 @@ export async function runResync(
       context.log.info({ result: outcome.result, error: outcome.error }, `resync repaired: ${repair.kind}`);
     }
     report.deferred = Math.max(0, report.planned - report.repairs.length);
+
+    // Then the index's own entries: those whose Task the cluster no longer has — in the
+    // namespaces resync serves, or, serving all, every namespace the index holds (one whose
+    // last Task went is in no list of the cluster's any more).
+    const walk = await forgetLostEntries(deps, { log }, snapshot.tasks, {
+      namespaces: options.namespaces ?? (await deps.store.listNamespaces()),
+      pageSize: options.pageSize,
+      tombstoneRetentionMs: options.tombstoneRetentionMs,
+      budget: Math.max(0, options.maxRepairs - report.repairs.length),
+    });
+    report.indexEntries = walk.scanned;
+    for (const forgotten of walk.forgotten) {
+      report.repairs.push({ kind: 'forget', namespace: forgotten.namespace, name: forgotten.name, result: forgotten.purged ? 'removed' : 'tombstone' });
+      report.counts.forget = (report.counts.forget ?? 0) + 1;
+      deps.resyncMetrics?.repairs.inc({ kind: 'forget' });
+    }
   } catch (err) {
     if (!(err instanceof TransientError)) throw err;
     report.aborted = err.message;
@@ -88,6 +107,7 @@ export async function runResync(
     {
       tasks: report.tasks,
       jobs: report.jobs,
+      indexEntries: report.indexEntries,
       repaired: report.repairs.length,
       counts: report.counts,
       deferred: report.deferred,

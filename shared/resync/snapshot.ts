@@ -9,6 +9,7 @@ import type { FlowDeps } from '../flow/deps.js';
 import { jobView, type JobView } from '../flow/job-view.js';
 import { missingReferences, referencesOf, waitsFor, type Reference } from '../flow/references.js';
 import { isTerminal } from '../flow/status.js';
+import { expiresAt } from '../flow/expiry.js';
 import type { TaskEntry } from '../store/store.js';
 import { EXTERNAL_TYPE, type Phase, type Task } from '../task/model.js';
 import type { ResyncOptions } from './config.js';
@@ -39,6 +40,13 @@ export interface TaskFacts {
   external?: boolean;
   /** An external Task's deadline (ms since the epoch): started plus spec.podOverrides.activeDeadlineSeconds. */
   deadline?: number;
+  /** When a finished Task may be deleted (completionTime plus spec.ttlSecondsAfterFinished). */
+  expiresAt?: number;
+  /**
+   * What the index says a waiting Task still waits for — read only when some dependency is not
+   * in the cluster (deleted, or not created yet): which of them it counted done, only the index knows.
+   */
+  pending?: string[];
 }
 
 export interface Snapshot {
@@ -81,6 +89,8 @@ function taskFacts(task: Task, entry: TaskEntry | null, job: JobFacts | undefine
   const dependsOn = Array.isArray(spec.dependsOn) ? spec.dependsOn.filter((d): d is string => typeof d === 'string') : [];
   const phase = isObject(task.status) && typeof task.status.phase === 'string' ? (task.status.phase as Phase) : undefined;
   const facts: TaskFacts = { namespace: meta.namespace, name: meta.name, uid: meta.uid, phase, dependsOn, entry, job };
+  const expiry = expiresAt(task);
+  if (expiry !== undefined) facts.expiresAt = expiry;
   if (spec.type === EXTERNAL_TYPE) {
     facts.external = true;
     const seconds = isObject(spec.podOverrides) ? spec.podOverrides.activeDeadlineSeconds : undefined;
@@ -142,5 +152,21 @@ export async function takeSnapshot(deps: FlowDeps, options: Pick<ResyncOptions, 
       }
     }
   }
+  await readPending(deps, tasks);
   return { tasks, jobs: jobCount };
+}
+
+/** For waiting Tasks with a dependency the cluster does not have, what the index still counts as pending. */
+async function readPending(deps: FlowDeps, tasks: TaskFacts[]): Promise<void> {
+  const present = new Set(tasks.map((t) => keyOf(t.namespace, t.name)));
+  const asked = tasks.filter(
+    (t) => t.entry?.state === 'waiting' && t.entry.uid === t.uid && t.dependsOn.some((d) => !present.has(keyOf(t.namespace, d))),
+  );
+  for (let i = 0; i < asked.length; i += ENTRY_READS_AT_ONCE) {
+    const chunk = asked.slice(i, i + ENTRY_READS_AT_ONCE);
+    const found = await Promise.all(chunk.map((t) => deps.store.pendingOf(t.namespace, t.name, t.uid)));
+    chunk.forEach((t, j) => {
+      if (found[j]) t.pending = found[j]!;
+    });
+  }
 }

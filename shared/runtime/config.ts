@@ -1,7 +1,7 @@
 /** The only place the environment is read: env → one typed config, checked once at start. */
 // Straight from the modules that define them: the template index would load the engines
 // (nunjucks) before the server listens.
-import { DEFAULT_JOB_CONFIG, MAX_PROMPT_BYTES as MAX_SINGLE_ARGUMENT_BYTES, type JobConfig } from '../job/build.js';
+import { DEFAULT_JOB_CONFIG, MAX_PROMPT_BYTES as MAX_SINGLE_ARGUMENT_BYTES, MIN_JOB_TTL_SECONDS, type JobConfig } from '../job/build.js';
 import { DEFAULT_RENDER_LIMITS, MAX_DEPTH_LIMIT, type RenderLimits } from '../template/limits.js';
 import { DEFAULT_RENDER_MEMORY_MB } from '../template/isolated/defaults.js';
 import { AGENT_TYPES, type AgentType } from '../task/model.js';
@@ -22,6 +22,8 @@ export interface JobSettings {
   /** The init containers' image (git, sh, base64), when it overrides Axon's. */
   gitImage?: string;
   backoffLimit?: number;
+  /** DENDRITE_JOB_TTL_SECONDS: the Jobs' own time to live after they finish (unset: they go with their Task). */
+  jobTtlSeconds?: number;
 }
 
 export interface RuntimeConfig extends BaseConfig, RenderSettings, JobSettings {
@@ -104,6 +106,8 @@ export function readJobSettings(env: Env): JobSettings {
     images,
     gitImage: env[GIT_IMAGE_VARIABLE] || undefined,
     backoffLimit: env.DENDRITE_JOB_BACKOFF_LIMIT ? integer(env, 'DENDRITE_JOB_BACKOFF_LIMIT', 0, 0) : undefined,
+    // Shorter would let Kubernetes delete a Job's pod before its outputs were read.
+    jobTtlSeconds: env.DENDRITE_JOB_TTL_SECONDS ? integer(env, 'DENDRITE_JOB_TTL_SECONDS', 0, MIN_JOB_TTL_SECONDS) : undefined,
   };
 }
 
@@ -113,6 +117,7 @@ export function jobConfigOf(settings: JobSettings): JobConfig {
     images: { ...DEFAULT_JOB_CONFIG.images, ...settings.images },
     backoffLimit: settings.backoffLimit ?? DEFAULT_JOB_CONFIG.backoffLimit,
     gitImage: settings.gitImage ?? DEFAULT_JOB_CONFIG.gitImage,
+    ...(settings.jobTtlSeconds !== undefined ? { jobTtlSeconds: settings.jobTtlSeconds } : {}),
   };
 }
 

@@ -5,6 +5,8 @@
  *   <prefix>{<ns>}:t:<name>  hash — the Task's entry (see lua/common.ts for its fields)
  *   <prefix>{<ns>}:d:<name>  set  — names of Tasks whose dependsOn lists <name>; it outlives
  *                                   <name>'s own entry, so Tasks may wait for a name not yet created
+ *   <prefix>{<ns>}:n         set  — the name of every entry, walked by resync (SSCAN) to forget
+ *                                   entries whose Task the cluster no longer has
  */
 
 export const DEFAULT_KEY_PREFIX = 'dendrite:';
@@ -26,7 +28,7 @@ export function assertKeyPrefix(keyPrefix: string): void {
 /**
  * The keys a script declares: its namespace prefix (KEYS[1], from which it derives every key it
  * touches) and a guard. Neither ever exists as a key (no key is named after the bare prefix,
- * and every real key goes on with `t:` or `d:`); declaring two absent keys of the slot makes
+ * and every real key goes on with `t:`, `d:` or is the names set `n`); declaring two absent keys of the slot makes
  * Redis refuse the step with TRYAGAIN while the slot is migrating, on the old shard and on the
  * new one alike (see redis-store.ts).
  */
@@ -40,4 +42,8 @@ export function taskKey(prefix: string, name: string): string {
 
 export function dependentsKey(prefix: string, name: string): string {
   return `${prefix}d:${name}`;
+}
+
+export function namesKey(prefix: string): string {
+  return `${prefix}n`;
 }

@@ -38,6 +38,11 @@ interface Entry {
   cycle: string[] | null;
   /** The prompt the releasing step rendered (ready entries only). */
   prompt: string | null;
+  /** Dependencies' data kept when their entry was replaced by a new incarnation (lua/common.ts, s:<dep>). */
+  kept: Map<string, Omit<DependencyRecord, 'name'>>;
+  /** A tombstone's: its state when it went, and when (lua/common.ts, `was` and `at`). */
+  was?: TaskState;
+  deletedAt?: number;
 }
 
 interface Namespace {
@@ -86,18 +91,65 @@ export function createMemoryStore(): Store {
 
   function readyTask(space: Namespace, name: string, entry: Entry): ReadyTask {
     const deps: DependencyRecord[] = entry.needs.map((dep) => {
-      const found = space.entries.get(dep);
+      const found = entry.kept.get(dep) ?? space.entries.get(dep);
       return { name: dep, outputs: copyList(found?.outputs ?? null), results: copyMap(found?.results ?? null), response: found?.response ?? '' };
     });
     return { name, uid: entry.uid, template: entry.template, dialect: entry.dialect, deps };
   }
 
-  /** Waiting Tasks that had counted <name> as done wait for it again (see lua/common.ts). */
+  /** Dependents that counted <name> done and have not launched keep a copy of its data (lua/common.ts). */
+  function keepForDependents(space: Namespace, name: string, old: Entry): void {
+    for (const dependent of dependentsOf(space, name)) {
+      const entry = space.entries.get(dependent);
+      if (!entry || entry.kept.has(name)) continue;
+      if ((entry.state === 'waiting' && !entry.pending.has(name)) || entry.state === 'ready') {
+        entry.kept.set(name, { outputs: copyList(old.outputs), results: copyMap(old.results), response: old.response });
+      }
+    }
+  }
+
+  /** Whether a Task not yet launched depends on <name> (a deleted <name> then leaves a tombstone). */
+  function stillWanted(space: Namespace, name: string): boolean {
+    return dependentsOf(space, name).some((d) => {
+      const state = space.entries.get(d)?.state;
+      return state === 'waiting' || state === 'ready';
+    });
+  }
+
+  /** Waiting Tasks that had counted <name> as done, with no copy of its data, wait for it again (see lua/common.ts). */
   function reblock(space: Namespace, name: string): void {
     for (const dependent of dependentsOf(space, name)) {
       const entry = space.entries.get(dependent);
-      if (entry?.state === 'waiting') entry.pending.add(name);
+      if (entry?.state === 'waiting' && !entry.kept.has(name)) entry.pending.add(name);
     }
+  }
+
+  const deletedAmong = (space: Namespace, names: string[]) => names.filter((n) => space.entries.get(n)?.state === 'deleted');
+
+  function waiting(space: Namespace, pending: string[]): RegisterOutcome {
+    const deleted = deletedAmong(space, pending);
+    return deleted.length > 0 ? { kind: 'waiting', pending, deleted } : { kind: 'waiting', pending };
+  }
+
+  function newEntry(uid: string, fields: Partial<Entry> = {}): Entry {
+    return {
+      uid,
+      state: 'waiting',
+      deps: [],
+      needs: [],
+      template: '',
+      dialect: '' as TemplateDialect,
+      pending: new Set(),
+      outputs: null,
+      results: null,
+      response: '',
+      message: '',
+      cause: '',
+      cycle: null,
+      prompt: null,
+      kept: new Map(),
+      ...fields,
+    };
   }
 
   /** Breadth-first failure of the waiting Tasks downstream of <start> (see lua/common.ts). */
@@ -156,7 +208,7 @@ export function createMemoryStore(): Store {
   function repeatOutcome(space: Namespace, name: string, entry: Entry): RegisterOutcome {
     switch (entry.state) {
       case 'waiting':
-        return { kind: 'waiting', pending: [...new Set(entry.deps)].filter((dep) => entry.pending.has(dep)) };
+        return waiting(space, [...new Set(entry.deps)].filter((dep) => entry.pending.has(dep)));
       case 'ready':
         return { kind: 'ready', task: readyTask(space, name, entry) };
       case 'failed':
@@ -171,7 +223,7 @@ export function createMemoryStore(): Store {
         }
         return { kind: 'settled', state: 'failed' };
       default:
-        return { kind: 'settled', state: entry.state };
+        return { kind: 'settled', state: entry.state as 'launched' | 'succeeded' | 'deleted' };
     }
   }
 
@@ -181,28 +233,14 @@ export function createMemoryStore(): Store {
     const existing = space.entries.get(name);
     if (existing) {
       if (existing.uid === uid) return repeatOutcome(space, name, existing);
+      if (existing.state === 'succeeded' || existing.state === 'deleted') keepForDependents(space, name, existing);
       dropEdges(space, name, existing.deps);
       space.entries.delete(name);
     }
 
     const deps = [...input.dependsOn];
     for (const dep of deps) addEdge(space, dep, name);
-    const entry: Entry = {
-      uid,
-      state: 'waiting',
-      deps,
-      needs: neededDeps(deps, input.needs),
-      template: input.template,
-      dialect: input.dialect,
-      pending: new Set(),
-      outputs: null,
-      results: null,
-      response: '',
-      message: '',
-      cause: '',
-      cycle: null,
-      prompt: null,
-    };
+    const entry = newEntry(uid, { deps, needs: neededDeps(deps, input.needs), template: input.template, dialect: input.dialect });
 
     const observed = input.observed;
     if (observed) {
@@ -227,7 +265,17 @@ export function createMemoryStore(): Store {
     let failedDep: string | undefined;
     const pendingSet = new Set<string>();
     for (const dep of deps) {
-      const state = space.entries.get(dep)?.state;
+      const found = space.entries.get(dep);
+      let state = found?.state;
+      // Created before its dependency went: it sees it as it was then.
+      if (
+        state === 'deleted' &&
+        input.createdAt !== undefined &&
+        input.createdAt <= (found?.deletedAt ?? 0) &&
+        (found?.was === 'succeeded' || found?.was === 'failed')
+      ) {
+        state = found.was;
+      }
       if (state === 'failed' && failedDep === undefined) failedDep = dep;
       if (state !== 'succeeded') pendingSet.add(dep);
     }
@@ -254,7 +302,7 @@ export function createMemoryStore(): Store {
         return { kind: 'failed', message, cycle: [...cycle], dependents: failFrom(space, name, name, false) };
       }
     }
-    return { kind: 'waiting', pending };
+    return waiting(space, pending);
   }
 
   function recordCompletion(input: CompletionInput): CompletionOutcome {
@@ -265,7 +313,7 @@ export function createMemoryStore(): Store {
     let status: CompletionOutcome['status'] = 'recorded';
     let succeeded = input.succeeded;
     if (entry) {
-      if (uid !== '' && entry.uid !== '' && entry.uid !== uid) return { status: 'stale', ready: [], failed: [] };
+      if ((uid !== '' && entry.uid !== '' && entry.uid !== uid) || entry.state === 'deleted') return { status: 'stale', ready: [], failed: [] };
       if (entry.state === 'succeeded' || entry.state === 'failed') {
         // Already settled: the first result stands; walk its consequences again.
         status = 'duplicate';
@@ -273,22 +321,7 @@ export function createMemoryStore(): Store {
       }
     } else {
       // Never registered (or the index was lost): keep the result for whoever waits on the name.
-      entry = {
-        uid,
-        state: 'waiting',
-        deps: [],
-        needs: [],
-        template: '',
-        dialect: '' as TemplateDialect,
-        pending: new Set(),
-        outputs: null,
-        results: null,
-        response: '',
-        message: '',
-        cause: '',
-        cycle: null,
-        prompt: null,
-      };
+      entry = newEntry(uid);
       space.entries.set(name, entry);
     }
     if (status === 'recorded') {
@@ -348,13 +381,46 @@ export function createMemoryStore(): Store {
       const entry = namespaces.get(namespace)?.entries.get(name);
       return entry ? { uid: entry.uid, state: entry.state, prompt: entry.prompt } : null;
     },
-    async remove(namespace, name, uid) {
+    async remove(namespace, name, uid, deletedAt = Date.now()) {
       const space = namespaces.get(namespace);
       const entry = space?.entries.get(name);
-      if (!space || !entry || entry.uid !== uid) return;
+      if (!space || !entry || entry.uid !== uid || entry.state === 'deleted') return;
       dropEdges(space, name, entry.deps);
+      const was = entry.state;
+      Object.assign(entry, { state: 'deleted', was, deletedAt, deps: [], needs: [], template: '', pending: new Set(), prompt: null, cycle: null });
+      if (was !== 'succeeded') Object.assign(entry, { outputs: null, results: null, response: '' });
+      if (was !== 'failed') Object.assign(entry, { message: '', cause: '' });
+    },
+    async purgeDeleted(namespace, name, uid, deletedBefore) {
+      const space = namespaces.get(namespace);
+      const entry = space?.entries.get(name);
+      if (!space || !entry || entry.uid !== uid || entry.state !== 'deleted' || (entry.deletedAt ?? 0) >= deletedBefore) return false;
+      if (stillWanted(space, name)) return false;
       space.entries.delete(name);
-      reblock(space, name);
+      return true;
+    },
+    async pendingOf(namespace, name, uid) {
+      const entry = namespaces.get(namespace)?.entries.get(name);
+      if (!entry || entry.uid !== uid || entry.state !== 'waiting') return null;
+      return [...entry.pending];
+    },
+    async scanEntries(namespace, cursor, count) {
+      // The cursor is the last name handed out (after '>'), so names present throughout are
+      // never missed, whatever is added or removed between pages.
+      const after = cursor.startsWith('>') ? cursor.slice(1) : undefined;
+      const names = [...(namespaces.get(namespace)?.entries.keys() ?? [])].filter((n) => after === undefined || n > after).sort();
+      const slice = names.slice(0, Math.max(1, count));
+      const next = slice.length < names.length ? `>${slice.at(-1)!}` : '0';
+      const entries = slice.map((name) => {
+        const entry = namespaces.get(namespace)!.entries.get(name)!;
+        return entry.state === 'deleted' && entry.deletedAt !== undefined
+          ? { name, uid: entry.uid, state: entry.state, deletedAt: entry.deletedAt }
+          : { name, uid: entry.uid, state: entry.state };
+      });
+      return { cursor: next, entries };
+    },
+    async listNamespaces() {
+      return [...namespaces.entries()].filter(([, space]) => space.entries.size > 0).map(([name]) => name).sort();
     },
     async ping() {},
     async close() {},

@@ -19,6 +19,7 @@ interface RawRegister {
   k: 'ready' | 'waiting' | 'failed' | 'settled';
   t?: RawReadyTask;
   p?: unknown;
+  g?: unknown;
   m?: string;
   c?: unknown;
   f?: unknown;
@@ -60,15 +61,17 @@ export function parseRegisterReply(reply: unknown): RegisterOutcome {
   switch (raw.k) {
     case 'ready':
       return { kind: 'ready', task: readyTask(raw.t as RawReadyTask) };
-    case 'waiting':
-      return { kind: 'waiting', pending: list<string>(raw.p) };
+    case 'waiting': {
+      const deleted = list<string>(raw.g);
+      return deleted.length > 0 ? { kind: 'waiting', pending: list<string>(raw.p), deleted } : { kind: 'waiting', pending: list<string>(raw.p) };
+    }
     case 'failed': {
       const outcome: RegisterOutcome = { kind: 'failed', message: raw.m ?? '', dependents: failedTasks(raw.f) };
       if (raw.c !== undefined) outcome.cycle = list<string>(raw.c);
       return outcome;
     }
     case 'settled':
-      return { kind: 'settled', state: raw.s as 'launched' | 'succeeded' | 'failed' };
+      return { kind: 'settled', state: raw.s as 'launched' | 'succeeded' | 'failed' | 'deleted' };
     default:
       throw new Error(`unexpected register reply ${String(reply)}`);
   }

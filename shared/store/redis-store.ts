@@ -14,15 +14,20 @@
  */
 import type { Cluster, Redis } from 'ioredis';
 import { PermanentError, TransientError } from '../errors.js';
-import { assertKeyPrefix, DEFAULT_KEY_PREFIX, namespacePrefix, scriptKeys, taskKey } from './keys.js';
+import { assertKeyPrefix, DEFAULT_KEY_PREFIX, namesKey, namespacePrefix, scriptKeys, taskKey } from './keys.js';
 import { checkHealth } from './redis-health.js';
 import { COMPLETE_LUA } from './lua/complete.js';
 import { LAUNCH_LUA, PROMPTS_LUA } from './lua/launch.js';
 import { REGISTER_LUA } from './lua/register.js';
-import { REMOVE_LUA } from './lua/remove.js';
+import { PURGE_LUA, REMOVE_LUA } from './lua/remove.js';
 import { parseCompletionReply, parseRegisterReply } from './redis-replies.js';
 import { neededDeps } from './store.js';
 import type { CompletionInput, LaunchEntry, RegisterInput, Store, TaskEntry, TaskState } from './store.js';
+
+/** A literal for a SCAN MATCH pattern: glob characters escaped. */
+function escapeGlob(text: string): string {
+  return text.replace(/[*?[\]\\]/g, (c) => `\\${c}`);
+}
 
 export interface RedisStoreOptions {
   /** Put before every key (default `dendrite:`); the client's own keyPrefix, if any, comes first. */
@@ -36,6 +41,7 @@ const SCRIPTS = {
   launch: { name: 'dendriteLaunch', lua: LAUNCH_LUA },
   prompts: { name: 'dendritePrompts', lua: PROMPTS_LUA },
   remove: { name: 'dendriteRemove', lua: REMOVE_LUA },
+  purge: { name: 'dendritePurge', lua: PURGE_LUA },
 } as const;
 
 type ScriptName = keyof typeof SCRIPTS;
@@ -94,6 +100,7 @@ export function createRedisStore(redis: Redis | Cluster, options: RedisStoreOpti
         // '' = all of dependsOn; otherwise the ones readyTask reads, already in dependsOn order.
         input.needs === undefined ? '' : JSON.stringify(neededDeps(input.dependsOn, input.needs)),
         observed?.phase === 'Succeeded' ? observed.response : '',
+        input.createdAt === undefined || Number.isNaN(input.createdAt) ? '' : String(input.createdAt),
       ];
       return parseRegisterReply(await script('register', prefixFor(input.namespace), args));
     },
@@ -134,8 +141,59 @@ export function createRedisStore(redis: Redis | Cluster, options: RedisStoreOpti
       return { uid, state: state as TaskState, prompt: prompt ?? null };
     },
 
-    async remove(namespace: string, name: string, uid: string) {
-      await script('remove', prefixFor(namespace), [name, uid]);
+    async remove(namespace: string, name: string, uid: string, deletedAt = Date.now()) {
+      await script('remove', prefixFor(namespace), [name, uid, String(deletedAt)]);
+    },
+
+    async purgeDeleted(namespace: string, name: string, uid: string, deletedBefore: number) {
+      return (await script('purge', prefixFor(namespace), [name, uid, String(deletedBefore)])) === 1;
+    },
+
+    async pendingOf(namespace: string, name: string, uid: string) {
+      const key = taskKey(prefixFor(namespace), name);
+      const [[, head], [, fields]] = (await transient('pending', () => redis.multi().hmget(key, 'uid', 'state').hkeys(key).exec())) as [
+        [unknown, [string | null, string | null]],
+        [unknown, string[]],
+      ];
+      if (head[0] !== uid || head[1] !== 'waiting') return null;
+      return fields.filter((f) => f.startsWith('p:')).map((f) => f.slice(2));
+    },
+
+    async scanEntries(namespace: string, cursor: string, count: number) {
+      const prefix = prefixFor(namespace);
+      // The names set is one key of the namespace's slot: one shard answers, on Cluster too.
+      const [next, names] = await transient('scan', () => redis.sscan(namesKey(prefix), cursor, 'COUNT', count));
+      if (names.length === 0) return { cursor: next, entries: [] };
+      const pipeline = redis.pipeline();
+      for (const name of names) pipeline.hmget(taskKey(prefix, name), 'uid', 'state', 'at');
+      const replies = (await transient('scan', () => pipeline.exec())) ?? [];
+      const entries = names.flatMap((name, i) => {
+        const [err, value] = replies[i] ?? [];
+        const [uid, state, at] = (err ? [] : (value as Array<string | null>)) ?? [];
+        if (uid == null || state == null) return [];
+        return [at != null && state === 'deleted' ? { name, uid, state: state as TaskState, deletedAt: Number(at) } : { name, uid, state: state as TaskState }];
+      });
+      return { cursor: next, entries };
+    },
+
+    async listNamespaces() {
+      // Each namespace with entries has its names set, `<prefix>{<ns>}:n`; on Cluster every
+      // primary holds some, so each is scanned. Once a tick: a walk of the keyspace is fine.
+      const nodes = redis.isCluster ? (redis as Cluster).nodes('master') : [redis as Redis];
+      const pattern = `${escapeGlob(keyPrefix)}{*}:n`;
+      const found = new Set<string>();
+      for (const node of nodes) {
+        let cursor = '0';
+        do {
+          const [next, keys] = await transient('scan', () => node.scan(cursor, 'MATCH', pattern, 'COUNT', 1000));
+          for (const key of keys) {
+            const namespace = key.slice(keyPrefix.length + 1, key.length - 3);
+            if (namespace !== '' && !/[{}]/.test(namespace)) found.add(namespace);
+          }
+          cursor = next;
+        } while (cursor !== '0');
+      }
+      return [...found].sort();
     },
 
     async ping() {

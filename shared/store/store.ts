@@ -5,8 +5,13 @@
  */
 import type { TemplateDialect } from '../task/model.js';
 
-/** Where a Task stands in the index. `launched` = its Job was created. */
-export type TaskState = 'waiting' | 'ready' | 'launched' | 'succeeded' | 'failed';
+/**
+ * Where a Task stands in the index. `launched` = its Job was created. `deleted` = a tombstone:
+ * the Task is gone from the cluster; Tasks created before it went see it as it was (render its
+ * outputs, or fail with it), later ones wait for a new Task of the name. Resync purges it once
+ * nothing wants it and it is older than the retention.
+ */
+export type TaskState = 'waiting' | 'ready' | 'launched' | 'succeeded' | 'failed' | 'deleted';
 
 /** A succeeded dependency's data, as a dependent's prompt sees it. */
 export interface DependencyRecord {
@@ -57,6 +62,11 @@ export interface RegisterInput {
    * Only used when the entry is created. Registering never releases or fails dependents
    * (the outcome could not report them): delivering the completion again does that.
    */
+  /**
+   * When the Task was created (ms since the epoch, its creationTimestamp): against a dependency
+   * deleted since, it decides whether this Task came before (sees it as it was) or after.
+   */
+  createdAt?: number;
   observed?:
     | { phase: 'Succeeded'; outputs: string[] | null; results: Record<string, string> | null; response: string }
     | { phase: 'Failed'; message: string }
@@ -66,8 +76,11 @@ export interface RegisterInput {
 export type RegisterOutcome =
   /** Every dependency has succeeded (or there are none): render and launch. */
   | { kind: 'ready'; task: ReadyTask }
-  /** Some dependencies have not succeeded yet; `pending` names them in dependsOn order. */
-  | { kind: 'waiting'; pending: string[] }
+  /**
+   * Some dependencies have not succeeded yet; `pending` names them in dependsOn order, and
+   * `deleted` (when any) those of them that were deleted before this Task was registered.
+   */
+  | { kind: 'waiting'; pending: string[]; deleted?: string[] }
   /**
    * The Task cannot run: a dependency failed, or registering it closed a cycle
    * (`cycle` lists the names around it, each depending on the next, first name repeated at the end).
@@ -75,8 +88,8 @@ export type RegisterOutcome =
    * Registering the same uid again repeats this (the cluster may not have been told yet).
    */
   | { kind: 'failed'; message: string; cycle?: string[]; dependents: FailedTask[] }
-  /** Already launched, succeeded or failed (by its own run) under this uid: nothing to do. */
-  | { kind: 'settled'; state: 'launched' | 'succeeded' | 'failed' };
+  /** Already launched, succeeded, failed (by its own run) or deleted under this uid: nothing to do. */
+  | { kind: 'settled'; state: 'launched' | 'succeeded' | 'failed' | 'deleted' };
 
 export interface CompletionInput {
   namespace: string;
@@ -96,7 +109,8 @@ export interface CompletionOutcome {
   /**
    * `recorded`: first time; `duplicate`: already recorded with the same result (the lists
    * repeat what is still pending so a redelivery can finish an interrupted handler);
-   * `stale`: the uid is not the registered Task's (an old incarnation): nothing changed.
+   * `stale`: the uid is not the registered Task's (an old incarnation), or the Task was
+   * deleted: nothing changed.
    * A duplicate also settles waiting dependents that still counted this Task as pending (they
    * were registered from observed state after a wipe). A conflicting result for a settled Task
    * is a duplicate too: the first result stands.
@@ -111,6 +125,19 @@ export interface CompletionOutcome {
 export interface TaskEntry {
   uid: string;
   state: TaskState;
+}
+
+/** An entry as resync's walk of the index lists it. */
+export interface IndexEntry extends TaskEntry {
+  name: string;
+  /** A tombstone's: when its Task went. */
+  deletedAt?: number;
+}
+
+export interface IndexPage {
+  entries: IndexEntry[];
+  /** '0' when the walk is complete. */
+  cursor: string;
 }
 
 /** A released Task's rendered prompt, recorded by the step that released it. */
@@ -143,11 +170,24 @@ export interface Store {
   /** The Task's entry with its recorded prompt, or null when unknown. */
   getForLaunch(namespace: string, name: string): Promise<LaunchEntry | null>;
   /**
-   * Forget a deleted Task (only when the uid matches). Its dependents keep waiting for the name;
-   * waiting ones that had counted it as succeeded wait for it again (its outputs are gone),
-   * as they do when the name is registered again under a new uid.
+   * A deleted Task (only when the uid matches) becomes a tombstone (state `deleted`), `deletedAt`
+   * (ms; default now) the time it went: Tasks created before keep seeing it as it was — its
+   * outputs, or its failure — and Tasks created after wait for a new Task of the name, told it
+   * was deleted. A new incarnation registered under the name never inherits it (dependents that
+   * counted the old one keep a copy of its data).
    */
-  remove(namespace: string, name: string, uid: string): Promise<void>;
+  remove(namespace: string, name: string, uid: string, deletedAt?: number): Promise<void>;
+  /** Purges a tombstone that went before `deletedBefore` (ms) and that no Task not yet launched depends on. */
+  purgeDeleted(namespace: string, name: string, uid: string, deletedBefore: number): Promise<boolean>;
+  /** The dependencies a waiting Task still counts as pending; null unless it is waiting under this uid. */
+  pendingOf(namespace: string, name: string, uid: string): Promise<string[] | null>;
+  /**
+   * One page of the namespace's entries (cursor '0' to start), for resync's walk of the index;
+   * `count` is a hint. Entries may be listed twice across pages, never missed.
+   */
+  scanEntries(namespace: string, cursor: string, count: number): Promise<IndexPage>;
+  /** Every namespace the index holds entries for (resync walks them when told no namespaces). */
+  listNamespaces(): Promise<string[]>;
   /** Health check for readiness probes. */
   ping(): Promise<void>;
   close(): Promise<void>;

@@ -353,6 +353,20 @@ for (const { status, kind } of httpFaults) {
   });
 }
 
+test('deleteTask deletes only the incarnation named by its uid, and its Job goes with it', async () => {
+  const namespace = ns();
+  const task = seedTask(namespace, 't');
+  await cluster.createJob(buildJob(task, 'p', DEFAULT_JOB_CONFIG));
+  assert.equal(await cluster.deleteTask(namespace, 't', 'another-uid'), 'gone', 'a different uid: the precondition fails');
+  assert.ok(server.get('tasks', namespace, 't'), 'kept');
+  assert.equal(await cluster.deleteTask(namespace, 't', task.metadata.uid!), 'deleted');
+  assert.equal(server.get('tasks', namespace, 't'), undefined);
+  assert.equal(server.get('jobs', namespace, 't'), undefined, 'owned by the Task: collected with it');
+  assert.equal(await cluster.deleteTask(namespace, 't', task.metadata.uid!), 'gone', 'a second delete is harmless');
+  server.failNext({ method: 'DELETE' }, { status: 503 });
+  await rejectsWith(cluster.deleteTask(namespace, 't', task.metadata.uid!), 'Transient');
+});
+
 test('429 carries Retry-After as retryAfterSeconds', async () => {
   const namespace = ns();
   seedTask(namespace, 't');

@@ -7,6 +7,7 @@ import {
   credentialEnvName,
   DEFAULT_JOB_CONFIG,
   MAX_PROMPT_BYTES,
+  MIN_JOB_TTL_SECONDS,
   type JobConfig,
 } from '../../shared/job/build.js';
 import { PermanentError } from '../../shared/errors.js';
@@ -113,6 +114,13 @@ test('backoffLimit comes from the config', () => {
   assert.equal(job.spec?.backoffLimit, 3);
 });
 
+test('the Job gets a TTL of its own only when configured, and never one shorter than reading its outputs needs', () => {
+  const ttl0 = task({ ttlSecondsAfterFinished: 0 });
+  assert.equal(buildJob(ttl0, 'p', DEFAULT_JOB_CONFIG).spec?.ttlSecondsAfterFinished, undefined);
+  assert.equal(buildJob(ttl0, 'p', { ...DEFAULT_JOB_CONFIG, jobTtlSeconds: 3600 }).spec?.ttlSecondsAfterFinished, 3600);
+  assert.equal(buildJob(ttl0, 'p', { ...DEFAULT_JOB_CONFIG, jobTtlSeconds: 5 }).spec?.ttlSecondsAfterFinished, MIN_JOB_TTL_SECONDS);
+});
+
 test('AXON_MODEL is set only when spec.model is', () => {
   const withModel = container(buildJob(task({ model: 'claude-sonnet-4' }), 'p', DEFAULT_JOB_CONFIG));
   assert.deepEqual(withModel.env?.[0], { name: 'AXON_MODEL', value: 'claude-sonnet-4' });
@@ -144,7 +152,7 @@ test('podOverrides: resources, deadline, node selector, env merged with the buil
   assert.deepEqual(c.resources, { limits: { cpu: '2', memory: '4Gi' }, requests: { cpu: '500m' } });
   assert.equal(job.spec?.activeDeadlineSeconds, 3600);
   assert.equal(job.spec?.template.spec?.activeDeadlineSeconds, undefined, 'the deadline is the Job’s, as in Axon');
-  assert.equal(job.spec?.ttlSecondsAfterFinished, 600);
+  assert.equal(job.spec?.ttlSecondsAfterFinished, undefined, "the Task's TTL is the Task's: the Job goes with it");
   assert.deepEqual(job.spec?.template.spec?.nodeSelector, { pool: 'agents' });
   assert.deepEqual(c.env, [
     { name: 'AXON_MODEL', value: 'm1' },
@@ -152,10 +160,6 @@ test('podOverrides: resources, deadline, node selector, env merged with the buil
     { name: 'HTTP_PROXY', value: 'http://proxy:3128' },
     { name: 'GITHUB_TOKEN', valueFrom: { secretKeyRef: { name: 'gh', key: 'token' } } },
   ]);
-});
-
-test('ttlSecondsAfterFinished: 0 is copied, not dropped', () => {
-  assert.equal(buildJob(task({ ttlSecondsAfterFinished: 0 }), 'p', DEFAULT_JOB_CONFIG).spec?.ttlSecondsAfterFinished, 0);
 });
 
 test('the Task is not modified and the Job shares no objects with it', () => {

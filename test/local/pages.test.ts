@@ -23,7 +23,7 @@ test('pages walk every object once, in key order, per namespace or all, with con
   assert.deepEqual(walk('a', 3), ['a/x', 'a/y', 'a/z'], 'an exact last page has no token');
   assert.deepEqual(walk('none', 5), []);
   map.set('a/w', { name: 'a/w' });
-  pager.added();
+  pager.changed();
   assert.deepEqual(walk('a', 10), ['a/w', 'a/x', 'a/y', 'a/z']);
   const item = pager.page({ namespace: 'c' }).items[0]!;
   item.name = 'changed';

@@ -70,6 +70,7 @@ test('the local engine ticks resync, which repairs what is missing from the inde
     // The index loses the Task (as after a Redis wipe); the next ticks put it back.
     const uid = (await store.get('default', 'waits'))!.uid;
     await store.remove('default', 'waits', uid);
+    assert.equal(await store.purgeDeleted('default', 'waits', uid, Date.now() + 1), true);
     assert.equal(await store.get('default', 'waits'), null);
     await waitFor('resync to re-register the Task', async () => (await store.get('default', 'waits'))?.state === 'waiting');
     assert.ok(events.filter((e) => e.type === 'dev.knative.sources.ping').length >= 1);

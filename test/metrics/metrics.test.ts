@@ -16,6 +16,7 @@ test('each Metrics has its own registry with the dendrite series', async () => {
     'dendrite_task_created_total',
     'dendrite_task_duration_seconds',
     'dendrite_task_tokens_total',
+    'dendrite_tasks_expired_total',
   ]);
   assert.match(await a.registry.metrics(), /^dendrite_task_completed_total\{namespace="ns",phase="Succeeded"\} 1$/m);
   assert.doesNotMatch(await b.registry.metrics(), /phase="Succeeded"/, 'registries are not shared');

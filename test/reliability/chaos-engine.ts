@@ -59,6 +59,10 @@ export interface ChaosOptions {
   startJobs?: number;
   /** Pause after a batch in which Redis (not an injected crash) failed a delivery, as a broker backs off. */
   retryDelayMs?: number;
+  /** Chance per batch that a finished Task `deletable` allows is deleted by hand (with its Job and pods, as the garbage collector would). */
+  handDelete?: number;
+  /** Which Tasks may be deleted by hand. */
+  deletable?: (task: string) => boolean;
   /** Called before each batch is delivered (a test's fault at a chosen moment). */
   beforeBatch?: (stats: ChaosStats) => Promise<void>;
 }
@@ -131,6 +135,12 @@ export class ChaosEngine {
   readonly readyPrompts = new Map<string, string[]>();
   /** Every phase each Task was stored with, in order. */
   readonly phaseHistory = new Map<string, string[]>();
+  /** The args of each Job created, by Job name (kept when the Job is deleted with its Task). */
+  readonly jobArgs = new Map<string, string[]>();
+  /** Tasks deleted by hand (handDelete), in order. */
+  readonly handDeleted: string[] = [];
+  /** The last version of each Task stored before it was deleted. */
+  readonly deletedTasks = new Map<string, StoredObject & { status?: Record<string, unknown> }>();
   /** Answers that are neither success nor retryable, or 500s (a bug). */
   readonly refusals: string[] = [];
 
@@ -161,7 +171,10 @@ export class ChaosEngine {
         ...base,
         createJob: async (job) => {
           const result = await base.createJob(job);
-          if (result === 'created') this.jobsCreated.set(job.metadata!.name!, (this.jobsCreated.get(job.metadata!.name!) ?? 0) + 1);
+          if (result === 'created') {
+            this.jobsCreated.set(job.metadata!.name!, (this.jobsCreated.get(job.metadata!.name!) ?? 0) + 1);
+            this.jobArgs.set(job.metadata!.name!, job.spec!.template.spec!.containers[0]!.args ?? []);
+          }
           return result;
         },
       };
@@ -175,6 +188,7 @@ export class ChaosEngine {
         if (deleted || jobFinished(obj)) this.unfinished.delete(String(obj.metadata.name));
         else this.unfinished.set(String(obj.metadata.name), obj);
       }
+      if (obj.kind === 'Task' && deleted) this.deletedTasks.set(String(obj.metadata.name), structuredClone(obj));
       if (obj.kind !== 'Task' || deleted) return;
       const phase = String((obj.status as { phase?: string } | undefined)?.phase ?? '');
       const name = String(obj.metadata.name);
@@ -225,6 +239,11 @@ export class ChaosEngine {
 
   task(name: string): StoredObject & { status?: Record<string, unknown> } {
     return this.api.get('tasks', this.namespace, name)!;
+  }
+
+  /** The Task as it stands, or as it last stood before it was deleted. */
+  lastKnown(name: string): (StoredObject & { status?: Record<string, unknown> }) | undefined {
+    return this.api.get('tasks', this.namespace, name) ?? this.deletedTasks.get(name);
   }
 
   private deps(name: string, crash?: { calls: number; at: number; after: boolean }, instance = 0): FlowDeps {
@@ -374,6 +393,32 @@ export class ChaosEngine {
     }
   }
 
+  /**
+   * `kubectl delete task` of a finished Task, between batches (no handler in flight), once the
+   * index has recorded its outcome. (Deleted in the moment between a completion's status write
+   * and its index record, a Task's dependents would wait as for a Task deleted before it
+   * finished: the README says so.)
+   */
+  private async deleteByHand(): Promise<void> {
+    if (!this.options.handDelete || !this.options.deletable || this.random() >= this.options.handDelete) return;
+    const candidates: string[] = [];
+    for (const task of this.api.list('tasks', this.namespace)) {
+      const name = String(task.metadata.name);
+      const phase = (task.status as { phase?: string } | undefined)?.phase;
+      if (!this.options.deletable(name) || (phase !== 'Succeeded' && phase !== 'Failed')) continue;
+      const entry = await this.store.get(this.namespace, name);
+      if (entry?.state === (phase === 'Succeeded' ? 'succeeded' : 'failed')) candidates.push(name);
+    }
+    if (candidates.length === 0) return;
+    const name = candidates[Math.floor(this.random() * candidates.length)]!;
+    this.api.remove('tasks', this.namespace, name);
+    this.api.remove('jobs', this.namespace, name);
+    for (const pod of this.api.list('pods', this.namespace)) {
+      if ((pod.metadata.labels as Record<string, string> | undefined)?.['job-name'] === name) this.api.remove('pods', this.namespace, String(pod.metadata.name));
+    }
+    this.handDeleted.push(name);
+  }
+
   /** Delivers and runs Jobs until nothing is queued and no Job is left to run. */
   private async drive(maxSteps: number): Promise<void> {
     for (let step = 0; ; step++) {
@@ -388,6 +433,7 @@ export class ChaosEngine {
       const size = Math.min(this.pool.length, 1 + Math.floor(this.random() * this.options.concurrency));
       const batch = Array.from({ length: size }, () => this.take());
       await this.options.beforeBatch?.(this.stats);
+      await this.deleteByHand();
       this.injectFaults();
       await Promise.all(batch.map((event) => this.deliver(event)));
       if (this.backOff && this.options.retryDelayMs) await new Promise((r) => setTimeout(r, this.options.retryDelayMs));

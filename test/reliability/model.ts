@@ -13,6 +13,8 @@ export interface Dag {
   deps: number[][];
   /** Tasks whose agent fails. */
   failing: Set<number>;
+  /** Tasks with `ttlSecondsAfterFinished: 0`: deleted as soon as they finish (none when absent). */
+  expiring?: Set<number>;
 }
 
 export interface Expected {

@@ -553,22 +553,27 @@ export function storeContract(name: string, makeStore: MakeStore): void {
         });
       }));
 
-      it('makes waiting dependents wait for a recreated dependency again, and use its new outputs', withStore(async (store) => {
+      it('a dependent registered before its dependency was recreated renders the old outputs; one registered after waits for the new', withStore(async (store) => {
         await store.register(task('d', ['x', 'y']));
         await succeed(store, 'x');
-        await store.register(task('x', [], { uid: uidOf('x', 2) }));
-        assert.deepEqual(await store.register(task('d', ['x', 'y'])), { kind: 'waiting', pending: ['x', 'y'] });
+        // Recreated under the name (its delete event lost): the new incarnation inherits nothing.
+        assert.equal((await store.register(task('x', [], { uid: uidOf('x', 2) }))).kind, 'ready');
+        assert.deepEqual(await store.register(task('d', ['x', 'y'])), { kind: 'waiting', pending: ['y'] });
+        assert.deepEqual(await store.register(task('late', ['x'])), { kind: 'waiting', pending: ['x'] });
         const [fromY] = await succeed(store, 'y');
-        assert.deepEqual(fromY?.ready, []);
-        const last = await store.recordCompletion(success('x', ['second run'], { uid: uidOf('x', 2) }));
-        assert.deepEqual(last.ready[0]?.deps[0], { name: 'x', outputs: ['second run'], results: { from: 'x' }, response: 'answer of x' });
+        assert.deepEqual(fromY?.ready, [expectedReady('d', ['x', 'y'])]);
+        const second = await store.recordCompletion(success('x', ['second run'], { uid: uidOf('x', 2) }));
+        assert.deepEqual(names(second.ready), ['late']);
+        assert.deepEqual(second.ready[0]?.deps[0], { name: 'x', outputs: ['second run'], results: { from: 'x' }, response: 'answer of x' });
       }));
 
-      it('makes waiting dependents wait again when the recreated dependency is restored as running', withStore(async (store) => {
+      it('a dependent keeps its copy when the recreated dependency is restored as running (a rebuilt index)', withStore(async (store) => {
         await store.register(task('d', ['x', 'y']));
         await succeed(store, 'x');
         await store.register(task('x', [], { uid: uidOf('x', 2), observed: { phase: 'Launched' } }));
-        assert.deepEqual(await store.register(task('d', ['x', 'y'])), { kind: 'waiting', pending: ['x', 'y'] });
+        assert.deepEqual(await store.register(task('d', ['x', 'y'])), { kind: 'waiting', pending: ['y'] });
+        const [fromY] = await succeed(store, 'y');
+        assert.deepEqual(fromY?.ready, [expectedReady('d', ['x', 'y'])]);
       }));
     });
 
@@ -633,7 +638,7 @@ export function storeContract(name: string, makeStore: MakeStore): void {
         await store.remove(NS, 'a', uidOf('a', 2));
         assert.deepEqual(await store.get(NS, 'a'), { uid: uidOf('a'), state: 'ready' });
         await store.remove(NS, 'a', uidOf('a'));
-        assert.equal(await store.get(NS, 'a'), null);
+        assert.deepEqual(await store.get(NS, 'a'), { uid: uidOf('a'), state: 'deleted' });
         await store.remove(NS, 'never', uidOf('never'));
         assert.equal(await store.get(NS, 'never'), null);
       }));
@@ -643,26 +648,122 @@ export function storeContract(name: string, makeStore: MakeStore): void {
         await store.remove(NS, 'd', uidOf('d'));
         const [completion] = await succeed(store, 'a');
         assert.deepEqual(completion?.ready, []);
-        assert.equal(await store.get(NS, 'd'), null);
+        assert.equal((await store.get(NS, 'd'))?.state, 'deleted');
       }));
 
       it('keeps its dependents waiting for the name', withStore(async (store) => {
         await store.register(task('x'));
         await store.register(task('d', ['x']));
         await store.remove(NS, 'x', uidOf('x'));
-        assert.deepEqual(await store.register(task('d', ['x'])), { kind: 'waiting', pending: ['x'] });
+        assert.deepEqual(await store.register(task('d', ['x'])), { kind: 'waiting', pending: ['x'], deleted: ['x'] });
         await store.register(task('x', [], { uid: uidOf('x', 2) }));
         const outcome = await store.recordCompletion(success('x', ['new x'], { uid: uidOf('x', 2) }));
         assert.deepEqual(names(outcome.ready), ['d']);
       }));
 
-      it('makes waiting dependents wait again when a succeeded dependency is removed', withStore(async (store) => {
+      it('a succeeded dependency deleted stays readable for the dependents registered before it went', withStore(async (store) => {
         await store.register(task('d', ['x', 'y']));
         await succeed(store, 'x');
         await store.remove(NS, 'x', uidOf('x'));
-        assert.deepEqual(await store.register(task('d', ['x', 'y'])), { kind: 'waiting', pending: ['x', 'y'] });
+        assert.deepEqual(await store.get(NS, 'x'), { uid: uidOf('x'), state: 'deleted' });
+        assert.deepEqual(await store.register(task('d', ['x', 'y'])), { kind: 'waiting', pending: ['y'] });
         const [fromY] = await succeed(store, 'y');
-        assert.deepEqual(fromY?.ready, []);
+        assert.deepEqual(fromY?.ready, [expectedReady('d', ['x', 'y'])]);
+      }));
+
+      it('a Task registered after its dependency was deleted waits, told so, and goes on when a new Task of the name succeeds', withStore(async (store) => {
+        await store.register(task('d', ['x', 'y']));
+        await succeed(store, 'x');
+        await store.remove(NS, 'x', uidOf('x'));
+        assert.deepEqual(await store.register(task('late', ['x', 'y'])), { kind: 'waiting', pending: ['x', 'y'], deleted: ['x'] });
+        assert.deepEqual(await store.register(task('late', ['x', 'y'])), { kind: 'waiting', pending: ['x', 'y'], deleted: ['x'] }, 'the same again');
+        const [fromY] = await succeed(store, 'y');
+        assert.deepEqual(names(fromY!.ready), ['d']);
+        assert.deepEqual(fromY?.ready[0]?.deps[0], { name: 'x', outputs: ['out of x'], results: { from: 'x' }, response: 'answer of x' });
+        await store.register(task('x', [], { uid: uidOf('x', 2) }));
+        const second = await store.recordCompletion(success('x', ['second run'], { uid: uidOf('x', 2) }));
+        assert.deepEqual(names(second.ready), ['late']);
+        assert.deepEqual(second.ready[0]?.deps.map((dep) => dep.outputs), [['second run'], ['out of y']]);
+      }));
+
+      it('a Task created before its dependency was deleted sees it as it was: its outputs, or its failure', withStore(async (store) => {
+        await succeed(store, 'good');
+        await store.register(task('bad'));
+        await store.markLaunched(NS, 'bad', uidOf('bad'));
+        await store.recordCompletion(failure('bad'));
+        await store.remove(NS, 'good', uidOf('good'), 1000);
+        await store.remove(NS, 'bad', uidOf('bad'), 1000);
+        // Registered late (its add event was lost), but created before they went.
+        assert.deepEqual(await store.register(task('early', ['good'], { createdAt: 900 })), { kind: 'ready', task: expectedReady('early', ['good']) });
+        assert.equal(assertFailed(await store.register(task('early-bad', ['bad'], { createdAt: 1000 }))).message, 'Dependency "bad" failed');
+        // Created after: they wait for new Tasks of those names, told why.
+        assert.deepEqual(await store.register(task('late', ['good', 'bad'], { createdAt: 1001 })), { kind: 'waiting', pending: ['good', 'bad'], deleted: ['good', 'bad'] });
+      }));
+
+      it('a tombstone is purged only once it is older than asked and nothing not yet launched depends on it', withStore(async (store) => {
+        await succeed(store, 'lonely');
+        await store.remove(NS, 'lonely', uidOf('lonely'), 1000);
+        assert.equal(await store.purgeDeleted(NS, 'lonely', uidOf('lonely'), 1000), false, 'not older');
+        assert.equal(await store.purgeDeleted(NS, 'lonely', uidOf('lonely', 2), 2000), false, 'another uid');
+        assert.equal(await store.purgeDeleted(NS, 'lonely', uidOf('lonely'), 2000), true);
+        assert.equal(await store.get(NS, 'lonely'), null);
+        await succeed(store, 'x');
+        assert.equal((await store.register(task('d', ['x']))).kind, 'ready');
+        await store.remove(NS, 'x', uidOf('x'), 1000);
+        assert.equal(await store.purgeDeleted(NS, 'x', uidOf('x'), 2000), false, 'd is released, not launched: it may render again');
+        assert.equal(await store.markLaunched(NS, 'd', uidOf('d')), true);
+        assert.equal(await store.purgeDeleted(NS, 'x', uidOf('x'), 2000), true);
+        assert.equal(await store.purgeDeleted(NS, 'd', uidOf('d'), 2000), false, 'not a tombstone');
+      }));
+
+      it('a report for a deleted Task changes nothing, and registering it again says it is deleted', withStore(async (store) => {
+        await store.register(task('x'));
+        await store.register(task('d', ['x']));
+        await store.markLaunched(NS, 'x', uidOf('x'));
+        await store.remove(NS, 'x', uidOf('x'));
+        assert.deepEqual(await store.recordCompletion(success('x')), { status: 'stale', ready: [], failed: [] });
+        assert.deepEqual(await store.recordCompletion(success('x', undefined, { uid: undefined })), { status: 'stale', ready: [], failed: [] });
+        assert.deepEqual(await store.register(task('x')), { kind: 'settled', state: 'deleted' });
+        assert.deepEqual(await store.register(task('d', ['x'])), { kind: 'waiting', pending: ['x'], deleted: ['x'] });
+      }));
+    });
+
+    describe('resync reads', () => {
+      it('pendingOf: what a waiting Task still waits for, for its own uid only', withStore(async (store) => {
+        await store.register(task('w', ['a', 'b', 'a']));
+        assert.deepEqual((await store.pendingOf(NS, 'w', uidOf('w')))?.sort(), ['a', 'b']);
+        await succeed(store, 'a');
+        assert.deepEqual(await store.pendingOf(NS, 'w', uidOf('w')), ['b']);
+        assert.equal(await store.pendingOf(NS, 'w', uidOf('w', 2)), null);
+        assert.equal(await store.pendingOf(NS, 'a', uidOf('a')), null, 'not waiting');
+        assert.equal(await store.pendingOf(NS, 'nobody', uidOf('nobody')), null);
+      }));
+
+      it('scanEntries walks every entry of the namespace page by page, tombstones with when they went', withStore(async (store) => {
+        const all = Array.from({ length: 25 }, (_, i) => `t${String(i).padStart(2, '0')}`);
+        for (const n of all) await store.register(task(n, n === 't00' ? [] : ['t00']));
+        await store.register({ ...task('elsewhere'), namespace: 'team-b' });
+        await store.remove(NS, 't24', uidOf('t24'), 1234);
+        const seen = new Map<string, string>();
+        let cursor = '0';
+        let pages = 0;
+        do {
+          const page = await store.scanEntries(NS, cursor, 7);
+          for (const entry of page.entries) {
+            assert.equal(entry.uid, uidOf(entry.name));
+            assert.equal(entry.deletedAt, entry.name === 't24' ? 1234 : undefined);
+            seen.set(entry.name, entry.state);
+          }
+          cursor = page.cursor;
+          pages++;
+          assert.ok(pages < 100, 'the walk ends');
+        } while (cursor !== '0');
+        assert.deepEqual([...seen.keys()].sort(), all);
+        assert.equal(seen.get('t24'), 'deleted', 'a tombstone is an entry too');
+        assert.equal(seen.get('t00'), 'ready');
+        assert.equal(seen.get('t01'), 'waiting');
+        assert.deepEqual((await store.scanEntries('team-empty', '0', 10)).entries, []);
+        assert.deepEqual(await store.listNamespaces(), [NS, 'team-b']);
       }));
     });
 

@@ -92,7 +92,7 @@ describe('redis store', () => {
       }
       const keys = await redis.keys('*');
       assert.ok(keys.length >= 10, `expected keys, got ${keys.join(', ')}`);
-      const pattern = new RegExp(`^${keyPrefix ?? 'dendrite:'}\\{team-[ab]\\}:[td]:[a-z0-9-]+$`);
+      const pattern = new RegExp(`^${keyPrefix ?? 'dendrite:'}\\{team-[ab]\\}:([td]:[a-z0-9-]+|n)$`);
       for (const key of keys) assert.match(key, pattern);
       await store.close();
     }

@@ -108,6 +108,8 @@ export class EngineHarness {
     readonly api: FakeApiServer,
     readonly redisServer: RedisServer,
     readonly store: Store,
+    /** The one clock of the API server and the functions; advance() moves it on. */
+    private readonly clock: { offsetMs: number },
     options: EngineHarnessOptions = {},
   ) {
     this.source = new ApiServerSourceSimulator(api);
@@ -125,7 +127,7 @@ export class EngineHarness {
         this.queue.push(event);
       },
       config: { source: `/dendrite/${name}`, renderLimits: DEFAULT_RENDER_LIMITS, maxPromptBytes: MAX_SINGLE_ARGUMENT_BYTES },
-      now: () => new Date(),
+      now: () => new Date(Date.now() + clock.offsetMs),
       metrics: (this.metrics[name] ??= createMetrics()),
     });
     this.apps = {
@@ -143,7 +145,12 @@ export class EngineHarness {
   }
 
   static async start(options: EngineHarnessOptions = {}): Promise<EngineHarness> {
-    const [api, redisServer] = await Promise.all([startFakeApiServer(), startRedisServer({ appendonly: options.appendonly })]);
+    // One clock for the API server and the functions, which advance() moves on.
+    const clock = { offsetMs: 0 };
+    const [api, redisServer] = await Promise.all([
+      startFakeApiServer({ clock: () => new Date(Date.now() + clock.offsetMs) }),
+      startRedisServer({ appendonly: options.appendonly }),
+    ]);
     // As the functions run in production (shared/runtime/clients.ts): commands fail at once while
     // Redis is unreachable (503, the broker retries) instead of waiting in an offline queue.
     const redis = new Redis(redisServer.url, { maxRetriesPerRequest: 1, enableOfflineQueue: false });
@@ -152,12 +159,22 @@ export class EngineHarness {
       redis.once('ready', () => resolve());
       redis.once('end', () => reject(new Error('could not connect to the test Redis')));
     });
-    return new EngineHarness(api, redisServer, createRedisStore(redis), options);
+    return new EngineHarness(api, redisServer, createRedisStore(redis), clock, options);
   }
 
   /** One resync run, as a PingSource tick would start it; what it emits is queued. */
   resync(options: Partial<ResyncOptions> = {}): Promise<ResyncReport> {
     return runResync(this.resyncDeps, { ...this.resyncOptions, ...options }, this.resyncState);
+  }
+
+  /** The harness's clock: what the functions and the API server take for now. */
+  now(): Date {
+    return new Date(Date.now() + this.clock.offsetMs);
+  }
+
+  /** Moves the functions' clock on (never back): what is due after `ms` is due now. */
+  advance(ms: number): void {
+    this.clock.offsetMs += ms;
   }
 
   /** Events the ApiServerSource stand-in would send now, taken without delivering them (lost). */
@@ -243,7 +260,7 @@ export class EngineHarness {
   startJob(name: string, namespace = 'default'): void {
     const job = this.api.get('jobs', namespace, name);
     if (!job) throw new Error(`no Job ${namespace}/${name}`);
-    this.api.put('jobs', { ...job, status: { active: 1, startTime: new Date().toISOString() } });
+    this.api.put('jobs', { ...job, status: { active: 1, startTime: this.now().toISOString() } });
   }
 
   /**
@@ -263,7 +280,7 @@ export class EngineHarness {
     const container = this.jobContainer(name, namespace);
     this.api.addJobPod(namespace, name, { logs: { [container.name]: log } });
     const job = this.api.get('jobs', namespace, name)!;
-    const at = new Date().toISOString();
+    const at = this.now().toISOString();
     this.api.put('jobs', {
       ...job,
       status: succeeded

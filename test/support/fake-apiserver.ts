@@ -152,8 +152,13 @@ function metaOf(obj: Obj): Obj {
 }
 
 /** RFC 3339 at second precision, as the API server writes metav1.Time. */
-function now(): string {
-  return new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
+function secondsOf(date: Date): string {
+  return date.toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
+export interface FakeApiServerOptions {
+  /** The server's clock (creation timestamps); a test may move it on with its functions' clock. */
+  clock?: () => Date;
 }
 
 function randomSuffix(): string {
@@ -212,7 +217,8 @@ function nonNegativeInt(query: Record<string, string>, key: string): number | un
   return Number(raw);
 }
 
-export async function startFakeApiServer(): Promise<FakeApiServer> {
+export async function startFakeApiServer(options: FakeApiServerOptions = {}): Promise<FakeApiServer> {
+  const now = () => secondsOf(options.clock?.() ?? new Date());
   const listeners: ChangeListener[] = [];
   /** Every write and delete is seen by the listeners, in the order the server made them. */
   class ObservedStore extends Map<string, StoredObject> {
@@ -522,13 +528,32 @@ export async function startFakeApiServer(): Promise<FakeApiServer> {
         return { code: 200, json: commit(type, obj, body, api.subresource) };
       case 'PATCH':
         return { code: 200, json: patch(type, obj, api.subresource, contentType, body) };
-      case 'DELETE':
+      case 'DELETE': {
         if (api.subresource !== undefined) break;
+        const preconditions = ((body ?? {}) as { preconditions?: { uid?: string; resourceVersion?: string } }).preconditions ?? {};
+        if (preconditions.uid !== undefined && preconditions.uid !== obj.metadata.uid) {
+          throw new HttpError(409, `Precondition failed: UID in precondition: ${preconditions.uid}, UID in object meta: ${String(obj.metadata.uid)}`, 'Conflict');
+        }
         store.delete(keyOf(type.name, api.namespace, api.name));
+        // The garbage collector: what the object owned goes with it, and what that owned
+        // (a Task's Job, the Job's pods), as background propagation does.
+        const gone = new Set([String(obj.metadata.uid)]);
+        for (let more = true; more; ) {
+          more = false;
+          for (const [key, other] of store) {
+            const owners = (other.metadata.ownerReferences ?? []) as Array<{ uid?: string }>;
+            if (owners.some((o) => o.uid !== undefined && gone.has(o.uid))) {
+              store.delete(key);
+              gone.add(String(other.metadata.uid));
+              more = true;
+            }
+          }
+        }
         return {
           code: 200,
           json: { ...statusBody(200, ''), details: { name: api.name, group: type.group, kind: type.name, uid: obj.metadata.uid } },
         };
+      }
     }
     throw new HttpError(405, `${method} is not supported on ${url.pathname}`);
   }

@@ -18,7 +18,8 @@ local key = tk(name)
 local cur = redis.call('HMGET', key, 'uid', 'state', 'cause')
 local status, cause = 'recorded', ''
 if cur[1] then
-  if uid ~= '' and cur[1] ~= '' and cur[1] ~= uid then
+  -- Another incarnation's report, or one for a Task already deleted: nothing to record.
+  if (uid ~= '' and cur[1] ~= '' and cur[1] ~= uid) or cur[2] == 'deleted' then
     return cjson.encode({ s = 'stale', r = {}, f = {} })
   end
   if cur[2] == 'succeeded' or cur[2] == 'failed' then
@@ -30,6 +31,7 @@ if cur[1] then
 else
   -- Never registered (or Redis was wiped): keep the result for whoever waits on the name.
   redis.call('HSET', key, 'uid', uid, 'deps', '[]', 'template', '', 'dialect', '', 'pending', 0, 'cause', '')
+  redis.call('SADD', NAMES, name)
 end
 
 if status == 'recorded' then

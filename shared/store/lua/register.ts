@@ -5,16 +5,28 @@ import { COMMON_LUA } from './common.js';
  * KEYS[1] namespace prefix.
  * ARGV: name, uid, template, dialect, deps JSON, observed state ('' | succeeded | failed |
  * launched), observed outputs JSON, observed results JSON, observed message, needs JSON
- * ('' = all of deps; else the names readyTask reads, in dependsOn order), observed response.
- * Reply (JSON): {k='ready', t=<readyTask>} | {k='waiting', p=[names]} |
+ * ('' = all of deps; else the names readyTask reads, in dependsOn order), observed response,
+ * the Task's creation time (ms; '' when unknown).
+ * Reply (JSON): {k='ready', t=<readyTask>} | {k='waiting', p=[names], g=[deleted names]} |
  * {k='failed', m=message, c=[cycle]?, f=[[name, uid, message]...]} | {k='settled', s=state}.
+ * `g`: the pending dependencies that were deleted (tombstones): this Task came after they went.
  */
 export const REGISTER_LUA = `${COMMON_LUA}
 local name, uid, template, dialect, depsJson = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5]
 local observed, obsOutputs, obsResults, obsMessage = ARGV[6], ARGV[7], ARGV[8], ARGV[9]
 local needsJson = ARGV[10] or ''
 local obsResponse = ARGV[11] or ''
+local createdAt = tonumber(ARGV[12] or '')
 local key = tk(name)
+
+-- Those of <names> whose entry is a tombstone: deleted before this Task came.
+local function deletedAmong(names)
+  local out = {}
+  for _, d in ipairs(names) do
+    if redis.call('HGET', tk(d), 'state') == 'deleted' then out[#out + 1] = d end
+  end
+  return out
+end
 
 -- The dependencies still pending for a waiting entry, in dependsOn order, each once.
 local function pendingNames(deps)
@@ -65,7 +77,8 @@ if cur[1] then
     -- The same incarnation again: report where it stands, change nothing.
     local state = cur[2]
     if state == 'waiting' then
-      return cjson.encode({ k = 'waiting', p = pendingNames(cjson.decode(cur[3])) })
+      local p = pendingNames(cjson.decode(cur[3]))
+      return cjson.encode({ k = 'waiting', p = p, g = deletedAmong(p) })
     elseif state == 'ready' then
       return cjson.encode({ k = 'ready', t = readyTask(name) })
     elseif state == 'failed' and cur[4] and cur[4] ~= '' then
@@ -76,12 +89,15 @@ if cur[1] then
     end
     return cjson.encode({ k = 'settled', s = state })
   end
-  -- Another incarnation (deleted and recreated): forget the old one's edges and data.
+  -- Another incarnation (deleted and recreated): forget the old one's edges and data — after
+  -- the dependents registered against the old one's outputs have kept a copy of them.
+  if cur[2] == 'succeeded' or cur[2] == 'deleted' then keepForDependents(name) end
   for _, d in ipairs(cjson.decode(cur[3] or '[]')) do
     redis.call('SREM', dk(d), name)
   end
   redis.call('DEL', key)
 end
+redis.call('SADD', NAMES, name)
 
 local deps = cjson.decode(depsJson)
 for _, d in ipairs(deps) do
@@ -98,13 +114,19 @@ if observed ~= '' then
   return cjson.encode({ k = 'settled', s = observed })
 end
 
-local failedDep, pending, seenDep = nil, {}, {}
+local failedDep, pending, seenDep, deleted = nil, {}, {}, {}
 for _, d in ipairs(deps) do
   local state = redis.call('HGET', tk(d), 'state')
+  if state == 'deleted' then
+    -- Created before its dependency went: it sees it as it was then.
+    local t = redis.call('HMGET', tk(d), 'was', 'at')
+    if createdAt and createdAt <= (tonumber(t[2]) or 0) and (t[1] == 'succeeded' or t[1] == 'failed') then state = t[1] end
+  end
   if state == 'failed' and not failedDep then failedDep = d end
   if state ~= 'succeeded' and not seenDep[d] then
     seenDep[d] = true
     pending[#pending + 1] = d
+    if state == 'deleted' then deleted[#deleted + 1] = d end
   end
 end
 
@@ -141,5 +163,5 @@ if redis.call('SCARD', dk(name)) > 0 then
   end
 end
 
-return cjson.encode({ k = 'waiting', p = pending })
+return cjson.encode({ k = 'waiting', p = pending, g = deleted })
 `;
