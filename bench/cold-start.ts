@@ -4,8 +4,9 @@
  * and Redis answers: what Knative's readiness probe waits for before routing events), and the
  * resident memory at both points (and 300 ms after ready, settled). Against a bare express app
  * (/healthz only), runs alternating: bare, then each function, round after round. Each
- * function as compiled by tsc (`dist/functions/<name>/main.js`) and, when `npm run bundle`
- * has run, as bundled (`dist/bundle/functions/<name>/main.js`).
+ * function as the image runs it (`node dist/bundle/start.cjs <name>`: the bundle with its V8
+ * code cache, from `npm run bundle`), the same bundle without the cache, and as compiled by tsc
+ * (`dist/functions/<name>/main.js`, what the local mode and the tests run).
  */
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -20,13 +21,15 @@ import { rssMiBOf } from './support/process.js';
 import { fmt, median, table, verdict } from './support/stats.js';
 import { freePort } from '../test/support/ports.js';
 
-export const FUNCTIONS = ['task-intake', 'job-status', 'launcher', 'resync', 'dead-letter'] as const;
+export const FUNCTIONS = ['task-intake', 'job-status', 'launcher', 'resync', 'task-submit', 'dead-letter'] as const;
 
 export interface ColdStartOptions {
   rounds: number;
   functions: readonly string[];
-  /** Also the bundles under dist/bundle, when they exist. */
+  /** Also the shipped bundles under dist/bundle (npm run bundle), when they exist. */
   bundles: boolean;
+  /** Also the tsc output (default: yes). */
+  tsc?: boolean;
 }
 
 export interface StartSample {
@@ -87,10 +90,10 @@ async function poll(port: number, path: string, deadline: number): Promise<boole
 }
 
 /** One cold start of `node <script>`. */
-export async function startOnce(script: string, env: Record<string, string>): Promise<StartSample> {
+export async function startOnce(script: string, env: Record<string, string>, args: readonly string[] = []): Promise<StartSample> {
   const port = await freePort();
   const started = performance.now();
-  const child = spawn(process.execPath, [script], { env: { ...process.env, ...env, PORT: String(port) }, stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(process.execPath, [script, ...args], { env: { ...process.env, ...env, PORT: String(port) }, stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
@@ -127,24 +130,25 @@ export async function runColdStart(options: ColdStartOptions): Promise<ColdStart
   const kubeconfig = join(dir, 'kubeconfig');
   await writeFile(kubeconfig, KUBECONFIG);
   const env = { REDIS_URL: redis.url, K_SINK: 'http://127.0.0.1:9/', KUBECONFIG: kubeconfig };
-  const variants: Array<{ name: string; script: string }> = [];
-  for (const fn of options.functions) variants.push({ name: `${fn} (tsc)`, script: fileURLToPath(new URL(`functions/${fn}/main.js`, DIST)) });
-  if (options.bundles) {
-    for (const fn of options.functions) {
-      const script = fileURLToPath(new URL(`bundle/functions/${fn}/main.js`, DIST));
-      if (existsSync(script)) variants.push({ name: `${fn} (bundle)`, script });
-    }
+  const variants: Array<{ name: string; script: string; args?: string[]; env?: Record<string, string> }> = [];
+  const start = fileURLToPath(new URL('bundle/start.cjs', DIST));
+  if (options.bundles && existsSync(start)) {
+    for (const fn of options.functions) variants.push({ name: `${fn} (shipped)`, script: start, args: [fn] });
+    for (const fn of options.functions) variants.push({ name: `${fn} (bundle, no code cache)`, script: start, args: [fn], env: { DENDRITE_CODE_CACHE: 'off' } });
+  }
+  if (options.tsc !== false) {
+    for (const fn of options.functions) variants.push({ name: `${fn} (tsc)`, script: fileURLToPath(new URL(`functions/${fn}/main.js`, DIST)) });
   }
   const bare: StartSample[] = [];
   const samples = new Map<string, StartSample[]>(variants.map((v) => [v.name, []]));
   try {
     // One start of each first, not recorded: the page cache is warm for every variant alike.
     await startOnce(BARE, env);
-    for (const v of variants) await startOnce(v.script, env);
+    for (const v of variants) await startOnce(v.script, { ...env, ...v.env }, v.args);
     for (let round = 0; round < options.rounds; round++) {
       for (const v of variants) {
         bare.push(await startOnce(BARE, env));
-        samples.get(v.name)!.push(await startOnce(v.script, env));
+        samples.get(v.name)!.push(await startOnce(v.script, { ...env, ...v.env }, v.args));
       }
     }
   } finally {

@@ -14,7 +14,9 @@ function podNamespace(): string | undefined {
 }
 
 // The name is FUNCTION_NAME of app.ts, written out: app.ts loads after the server listens.
-await startFunction('resync', async () => {
+// Not awaited at the top level (the image runs a CommonJS bundle): a failure to start is an
+// unhandled rejection, which ends the process with its error, as an awaited one would.
+void startFunction('resync', async () => {
   const [{ createApp }, { readResyncOptions }] = await Promise.all([import('./app.js'), import('../../shared/resync/config.js')]);
   const options = readResyncOptions(process.env, podNamespace());
   return (deps, config) => createApp(deps, { ...options, logTailBytes: config.logTailBytes });

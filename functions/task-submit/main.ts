@@ -15,7 +15,9 @@ function podNamespace(): string | undefined {
 }
 
 // The name is FUNCTION_NAME of app.ts, written out: app.ts loads after the server listens.
-await startFunction('task-submit', async () => {
+// Not awaited at the top level (the image runs a CommonJS bundle): a failure to start is an
+// unhandled rejection, which ends the process with its error, as an awaited one would.
+void startFunction('task-submit', async () => {
   const [{ createApp }, { loadTaskSchema }] = await Promise.all([import('./app.js'), import('../../shared/task/schema.js')]);
   const namespaces = (process.env.DENDRITE_SUBMIT_NAMESPACES ?? podNamespace() ?? 'default').split(',').map((n) => n.trim()).filter(Boolean);
   // The image's working directory holds crds/ (the Dockerfile copies it beside dist/).

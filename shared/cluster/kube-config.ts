@@ -4,7 +4,7 @@
  * client-node falls back to `http://localhost:8080` when it finds no configuration, and
  * refuses every request to a plain-HTTP server unless TLS verification is switched off.
  */
-import type { KubeConfig } from '@kubernetes/client-node';
+import { KubeConfig } from '@kubernetes/client-node';
 
 export class KubeConfigError extends Error {
   override readonly name = 'KubeConfigError';
@@ -27,4 +27,12 @@ export function checkKubeConfig(kc: KubeConfig): void {
       `cluster "${cluster.name}" is at ${cluster.server} (plain HTTP), which the Kubernetes client refuses unless insecure-skip-tls-verify is set`,
     );
   }
+}
+
+/** The configuration client-node finds (in-cluster, KUBECONFIG, ~/.kube/config), checked. */
+export function loadDefaultKubeConfig(): KubeConfig {
+  const kc = new KubeConfig();
+  kc.loadFromDefault();
+  checkKubeConfig(kc);
+  return kc;
 }

@@ -11,6 +11,7 @@ import type { FlowDeps } from '../flow/deps.js';
 import { createMetrics } from '../metrics/metrics.js';
 import { createIsolatedRenderer } from '../template/isolated/host.js';
 import type { RuntimeConfig } from './config.js';
+import { sayModulesLoaded } from './modules-loaded.js';
 import { describeRedis } from './redis-config.js';
 import { createRedisClient, type IoRedisModule } from './redis-client.js';
 
@@ -40,17 +41,18 @@ function connected(redis: { once(event: 'ready' | 'error', listener: () => void)
 export async function createRuntime(config: RuntimeConfig, log: Logger, renderEntry: URL): Promise<Runtime> {
   // Through `default` (module.exports): a bundler's dynamic import of a CommonJS module
   // (npm run bundle) has no named exports.
-  const [{ default: ioredis }, { createRedisStore }, k8s, { createKubernetesCluster }, { checkKubeConfig }] = await Promise.all([
+  // Named imports of client-node only (no namespace object), so a bundler keeps just the API
+  // classes the cluster adapter uses.
+  const [{ default: ioredis }, { createRedisStore }, { createKubernetesCluster }, { loadDefaultKubeConfig }] = await Promise.all([
     import('ioredis'),
     import('../store/redis-store.js'),
-    import('@kubernetes/client-node'),
     import('../cluster/kubernetes.js'),
     import('../cluster/kube-config.js'),
   ]);
   // A function that cannot reach any cluster never becomes ready (it stops here, saying why).
-  const kubeConfig = new k8s.KubeConfig();
-  kubeConfig.loadFromDefault();
-  checkKubeConfig(kubeConfig);
+  const kubeConfig = loadDefaultKubeConfig();
+  // Everything the function runs is loaded: the build writes its code cache now (code-cache-start.ts).
+  sayModulesLoaded();
   // Fail commands fast while Redis is down (→ 503, the broker retries) instead of queueing them.
   const ca = config.redis.tlsCaFile === undefined ? undefined : await readFile(config.redis.tlsCaFile, 'utf8');
   const redis = createRedisClient(ioredis as unknown as IoRedisModule, config.redis, { ca });

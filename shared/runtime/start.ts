@@ -12,6 +12,7 @@ import type { Metrics } from '../metrics/metrics.js';
 import type { Runtime } from './clients.js';
 import { readBaseConfig, readConfig, type BaseConfig, type RuntimeConfig } from './config.js';
 import { createLogger } from './log.js';
+import { sayModulesLoaded } from './modules-loaded.js';
 import { serve } from './serve.js';
 
 function configOrExit<C>(functionName: string, read: () => C): C {
@@ -87,5 +88,6 @@ export async function startStandalone(
   const app = new Promise<RequestListener>((resolve) => (loaded = resolve));
   await serve(app, { port: config.port, log, functionName, close: async () => {} });
   const [create, { createMetrics }] = await Promise.all([loadApp(), import('../metrics/metrics.js')]);
+  sayModulesLoaded(); // see createRuntime
   loaded(create({ config, log, metrics: createMetrics({ defaultMetrics: true }) }));
 }

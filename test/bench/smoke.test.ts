@@ -198,7 +198,7 @@ describe('entry points', () => {
     });
   }
 
-  test('the bundled job-status (npm run bundle) records a completion and renders the released prompt in its bundled render process', async () => {
+  test('the shipped job-status (npm run bundle, started as the image starts it) records a completion and renders the released prompt in its bundled render process', async () => {
     const bundle = spawnSync('npm', ['run', '--silent', 'bundle'], { cwd: REPO, encoding: 'utf8' });
     assert.equal(bundle.status, 0, bundle.stderr);
     const received: Array<{ type: string; body: string }> = [];
@@ -241,7 +241,8 @@ describe('entry points', () => {
         probe.close(() => resolve(p));
       });
     });
-    const child = spawn(process.execPath, [fileURLToPath(new URL('bundle/functions/job-status/main.js', DIST))], {
+    // As the image starts it: the bundle through the loader, with its code cache.
+    const child = spawn(process.execPath, [fileURLToPath(new URL('bundle/start.cjs', DIST)), 'job-status'], {
       env: { ...process.env, PORT: String(port), REDIS_URL: redis.url, K_SINK: sinkUrl, KUBECONFIG: kubeconfig, LOG_LEVEL: 'warn' },
       stdio: ['ignore', 'ignore', 'inherit'],
     });

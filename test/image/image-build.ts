@@ -1,8 +1,9 @@
 /**
  * Replays the Dockerfile without a Docker engine, as far as a test can: the build context
  * filtered by .dockerignore, each stage's COPY steps (every source must be in the context),
- * `npm ci` (the checkout's node_modules stands in), the compile step, and the final stage's
- * copy of dist/. What is left is the image's /app, to start the functions from.
+ * `npm ci` (the checkout's node_modules stands in), the compile step, the bundle step (which
+ * starts each function once to write its code cache), and the final stage's copy of the
+ * bundles. What is left is the image's /app, to start the functions from.
  */
 import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync } from 'node:fs';
@@ -91,6 +92,9 @@ export function replayImageBuild(repo: string): ReplayedImage {
           } else if (/^npx tsc\b/.test(command)) {
             const tsc = join(repo, 'node_modules', 'typescript', 'bin', 'tsc');
             const run = spawnSync(process.execPath, [tsc, ...command.split(/\s+/).slice(2)], { cwd: dir, encoding: 'utf8' });
+            if (run.status !== 0) throw new Error(`${label}: ${command} failed:\n${run.stdout}${run.stderr}`);
+          } else if (/^node scripts\/bundle\.mjs$/.test(command)) {
+            const run = spawnSync(process.execPath, ['scripts/bundle.mjs'], { cwd: dir, encoding: 'utf8' });
             if (run.status !== 0) throw new Error(`${label}: ${command} failed:\n${run.stdout}${run.stderr}`);
           } else if (/^npm cache clean\b/.test(command)) {
             // Nothing to replay.
