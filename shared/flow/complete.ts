@@ -10,13 +10,14 @@
  * gets, so a redelivered or late report finishes what an interrupted handler started without
  * ever changing an outcome.
  */
+import type { CloudEvent } from 'cloudevents';
 import { newEvent, taskSubject } from '../events/emit.js';
 import { TASK_FAILED, TASK_SUCCEEDED, type TaskFailedData, type TaskSucceededData } from '../events/types.js';
 import type { Task, TaskStatus, TaskUsage } from '../task/model.js';
 import type { FlowContext, FlowDeps } from './deps.js';
 import { countCompleted, countRun, countUsage } from './count.js';
 import { expireTask } from './expiry.js';
-import { failDependents } from './fail.js';
+import { failDependents, type TaskIdentity } from './fail.js';
 import { oversizeMessage } from './outputs.js';
 import { emitReady, renderReleased } from './ready.js';
 import { isTerminal, updateStatus, type TaskTarget } from './status.js';
@@ -77,6 +78,43 @@ function recordedReport(task: Task): CompletionReport {
   };
 }
 
+async function recordOutcomeEvents(deps: FlowDeps, context: FlowContext, identity: TaskIdentity, result: CompletionReport, message: string): Promise<void> {
+  await recordTaskEvent(deps, context, identity, {
+    type: result.succeeded ? 'Normal' : 'Warning',
+    reason: result.succeeded ? 'TaskSucceeded' : 'TaskFailed',
+    message,
+  });
+  if (result.outputs && result.outputs.length > 0) {
+    await recordTaskEvent(deps, context, identity, {
+      type: 'Normal',
+      reason: 'OutputsCaptured',
+      message: `captured ${result.outputs.length} output line(s) and ${Object.keys(result.results ?? {}).length} result(s)`,
+    });
+  }
+}
+
+/** `task.succeeded` / `task.failed`, for other systems (the Triggers route none of them to us). */
+function outcomeEvent(deps: FlowDeps, context: FlowContext, identity: TaskIdentity, result: CompletionReport, status: ReturnType<typeof statusOf>): CloudEvent<unknown> {
+  const { namespace, name, uid } = identity;
+  return result.succeeded
+    ? newEvent<TaskSucceededData>({
+        type: TASK_SUCCEEDED,
+        source: deps.config.source,
+        subject: taskSubject(namespace, name),
+        id: `${uid}/succeeded`,
+        data: { ...identity, outputs: status.outputs!, results: status.results!, response: status.response ?? '', ...(status.usage ? { usage: status.usage } : {}) },
+        traceparent: context.traceparent,
+      })
+    : newEvent<TaskFailedData>({
+        type: TASK_FAILED,
+        source: deps.config.source,
+        subject: taskSubject(namespace, name),
+        id: `${uid}/failed`,
+        data: { ...identity, message: status.message! },
+        traceparent: context.traceparent,
+      });
+}
+
 /**
  * `report` is asked for only when the Task is there, is the incarnation meant (`target.uid`;
  * any, for reporters that do not know it) and has not ended yet — so a duplicate event never
@@ -125,41 +163,15 @@ export async function completeTask(
     countUsage(deps, task, result.usage);
     countCompleted(deps, namespace, 'Failed', outcome.failed.length);
   }
-  if (written) {
-    await recordTaskEvent(deps, context, identity, {
-      type: result.succeeded ? 'Normal' : 'Warning',
-      reason: result.succeeded ? 'TaskSucceeded' : 'TaskFailed',
-      message: status.message!,
-    });
-    if (result.outputs && result.outputs.length > 0) {
-      await recordTaskEvent(deps, context, identity, {
-        type: 'Normal',
-        reason: 'OutputsCaptured',
-        message: `captured ${result.outputs.length} output line(s) and ${Object.keys(result.results ?? {}).length} result(s)`,
-      });
-    }
-  }
-  await deps.emit(
-    result.succeeded
-      ? newEvent<TaskSucceededData>({
-          type: TASK_SUCCEEDED,
-          source: deps.config.source,
-          subject: taskSubject(namespace, name),
-          id: `${uid}/succeeded`,
-          data: { ...identity, outputs: status.outputs!, results: status.results!, response: status.response ?? '', ...(status.usage ? { usage: status.usage } : {}) },
-          traceparent: context.traceparent,
-        })
-      : newEvent<TaskFailedData>({
-          type: TASK_FAILED,
-          source: deps.config.source,
-          subject: taskSubject(namespace, name),
-          id: `${uid}/failed`,
-          data: { ...identity, message: status.message! },
-          traceparent: context.traceparent,
-        }),
-  );
+  // The released dependents first: their agents start while the rest is recorded (the
+  // Kubernetes Events and the outcome event are for people and other systems, off the hand-off
+  // path; measured in bench/hand-off.ts).
   await emitReady(deps, context, namespace, outcome.ready, rendering);
-  await failDependents(deps, context, namespace, outcome.failed);
+  await Promise.all([
+    written ? recordOutcomeEvents(deps, context, identity, result, status.message!) : undefined,
+    deps.emit(outcomeEvent(deps, context, identity, result, status)),
+    failDependents(deps, context, namespace, outcome.failed),
+  ]);
   context.log.info(
     { task: name, namespace, phase: status.phase, ready: outcome.ready.length, failed: outcome.failed.length, status: outcome.status },
     'completion recorded',

@@ -6,6 +6,7 @@
  * function's entry point names itself as its app does.
  */
 import { spawn, spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer, get, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -19,6 +20,7 @@ import { runBareServer } from '../../bench/bare-server.js';
 import { runColdStart, startOnce } from '../../bench/cold-start.js';
 import { runDag } from '../../bench/dag.js';
 import { runFanIn } from '../../bench/fan-in.js';
+import { runHandOff } from '../../bench/hand-off.js';
 import { runLocalFanIn } from '../../bench/local-fan-in.js';
 import { runRoundTrips } from '../../bench/round-trips.js';
 import { runRedisShapes } from '../../bench/redis-shapes.js';
@@ -197,6 +199,22 @@ describe('entry points', () => {
       }
     });
   }
+
+  test('hand-off latency: warm and cold samples through the shipped functions over HTTP, each releasing its dependent', async () => {
+    // The shipped bundles: built by the test below when it ran first, else here.
+    if (!existsSync(fileURLToPath(new URL('bundle/start.cjs', DIST)))) {
+      const bundle = spawnSync('npm', ['run', '--silent', 'bundle'], { cwd: REPO, encoding: 'utf8' });
+      assert.equal(bundle.status, 0, bundle.stderr);
+    }
+    const rows = await runHandOff({ warmSamples: 2, coldSamples: 1 });
+    assert.deepEqual(rows.map((r) => [r.mode, r.samples.length]), [['warm', 2], ['cold', 1]]);
+    for (const row of rows) {
+      positive(row.p50Ms, `${row.mode} p50`);
+      positive(row.p99Ms, `${row.mode} p99`);
+    }
+    assert.equal(rows[0]!.coldStarts, 0, 'warm: nothing started on demand');
+    assert.equal(rows[1]!.coldStarts, 2, 'cold: job-status, then the launcher, started by the events');
+  });
 
   test('the shipped job-status (npm run bundle, started as the image starts it) records a completion and renders the released prompt in its bundled render process', async () => {
     const bundle = spawnSync('npm', ['run', '--silent', 'bundle'], { cwd: REPO, encoding: 'utf8' });

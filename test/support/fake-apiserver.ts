@@ -45,6 +45,8 @@ export interface RecordedRequest {
   contentType: string | undefined;
   /** The body parsed as JSON; the raw text when it is not JSON; undefined when empty. */
   body: unknown;
+  /** performance.now() when the request's body had arrived. */
+  at: number;
 }
 
 export interface RequestMatch {
@@ -592,7 +594,7 @@ export async function startFakeApiServer(options: FakeApiServerOptions = {}): Pr
         // recorded as text; answered 400 below when the route needs a body
       }
     }
-    requests.push({ method, path: url.pathname, query: Object.fromEntries(url.searchParams), contentType, body });
+    requests.push({ method, path: url.pathname, query: Object.fromEntries(url.searchParams), contentType, body, at: performance.now() });
 
     const rule = takeRule(method, url.pathname);
     if (rule?.fault) {
