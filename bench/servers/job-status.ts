@@ -7,9 +7,11 @@
 import { writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import { HTTP } from 'cloudevents';
-import { Redis } from 'ioredis';
+import ioredis from 'ioredis';
 import { createApp } from '../../functions/job-status/app.js';
 import { MAX_SINGLE_ARGUMENT_BYTES } from '../../shared/flow/deps.js';
+import { createRedisClient, type IoRedisModule } from '../../shared/runtime/redis-client.js';
+import { readRedisSettings } from '../../shared/runtime/redis-config.js';
 import { createRedisStore } from '../../shared/store/redis-store.js';
 import { DEFAULT_RENDER_LIMITS } from '../../shared/template/index.js';
 import { benchLogger } from '../support/engine.js';
@@ -18,7 +20,12 @@ import { MemoryCluster } from '../support/memory-cluster.js';
 import { agentLog, completedJob, jobFor, loadTask, LOAD_NAMESPACE } from '../support/objects.js';
 
 const tasks = Number(process.env.TASKS ?? 1000);
-const redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', { maxRetriesPerRequest: 1 });
+// The client exactly as the functions build it (shared/runtime/redis-client.ts).
+const settings = readRedisSettings({ REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379' }, (message) => {
+  throw new Error(message);
+});
+const redis = createRedisClient(ioredis as unknown as IoRedisModule, settings);
+await new Promise<void>((resolve) => redis.once('ready', () => resolve()));
 const store = createRedisStore(redis);
 const cluster = new MemoryCluster({ log: (_ns, job) => agentLog(job) });
 for (let i = 0; i < tasks; i += 500) {
