@@ -1,0 +1,88 @@
+/**
+ * The dashboard's HTTP face, for all three commands that serve it (run --ui, serve, dashboard):
+ * - `GET /ui/`: the page (built into dist/ui by `npm run build`; no CDN, works offline);
+ * - `GET /api/tasks` (`?namespace=`): every Task as a TaskView;
+ * - `GET /api/events`: Server-Sent Events — the Tasks as they are, then each change;
+ * - `GET /api/tasks/:namespace/:name`: spec and Events; `…/log`: the agent's log tail
+ *   (`podName: null` while no agent has run for it).
+ * Every route only reads. `createDashboardApp` is the read-only server of `run --ui` and
+ * `dashboard`; `dendrite serve` mounts the router beside its ingress.
+ */
+import express from 'express';
+import type { Logger } from 'pino';
+import { createGuard, type GuardOptions } from '../serve/guard.js';
+import type { DashboardSource } from './source.js';
+
+export interface DashboardRouterOptions {
+  source: DashboardSource;
+  /** dist/ui: the built page. */
+  uiDir: string;
+  log: Logger;
+}
+
+// The page builds every element from text (ui/src/dom.ts); the policy is the second line:
+// nothing but the page's own script and style runs, whatever a Task's strings hold.
+const PAGE_POLICY = "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+
+export function createDashboardRouter(options: DashboardRouterOptions): express.Router {
+  const { source } = options;
+  const router = express.Router();
+  const page = express.static(options.uiDir, { index: 'index.html', fallthrough: false, redirect: true });
+  router.use('/ui', (_req, res, next) => {
+    res.set('Content-Security-Policy', PAGE_POLICY);
+    res.set('X-Content-Type-Options', 'nosniff');
+    res.set('Referrer-Policy', 'no-referrer');
+    next();
+  }, page);
+
+  router.get('/api/tasks', (req, res) => {
+    const namespace = req.query.namespace;
+    const all = source.tasks();
+    res.json(typeof namespace === 'string' && namespace !== '' ? all.filter((t) => t.namespace === namespace) : all);
+  });
+  router.get('/api/events', (req, res) => {
+    source.stream.attach(req, res, source.tasks().map((data) => ({ event: 'task', data })));
+  });
+  const failed = (res: express.Response, err: unknown, what: string) => {
+    options.log.warn({ err }, `dashboard: ${what} failed`);
+    res.status(502).json({ error: `${what} failed: the source did not answer` });
+  };
+  router.get('/api/tasks/:namespace/:name', async (req, res) => {
+    try {
+      const detail = await source.detail(req.params.namespace, req.params.name);
+      if (!detail) res.status(404).json({ error: `no Task ${req.params.namespace}/${req.params.name}` });
+      else res.json(detail);
+    } catch (err) {
+      failed(res, err, 'reading the Task');
+    }
+  });
+  router.get('/api/tasks/:namespace/:name/log', async (req, res) => {
+    try {
+      const log = await source.log(req.params.namespace, req.params.name);
+      if (!log) res.status(404).json({ error: `no Task ${req.params.namespace}/${req.params.name}` });
+      else res.json(log);
+    } catch (err) {
+      failed(res, err, 'reading the log');
+    }
+  });
+  return router;
+}
+
+export interface DashboardAppOptions extends DashboardRouterOptions {
+  guard: GuardOptions;
+}
+
+/** The read-only server: the router, `/` sending browsers to the page, and 405 for any other method. */
+export function createDashboardApp(options: DashboardAppOptions): express.Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.use(createGuard(options.guard));
+  app.use((req, res, next) => {
+    if (req.method === 'GET' || req.method === 'HEAD') return next();
+    res.set('Allow', 'GET, HEAD');
+    res.status(405).json({ error: `${req.method} is not allowed: the dashboard only reads` });
+  });
+  app.get('/', (_req, res) => res.redirect(302, '/ui/'));
+  app.use(createDashboardRouter(options));
+  return app;
+}
