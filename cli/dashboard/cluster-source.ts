@@ -62,7 +62,14 @@ export function clusterDashboardSource(kc: KubeConfig, options: ClusterSourceOpt
 
   let stopped = false;
   let retry: NodeJS.Timeout | undefined;
+  // The first list failing fails the start (the informer only reports it, and resolves).
+  let starting = true;
+  let startError: unknown;
   informer.on('error', (err) => {
+    if (starting) {
+      startError ??= err;
+      return;
+    }
     if (stopped) return;
     options.onWatchError(err);
     // client-node's informer stops on an error; it lists again and watches from there.
@@ -73,7 +80,10 @@ export function clusterDashboardSource(kc: KubeConfig, options: ClusterSourceOpt
 
   return {
     stream,
-    started: informer.start(),
+    started: informer.start().then(() => {
+      starting = false;
+      if (startError !== undefined) throw startError;
+    }),
     stop() {
       stopped = true;
       clearTimeout(retry);

@@ -466,6 +466,8 @@ export async function startFakeApiServer(): Promise<FakeApiServer> {
     const selected = selection(type, namespace, query);
     const from = Number(query.resourceVersion ?? resourceVersion);
     res.writeHead(200, { 'Content-Type': 'application/json', 'Transfer-Encoding': 'chunked' });
+    // The real server answers a watch at once; client-node's watch waits for these headers.
+    res.flushHeaders();
     const send = (change: WatchChange) => {
       if (change.resource !== type.name || change.resourceVersion <= from || !selected(change.obj)) return;
       const object: Obj = structuredClone(change.obj);
