@@ -67,8 +67,31 @@ function flush(): void {
   document.body.dataset.lastPaintMs = (performance.now() - started).toFixed(1);
 }
 
+// A change of shape costs a layout (seconds at 1,000 Tasks), so those batches wait for the
+// stream to pause — a snapshot arrives in several chunks — for at most LAYOUT_MAX_WAIT_MS.
+// Other changes (phases, figures) are painted at the next frame.
+const LAYOUT_QUIET_MS = 60;
+const LAYOUT_MAX_WAIT_MS = 1000;
+let layoutTimer: ReturnType<typeof setTimeout> | undefined;
+let layoutDue = 0;
+
+function flushNow(): void {
+  clearTimeout(layoutTimer);
+  layoutTimer = undefined;
+  layoutDue = 0;
+  if (frame !== 0) cancelAnimationFrame(frame);
+  frame = requestAnimationFrame(flush);
+}
+
 function schedule(): void {
-  if (frame === 0) frame = requestAnimationFrame(flush);
+  if (model.structuralPending) {
+    const now = performance.now();
+    if (layoutDue === 0) layoutDue = now + LAYOUT_MAX_WAIT_MS;
+    clearTimeout(layoutTimer);
+    layoutTimer = setTimeout(flushNow, Math.max(0, Math.min(LAYOUT_QUIET_MS, layoutDue - now)));
+    return;
+  }
+  if (frame === 0 && layoutTimer === undefined) frame = requestAnimationFrame(flush);
 }
 
 follow(new URL('/api/events', location.href).href, headers, {

@@ -1,7 +1,7 @@
 /**
  * The Tasks the page knows, keyed namespace/name. Changes are collected and applied in
- * batches (one per animation frame): a 1,000-Task DAG sends a message per change, and the
- * page lays out and paints once per batch, relaying out only when the graph's shape changed.
+ * batches: a 1,000-Task DAG sends a message per change, and the page paints once per batch,
+ * laying the graph out again only when its shape changed.
  */
 import { PHASES } from './format.js';
 import { keyOf, type TaskView } from './wire.js';
@@ -31,8 +31,14 @@ export class TaskModel {
     this.pending.set(`${namespace}/${name}`, null);
   }
 
-  get hasPending(): boolean {
-    return this.resetPending || this.pending.size > 0;
+  /** Whether what is collected will change the graph's shape (so a layout is due). */
+  get structuralPending(): boolean {
+    if (this.resetPending) return true;
+    for (const [key, next] of this.pending) {
+      const before = this.tasks.get(key);
+      if (next === null ? before !== undefined : !before || before.dependsOn.join('\n') !== next.dependsOn.join('\n')) return true;
+    }
+    return false;
   }
 
   /** Applies everything collected since the last call. */
