@@ -126,7 +126,7 @@ export async function serveCommand(options: ServeOptions, ctx: CliContext, hooks
     ui.write(
       `${paint('bold', `dendrite serve: listening on ${server.url}`)}${auth}\n` +
         `  POST ${server.url} takes CloudEvents; GET ${server.url}api/tasks lists the Tasks; GET ${server.url}api/events streams changes. Ctrl-C stops.\n` +
-        `  The dashboard: ${server.url}ui/\n`,
+        `  The dashboard: ${server.url}ui/${options.token ? ' (add #token=<the token> to the address)' : ''}\n`,
     );
 
     try {

@@ -24,16 +24,28 @@ export interface DashboardRouterOptions {
 // nothing but the page's own script and style runs, whatever a Task's strings hold.
 const PAGE_POLICY = "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
-export function createDashboardRouter(options: DashboardRouterOptions): express.Router {
+/** `/ui/`: the page's own files, which hold no data (so `dendrite serve` serves them before its token check). */
+export function createDashboardPage(uiDir: string): express.Router {
+  const router = express.Router();
+  const page = express.static(uiDir, { index: 'index.html', fallthrough: false, redirect: true });
+  router.use(
+    '/ui',
+    (req, res, next) => {
+      if (req.method !== 'GET' && req.method !== 'HEAD') return next('router');
+      res.set('Content-Security-Policy', PAGE_POLICY);
+      res.set('X-Content-Type-Options', 'nosniff');
+      res.set('Referrer-Policy', 'no-referrer');
+      next();
+    },
+    page,
+  );
+  return router;
+}
+
+/** The data API the page reads. */
+export function createDashboardRouter(options: Omit<DashboardRouterOptions, 'uiDir'>): express.Router {
   const { source } = options;
   const router = express.Router();
-  const page = express.static(options.uiDir, { index: 'index.html', fallthrough: false, redirect: true });
-  router.use('/ui', (_req, res, next) => {
-    res.set('Content-Security-Policy', PAGE_POLICY);
-    res.set('X-Content-Type-Options', 'nosniff');
-    res.set('Referrer-Policy', 'no-referrer');
-    next();
-  }, page);
 
   router.get('/api/tasks', (req, res) => {
     const namespace = req.query.namespace;
@@ -83,6 +95,7 @@ export function createDashboardApp(options: DashboardAppOptions): express.Expres
     res.status(405).json({ error: `${req.method} is not allowed: the dashboard only reads` });
   });
   app.get('/', (_req, res) => res.redirect(302, '/ui/'));
+  app.use(createDashboardPage(options.uiDir));
   app.use(createDashboardRouter(options));
   return app;
 }

@@ -6,13 +6,14 @@
  *   sink would hold it.
  * - `GET /api/tasks` (`?namespace=`): every Task as a TaskView, oldest first.
  * - `GET /api/events`: Server-Sent Events — the Tasks as they are, then each change.
- * - `GET /ui/`: the dashboard, and the rest of its data API (cli/dashboard/app.ts).
+ * - `GET /ui/`: the dashboard (with a token, opened as `/ui/#token=<token>`), and the rest of
+ *   its data API (cli/dashboard/app.ts).
  */
 import express from 'express';
 import type { CloudEvent } from 'cloudevents';
 import type { Logger } from 'pino';
 import { createFunctionApp } from '../../shared/http/function-app.js';
-import { createDashboardRouter, type DashboardRouterOptions } from '../dashboard/app.js';
+import { createDashboardPage, createDashboardRouter, type DashboardRouterOptions } from '../dashboard/app.js';
 import { createGuard, type GuardOptions } from './guard.js';
 
 export interface ServeAppOptions {
@@ -33,6 +34,8 @@ export const INGRESS_NAME = 'broker-ingress';
 export function createServeApp(options: ServeAppOptions): express.Express {
   const app = express();
   app.disable('x-powered-by');
+  // The page holds no data (a browser cannot send a bearer token to open it); its data API is guarded.
+  app.use(createDashboardPage(options.dashboard.uiDir));
   app.use(createGuard(options.guard));
 
   app.get('/', (_req, res) => {

@@ -35,6 +35,8 @@ export function layoutTasks(tasks: Iterable<TaskView>): Placed {
       if (graph.hasNode(from)) graph.setEdge(from, keyOf(task));
     }
   }
+  // (Skipping the crossing-reduction sweeps saves a third of the time at 1,000 Tasks but
+  // draws a skewed picture three times as tall: they stay.)
   dagre.layout(graph);
   const nodes = new Map<string, { x: number; y: number }>();
   for (const id of graph.nodes()) {

@@ -45,7 +45,9 @@ function flush(): void {
   const started = performance.now();
   const batch = model.apply();
   if (batch.structural) {
-    graph.render(model.tasks, layoutTasks(model.tasks.values()));
+    const placed = layoutTasks(model.tasks.values());
+    document.body.dataset.lastLayoutMs = (performance.now() - started).toFixed(1);
+    graph.render(model.tasks, placed);
     if (!fitted && model.tasks.size > 0) {
       graph.fit();
       fitted = true;
