@@ -55,28 +55,21 @@ export function createDashboardRouter(options: Omit<DashboardRouterOptions, 'uiD
   router.get('/api/events', (req, res) => {
     source.stream.attach(req, res, source.tasks().map((data) => ({ event: 'task', data })));
   });
-  const failed = (res: express.Response, err: unknown, what: string) => {
-    options.log.warn({ err }, `dashboard: ${what} failed`);
-    res.status(502).json({ error: `${what} failed: the source did not answer` });
-  };
-  router.get('/api/tasks/:namespace/:name', async (req, res) => {
-    try {
-      const detail = await source.detail(req.params.namespace, req.params.name);
-      if (!detail) res.status(404).json({ error: `no Task ${req.params.namespace}/${req.params.name}` });
-      else res.json(detail);
-    } catch (err) {
-      failed(res, err, 'reading the Task');
-    }
-  });
-  router.get('/api/tasks/:namespace/:name/log', async (req, res) => {
-    try {
-      const log = await source.log(req.params.namespace, req.params.name);
-      if (!log) res.status(404).json({ error: `no Task ${req.params.namespace}/${req.params.name}` });
-      else res.json(log);
-    } catch (err) {
-      failed(res, err, 'reading the log');
-    }
-  });
+  /** A read of one Task from the source: 404 when there is no such Task, 502 when the source failed. */
+  const readOne = (what: string, read: (namespace: string, name: string) => Promise<unknown>) =>
+    async (req: express.Request<{ namespace: string; name: string }>, res: express.Response) => {
+      const { namespace, name } = req.params;
+      try {
+        const found = await read(namespace, name);
+        if (found === null) res.status(404).json({ error: `no Task ${namespace}/${name}` });
+        else res.json(found);
+      } catch (err) {
+        options.log.warn({ err }, `dashboard: ${what} failed`);
+        res.status(502).json({ error: `${what} failed: the source did not answer` });
+      }
+    };
+  router.get('/api/tasks/:namespace/:name', readOne('reading the Task', (ns, name) => source.detail(ns, name)));
+  router.get('/api/tasks/:namespace/:name/log', readOne('reading the log', (ns, name) => source.log(ns, name)));
   return router;
 }
 
