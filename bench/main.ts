@@ -9,7 +9,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describeMachine, machine } from './support/machine.js';
 
-const BENCHMARKS = ['fan-in', 'round-trips', 'dag', 'redis-shapes', 'local-fan-in', 'bare-server', 'cold-start', 'hand-off', 'render-isolation', 'template'];
+const BENCHMARKS = ['fan-in', 'round-trips', 'dag', 'redis-shapes', 'local-fan-in', 'bare-server', 'cold-start', 'hand-off', 'render-isolation', 'dashboard', 'template'];
 
 const only = process.argv.slice(2);
 const selected = BENCHMARKS.filter((name) => only.length === 0 || only.includes(name));

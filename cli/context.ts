@@ -34,6 +34,8 @@ export interface CliContext {
   /** knative/triggers.yaml and the CRDs of this installation. */
   triggersFile: string;
   crdFiles: CrdFiles;
+  /** dist/ui of this installation: the dashboard page `npm run build` made. */
+  uiDir: string;
   /** examples/agents/stand-in-agent.mjs of this installation, absolute. */
   standInAgent: string;
   now: () => Date;

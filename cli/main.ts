@@ -50,6 +50,7 @@ const context: CliContext = {
   triggersFile: root('knative/triggers.yaml'),
   crdFiles: { task: root('crds/task.yaml'), workspace: root('crds/workspace.yaml'), agentConfig: root('crds/agentconfig.yaml') },
   standInAgent: root('examples/agents/stand-in-agent.mjs'),
+  uiDir: root('dist/ui'),
   now: () => new Date(),
   renderLimits: render.renderLimits,
   createRenderer: () => createIsolatedRenderer({ entry: renderProcess, maxMemoryMb: render.renderMemoryMb }),
@@ -79,6 +80,12 @@ const program = new Command('dendrite')
   .exitOverride()
   .showHelpAfterError('(run dendrite --help for usage)');
 
+function port(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError('a port is a whole number from 0 to 65535 (0 picks a free one)');
+  return n;
+}
+
 const namespaceOption = () => new Option('-n, --namespace <name>', 'namespace of manifests that name none').default('default');
 
 program
@@ -90,17 +97,23 @@ program
   .option('--logs', "stream the agents' output above the table")
   .option('--keep-workspaces', "keep each Task's clone (and the directory a Task without a Workspace ran in) after the run, and print where")
   .addOption(new Option('-o, --output <format>', 'table, or json: print the results as JSON on stdout at the end').choices(['table', 'json']).default('table'))
+  .option('--ui', 'serve the dashboard (the live DAG) on 127.0.0.1 during the run, and after it until Ctrl-C')
+  .addOption(new Option('--ui-port <n>', 'port of the dashboard (0 picks a free one)').argParser(port).default(0))
   .addOption(namespaceOption())
   .option('-v, --verbose', "show the functions' own log lines")
-  .action(async (paths: string[], opts: { agent?: string; redis?: string; logs?: boolean; keepWorkspaces?: boolean; output: 'table' | 'json'; namespace: string; verbose?: boolean }) => {
-    process.exitCode = await runCommand({ paths, ...opts, logs: Boolean(opts.logs), keepWorkspaces: Boolean(opts.keepWorkspaces), verbose: Boolean(opts.verbose) }, context, hooks);
-  });
-
-const port = (value: string): number => {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError('a port is a whole number from 0 to 65535 (0 picks a free one)');
-  return n;
-};
+  .action(
+    async (
+      paths: string[],
+      opts: { agent?: string; redis?: string; logs?: boolean; keepWorkspaces?: boolean; output: 'table' | 'json'; ui?: boolean; uiPort: number; namespace: string; verbose?: boolean },
+    ) => {
+      const { ui, uiPort, ...rest } = opts;
+      process.exitCode = await runCommand(
+        { paths, ...rest, logs: Boolean(opts.logs), keepWorkspaces: Boolean(opts.keepWorkspaces), verbose: Boolean(opts.verbose), dashboardPort: ui ? uiPort : undefined },
+        context,
+        hooks,
+      );
+    },
+  );
 
 program
   .command('serve')
@@ -122,6 +135,24 @@ program
       process.exitCode = await serveCommand({ paths, ...opts, logs: Boolean(opts.logs), verbose: Boolean(opts.verbose) }, context, hooks);
     },
   );
+
+program
+  .command('dashboard')
+  .description("show a cluster's Tasks as a live graph in your browser, read-only, served on 127.0.0.1 with your kubeconfig")
+  .option('--context <name>', 'the kubeconfig context to use (default: the current one)')
+  .option('-n, --namespace <name>', "the namespace to show (default: the context's)")
+  .option('-A, --all-namespaces', 'show the Tasks of every namespace')
+  .addOption(new Option('--port <n>', 'port to listen on (0 picks a free one)').argParser(port).default(0))
+  .action(async (opts: { context?: string; namespace?: string; allNamespaces?: boolean; port: number }) => {
+    // client-node takes a second to load: only this command needs it.
+    const [{ KubeConfig }, { dashboardCommand }] = await Promise.all([import('@kubernetes/client-node'), import('./dashboard.js')]);
+    const loadKubeConfig = () => {
+      const kc = new KubeConfig();
+      kc.loadFromDefault();
+      return kc;
+    };
+    process.exitCode = await dashboardCommand({ ...opts, allNamespaces: Boolean(opts.allNamespaces) }, context, hooks, loadKubeConfig);
+  });
 
 program
   .command('render')

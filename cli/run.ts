@@ -6,6 +6,9 @@
 import { SecretError } from '../shared/local/secrets.js';
 import type { Task } from '../shared/task/model.js';
 import type { CliContext } from './context.js';
+import { localDashboardSource } from './dashboard/local-source.js';
+import { DashboardServerError, startDashboardServer, type DashboardServer } from './dashboard/server.js';
+import { EventStream } from './serve/event-stream.js';
 import { reportsOf } from './reports.js';
 import { appliedOf, checkManifests, openLocalSession, SessionError, STOP_GRACE_MS, type LocalSession, type RunHooks } from './session.js';
 import { formatPodDirectories } from './view/pods.js';
@@ -23,6 +26,8 @@ export interface RunOptions {
   output: 'table' | 'json';
   namespace: string;
   verbose: boolean;
+  /** Serve the dashboard on this loopback port (0: a free one) during the run, and after it until Ctrl-C. */
+  dashboardPort?: number;
 }
 
 export async function runCommand(options: RunOptions, ctx: CliContext, hooks: RunHooks): Promise<number> {
@@ -38,17 +43,30 @@ export async function runCommand(options: RunOptions, ctx: CliContext, hooks: Ru
 
   let session: LocalSession;
   let showNamespace: boolean;
+  const stream = options.dashboardPort === undefined ? undefined : new EventStream();
+  const dashboard = stream && localDashboardSource(() => session.engine, stream);
   try {
     const checked = checkManifests('dendrite run', options.paths, ctx, options.namespace, true);
     showNamespace = checked.taskNamespaces.length > 1;
-    session = await openLocalSession({ ...options, checked, ui, uiColor, showNamespace }, ctx, hooks);
+    session = await openLocalSession({ ...options, checked, ui, uiColor, showNamespace, onTaskChange: dashboard?.taskChanged, onTaskDeleted: dashboard?.taskDeleted }, ctx, hooks);
   } catch (err) {
+    stream?.close();
     if (err instanceof SessionError) return fail(err.message);
     throw err;
   }
   const { engine, table, paint } = session;
 
+  let server: DashboardServer | undefined;
   try {
+    if (dashboard && options.dashboardPort !== undefined) {
+      try {
+        server = await startDashboardServer({ source: dashboard, uiDir: ctx.uiDir, log: session.log, port: options.dashboardPort });
+      } catch (err) {
+        if (err instanceof DashboardServerError) return fail(err.message);
+        throw err;
+      }
+      ui.write(`${paint('bold', `dendrite run: the dashboard is at ${server.pageUrl}`)} (read-only, this machine only)\n`);
+    }
     let tasks: Task[];
     try {
       await session.warming;
@@ -90,8 +108,16 @@ export async function runCommand(options: RunOptions, ctx: CliContext, hooks: Ru
     if (options.keepWorkspaces) ui.write(formatPodDirectories(engine.cluster.podDirectories(), session.podRoot, { color: uiColor, showNamespace }));
     if (json) ctx.stdout.write(`${JSON.stringify(jsonReport(reports), null, 2)}\n`);
     if (stopped) return 130;
-    return reports.every((r) => r.outcome === 'succeeded') ? 0 : 1;
+    const code = reports.every((r) => r.outcome === 'succeeded') ? 0 : 1;
+    if (server) {
+      // The run is over, its picture is not: the page stays until Ctrl-C; the outcome stands.
+      ui.write(paint('gray', `The run is over; the dashboard stays at ${server.pageUrl} until Ctrl-C.\n`));
+      await new Promise<void>((resolve) => session.onInterrupt(resolve));
+    }
+    return code;
   } finally {
+    stream?.close();
+    await server?.close();
     await session.close();
   }
 }

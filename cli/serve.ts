@@ -10,13 +10,12 @@ import { TASK_SUBMITTED, type TaskSubmittedData } from '../shared/events/types.j
 import type { DeadLetter } from '../shared/local/broker.js';
 import { listenLocal, type LocalServer } from '../shared/local/listen.js';
 import { SecretError } from '../shared/local/secrets.js';
-import type { Task } from '../shared/task/model.js';
 import type { CliContext } from './context.js';
 import { reportsOf } from './reports.js';
+import { localDashboardSource, type LocalDashboard } from './dashboard/local-source.js';
 import { createServeApp } from './serve/app.js';
 import { EventStream } from './serve/event-stream.js';
 import { isLoopback, loopbackHosts } from './serve/guard.js';
-import { taskView } from './serve/task-view.js';
 import { checkManifests, openLocalSession, SessionError, STOP_GRACE_MS, appliedOf, type LocalSession, type RunHooks } from './session.js';
 import { formatSummary } from './view/summary.js';
 
@@ -66,10 +65,10 @@ export async function serveCommand(options: ServeOptions, ctx: CliContext, hooks
   const ui = ctx.stdout;
   let session: LocalSession;
   let showNamespace = false;
+  const dashboard: LocalDashboard = localDashboardSource(() => session.engine, stream);
   try {
     const checked = checkManifests('dendrite serve', options.paths, ctx, options.namespace, false);
     showNamespace = checked.namespaces.length > 1;
-    const view = (task: Task) => taskView(task, session.engine.promptOf(task.metadata.namespace, task.metadata.name));
     session = await openLocalSession(
       {
         ...options,
@@ -77,8 +76,8 @@ export async function serveCommand(options: ServeOptions, ctx: CliContext, hooks
         ui,
         uiColor: ctx.color.stdout,
         showNamespace,
-        onTaskChange: (task) => stream.send('task', view(task)),
-        onTaskDeleted: (task) => stream.send('task-deleted', { namespace: task.metadata.namespace, name: task.metadata.name, uid: task.metadata.uid }),
+        onTaskChange: (task) => dashboard.taskChanged(task),
+        onTaskDeleted: (task) => dashboard.taskDeleted(task),
         onEvent: (event) => {
           stream.send('cloudevent', attributesOf(event));
           if (event.type === TASK_SUBMITTED) announceSubmitted(event.data as TaskSubmittedData);
@@ -110,8 +109,7 @@ export async function serveCommand(options: ServeOptions, ctx: CliContext, hooks
       guard: { token: options.token, hosts: () => (server ? loopbackHosts(options.host, server.port) : []) },
       publish: (event) => engine.broker.publish(event),
       routesFor: (event) => engine.broker.routesFor(event),
-      tasks: () => engine.cluster.listTasks().map((task) => taskView(task, engine.promptOf(task.metadata.namespace, task.metadata.name))),
-      stream,
+      dashboard: { source: dashboard, uiDir: ctx.uiDir },
       log: session.log.child({ component: 'serve' }),
       onAccepted: (event, routes) =>
         table.log(
@@ -128,7 +126,8 @@ export async function serveCommand(options: ServeOptions, ctx: CliContext, hooks
     const auth = options.token ? ' (bearer token required)' : '';
     ui.write(
       `${paint('bold', `dendrite serve: listening on ${server.url}`)}${auth}\n` +
-        `  POST ${server.url} takes CloudEvents; GET ${server.url}api/tasks lists the Tasks; GET ${server.url}api/events streams changes. Ctrl-C stops.\n`,
+        `  POST ${server.url} takes CloudEvents; GET ${server.url}api/tasks lists the Tasks; GET ${server.url}api/events streams changes. Ctrl-C stops.\n` +
+        `  The dashboard: ${server.url}ui/${options.token ? ' (add #token=<the token> to the address)' : ''}\n`,
     );
 
     try {

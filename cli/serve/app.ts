@@ -6,14 +6,15 @@
  *   sink would hold it.
  * - `GET /api/tasks` (`?namespace=`): every Task as a TaskView, oldest first.
  * - `GET /api/events`: Server-Sent Events — the Tasks as they are, then each change.
+ * - `GET /ui/`: the dashboard (with a token, opened as `/ui/#token=<token>`), and the rest of
+ *   its data API (cli/dashboard/app.ts).
  */
 import express from 'express';
 import type { CloudEvent } from 'cloudevents';
 import type { Logger } from 'pino';
 import { createFunctionApp } from '../../shared/http/function-app.js';
+import { createDashboardPage, createDashboardRouter, type DashboardRouterOptions } from '../dashboard/app.js';
 import { createGuard, type GuardOptions } from './guard.js';
-import type { EventStream } from './event-stream.js';
-import type { TaskView } from './task-view.js';
 
 export interface ServeAppOptions {
   guard: GuardOptions;
@@ -21,8 +22,8 @@ export interface ServeAppOptions {
   publish(event: CloudEvent<unknown>): Promise<void>;
   /** The Triggers that route this event (none: it is accepted and dropped, as by a Broker). */
   routesFor(event: CloudEvent<unknown>): string[];
-  tasks(): TaskView[];
-  stream: EventStream;
+  /** The Tasks, their stream and the page: /api/tasks, /api/events, /ui/. */
+  dashboard: Omit<DashboardRouterOptions, 'log'>;
   log: Logger;
   /** Sees each event the ingress accepted, with the Triggers it goes to. */
   onAccepted?(event: CloudEvent<unknown>, routes: string[]): void;
@@ -33,6 +34,8 @@ export const INGRESS_NAME = 'broker-ingress';
 export function createServeApp(options: ServeAppOptions): express.Express {
   const app = express();
   app.disable('x-powered-by');
+  // The page holds no data (a browser cannot send a bearer token to open it); its data API is guarded.
+  app.use(createDashboardPage(options.dashboard.uiDir));
   app.use(createGuard(options.guard));
 
   app.get('/', (_req, res) => {
@@ -40,19 +43,10 @@ export function createServeApp(options: ServeAppOptions): express.Express {
       ingress: 'POST / — a CloudEvent (binary or structured mode), routed by knative/triggers.yaml',
       tasks: 'GET /api/tasks[?namespace=NS]',
       events: 'GET /api/events — Server-Sent Events: task, task-deleted, cloudevent, dead-letter',
+      dashboard: 'GET /ui/ — the Tasks as a live graph',
     });
   });
-
-  const tasksIn = (namespace: unknown) => {
-    const all = options.tasks();
-    return typeof namespace === 'string' && namespace !== '' ? all.filter((t) => t.namespace === namespace) : all;
-  };
-  app.get('/api/tasks', (req, res) => {
-    res.json(tasksIn(req.query.namespace));
-  });
-  app.get('/api/events', (req, res) => {
-    options.stream.attach(req, res, options.tasks().map((data) => ({ event: 'task', data })));
-  });
+  app.use(createDashboardRouter({ ...options.dashboard, log: options.log }));
 
   // The ingress is a receiver that takes every type: the same parsing, limits and answers as a function's.
   app.use(

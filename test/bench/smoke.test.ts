@@ -19,6 +19,7 @@ import { HTTP } from 'cloudevents';
 import { runBareServer } from '../../bench/bare-server.js';
 import { runColdStart, startOnce } from '../../bench/cold-start.js';
 import { runDag } from '../../bench/dag.js';
+import { runDashboardBench } from '../../bench/dashboard.js';
 import { runFanIn } from '../../bench/fan-in.js';
 import { runHandOff } from '../../bench/hand-off.js';
 import { runLocalFanIn } from '../../bench/local-fan-in.js';
@@ -112,6 +113,15 @@ describe('benchmarks at smoke size', () => {
     assert.deepEqual([result.tasks, result.succeeded, result.deadLetters, result.exitCode], [6, 6, 0, 0]);
     positive(result.wallMs, 'wall time');
     positive(result.peakRssMiB, 'peak RSS');
+  });
+
+  test('the dashboard benchmark paints its DAG and a burst of changes in headless Chromium', async () => {
+    const [result] = await runDashboardBench({ sizes: [30], runs: 1 });
+    assert.ok(result);
+    assert.equal(result.tasks, 30);
+    positive(result.firstPaintMs, 'first paint');
+    positive(result.layoutMs, 'layout');
+    assert.ok(result.burstBatches >= 1 && result.burstBatches < 30, `batches: ${result.burstBatches}`);
   });
 
   test('the load comparison gets answers from both servers, without errors', async () => {

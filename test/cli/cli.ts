@@ -158,6 +158,7 @@ export function captureContext(): { ctx: import('../../cli/context.js').CliConte
     triggersFile: join(ROOT, 'knative/triggers.yaml'),
     crdFiles: { task: join(ROOT, 'crds/task.yaml'), workspace: join(ROOT, 'crds/workspace.yaml'), agentConfig: join(ROOT, 'crds/agentconfig.yaml') },
     standInAgent: join(ROOT, 'examples/agents/stand-in-agent.mjs'),
+    uiDir: join(ROOT, 'dist/ui'),
     now: () => new Date(),
     renderLimits: DEFAULT_RENDER_LIMITS,
     createRenderer: () => isolatedRenderer(),

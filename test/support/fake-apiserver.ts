@@ -13,8 +13,11 @@
  *   refused with 415 for Tasks, as the API server refuses it for custom resources;
  * - pod logs apply `tailLines` first and then `limitBytes`, as the kubelet does: `limitBytes`
  *   keeps the *beginning* of what would be returned;
- * - no controllers run: creating a Job makes no pod (see `addJobPod`), nothing is garbage-collected,
- *   watches are not served.
+ * - watches (`?watch=true`) stream ADDED / MODIFIED / DELETED lines from the list's
+ *   resourceVersion on (a recent history is kept to replay from), filtered by namespace and
+ *   label selector, ending after `timeoutSeconds` when given; no bookmarks;
+ * - Events take the field selectors `involvedObject.kind/name/namespace/uid`, as the real server does;
+ * - no controllers run: creating a Job makes no pod (see `addJobPod`), nothing is garbage-collected.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -219,20 +222,41 @@ function nonNegativeInt(query: Record<string, string>, key: string): number | un
   return Number(raw);
 }
 
+type WatchType = 'ADDED' | 'MODIFIED' | 'DELETED';
+interface WatchChange {
+  resourceVersion: number;
+  type: WatchType;
+  resource: string;
+  obj: StoredObject;
+}
+/** How many changes a watch can be replayed from (a real server keeps a window too, then 410s). */
+const WATCH_HISTORY = 10_000;
+
 export async function startFakeApiServer(options: FakeApiServerOptions = {}): Promise<FakeApiServer> {
   const now = () => secondsOf(options.clock?.() ?? new Date());
   const listeners: ChangeListener[] = [];
+  const history: WatchChange[] = [];
+  const watchers = new Set<(change: WatchChange) => void>();
+  function recordChange(key: string, type: WatchType, obj: StoredObject): void {
+    const change = { resourceVersion: type === 'DELETED' ? ++resourceVersion : Number(obj.metadata.resourceVersion), type, resource: key.slice(0, key.indexOf('/')), obj: structuredClone(obj) };
+    history.push(change);
+    if (history.length > WATCH_HISTORY) history.shift();
+    for (const watcher of watchers) watcher(change);
+  }
   /** Every write and delete is seen by the listeners, in the order the server made them. */
   class ObservedStore extends Map<string, StoredObject> {
     override set(key: string, value: StoredObject): this {
+      const added = !super.has(key);
       super.set(key, value);
       for (const listener of listeners) listener(value, false);
+      recordChange(key, added ? 'ADDED' : 'MODIFIED', value);
       return this;
     }
     override delete(key: string): boolean {
       const value = super.get(key);
       const deleted = super.delete(key);
       if (value) for (const listener of listeners) listener(value, true);
+      if (value) recordChange(key, 'DELETED', value);
       return deleted;
     }
   }
@@ -418,7 +442,8 @@ export async function startFakeApiServer(options: FakeApiServerOptions = {}): Pr
     return commit(type, obj, next, subresource);
   }
 
-  function list(type: ResourceType, namespace: string | undefined, query: Record<string, string>): Obj {
+  /** Whether an object is in a list or watch: its namespace, label and field selectors. */
+  function selection(type: ResourceType, namespace: string | undefined, query: Record<string, string>): (obj: StoredObject) => boolean {
     let matches: (labels: Record<string, string> | undefined) => boolean = () => true;
     if (query.labelSelector) {
       try {
@@ -428,21 +453,53 @@ export async function startFakeApiServer(options: FakeApiServerOptions = {}): Pr
         throw err;
       }
     }
-    const fieldFilters: [string, string][] = [];
+    const fieldFilters: [string[], string][] = [];
     for (const term of (query.fieldSelector ?? '').split(',').filter((t) => t !== '')) {
       const [field, value] = term.split('=', 2) as [string, string | undefined];
-      if ((field !== 'metadata.name' && field !== 'metadata.namespace') || value === undefined) {
+      const involved = type.name === 'events' && /^involvedObject\.(kind|name|namespace|uid)$/.test(field);
+      if ((field !== 'metadata.name' && field !== 'metadata.namespace' && !involved) || value === undefined) {
         throw new HttpError(400, `field label not supported: ${field}`);
       }
-      fieldFilters.push([field.slice('metadata.'.length), value]);
+      fieldFilters.push([field.split('.'), value]);
     }
+    const fieldOf = (obj: Obj, path: string[]) => path.reduce<unknown>((at, part) => (isObj(at) ? at[part] : undefined), obj);
+    return (obj) =>
+      (namespace === undefined || obj.metadata.namespace === namespace) &&
+      fieldFilters.every(([path, value]) => fieldOf(obj, path) === value) &&
+      matches(obj.metadata.labels as Record<string, string> | undefined);
+  }
+
+  /** Streams the changes after `resourceVersion` as watch events, one JSON document a line. */
+  function serveWatch(req: IncomingMessage, res: ServerResponse, type: ResourceType, namespace: string | undefined, query: Record<string, string>): void {
+    const selected = selection(type, namespace, query);
+    const from = Number(query.resourceVersion ?? resourceVersion);
+    res.writeHead(200, { 'Content-Type': 'application/json', 'Transfer-Encoding': 'chunked' });
+    // The real server answers a watch at once; client-node's watch waits for these headers.
+    res.flushHeaders();
+    const send = (change: WatchChange) => {
+      if (change.resource !== type.name || change.resourceVersion <= from || !selected(change.obj)) return;
+      const object: Obj = structuredClone(change.obj);
+      if (change.type === 'DELETED') (object.metadata as Obj).resourceVersion = String(change.resourceVersion);
+      res.write(`${JSON.stringify({ type: change.type, object })}\n`);
+    };
+    for (const change of history) send(change);
+    watchers.add(send);
+    const end = () => {
+      watchers.delete(send);
+      if (!res.writableEnded) res.end();
+    };
+    const timeout = nonNegativeInt(query, 'timeoutSeconds');
+    if (timeout !== undefined) {
+      const timer = setTimeout(end, timeout * 1000);
+      req.on('close', () => clearTimeout(timer));
+    }
+    req.on('close', () => watchers.delete(send));
+  }
+
+  function list(type: ResourceType, namespace: string | undefined, query: Record<string, string>): Obj {
+    const selected = selection(type, namespace, query);
     const all = [...store.entries()]
-      .filter(([key, obj]) => {
-        if (!key.startsWith(`${type.name}/`)) return false;
-        if (namespace !== undefined && obj.metadata.namespace !== namespace) return false;
-        if (!fieldFilters.every(([field, value]) => obj.metadata[field] === value)) return false;
-        return matches(obj.metadata.labels as Record<string, string> | undefined);
-      })
+      .filter(([key, obj]) => key.startsWith(`${type.name}/`) && selected(obj))
       .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
     let start = 0;
     if (query.continue) {
@@ -511,7 +568,6 @@ export async function startFakeApiServer(options: FakeApiServerOptions = {}): Pr
     const query = Object.fromEntries(url.searchParams);
     if (api.name === undefined) {
       if (method === 'GET') {
-        if (query.watch === 'true' || query.watch === '1') throw new HttpError(405, 'the fake API server does not serve watches');
         return { code: 200, json: list(type, api.namespace, query) };
       }
       if (method === 'POST' && api.namespace !== undefined) return { code: 201, json: create(type, api.namespace, body) };
@@ -614,6 +670,17 @@ export async function startFakeApiServer(options: FakeApiServerOptions = {}): Pr
     }
     // The request takes effect now; only the answer waits (a client that gives up meanwhile
     // never learns that its write landed, as with a real server).
+    const api = parseApiPath(url.pathname);
+    const listed = api && api.name === undefined ? findResource(api) : undefined;
+    if (method === 'GET' && listed && (url.searchParams.get('watch') === 'true' || url.searchParams.get('watch') === '1')) {
+      try {
+        serveWatch(req, res, listed, api?.namespace, Object.fromEntries(url.searchParams));
+      } catch (err) {
+        if (!(err instanceof HttpError)) throw err;
+        sendJson(res, err.code, statusBody(err.code, err.message, err.reason, err.details));
+      }
+      return;
+    }
     let result: { code: number; json?: unknown; text?: Buffer };
     try {
       if (text !== '' && !bodyIsJson && (method === 'POST' || method === 'PUT' || method === 'PATCH')) {
