@@ -48,7 +48,7 @@ const context: CliContext = {
   cwd: process.cwd(),
   tmpDir: tmpdir(),
   triggersFile: root('knative/triggers.yaml'),
-  crdFiles: { task: root('crds/task.yaml'), workspace: root('crds/workspace.yaml'), agentConfig: root('crds/agentconfig.yaml') },
+  crdFiles: { task: root('crds/task.yaml'), workspace: root('crds/workspace.yaml'), agentConfig: root('crds/agentconfig.yaml'), taskSpawner: root('crds/taskspawner.yaml') },
   standInAgent: root('examples/agents/stand-in-agent.mjs'),
   now: () => new Date(),
   renderLimits: render.renderLimits,
@@ -79,6 +79,15 @@ const program = new Command('dendrite')
   .exitOverride()
   .showHelpAfterError('(run dendrite --help for usage)');
 
+/** `90m`, `7d`, `2w`…: how far ahead the spawners' clock starts. */
+const duration = (value: string): number => {
+  const match = /^(\d+)(m|h|d|w)$/.exec(value);
+  if (!match) throw new InvalidArgumentError('a duration such as 90m, 12h, 7d or 2w');
+  return Number(match[1]) * { m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 }[match[2] as 'm' | 'h' | 'd' | 'w'];
+};
+const fastForwardOption = () =>
+  new Option('--fast-forward <duration>', "start the TaskSpawners' clock this far ahead (e.g. 7d): the cron ticks in between are due at once (at most 10)").argParser(duration);
+
 const namespaceOption = () => new Option('-n, --namespace <name>', 'namespace of manifests that name none').default('default');
 
 program
@@ -92,9 +101,20 @@ program
   .addOption(new Option('-o, --output <format>', 'table, or json: print the results as JSON on stdout at the end').choices(['table', 'json']).default('table'))
   .addOption(namespaceOption())
   .option('-v, --verbose', "show the functions' own log lines")
-  .action(async (paths: string[], opts: { agent?: string; redis?: string; logs?: boolean; keepWorkspaces?: boolean; output: 'table' | 'json'; namespace: string; verbose?: boolean }) => {
-    process.exitCode = await runCommand({ paths, ...opts, logs: Boolean(opts.logs), keepWorkspaces: Boolean(opts.keepWorkspaces), verbose: Boolean(opts.verbose) }, context, hooks);
-  });
+  .addOption(fastForwardOption())
+  .action(
+    async (
+      paths: string[],
+      opts: { agent?: string; redis?: string; logs?: boolean; keepWorkspaces?: boolean; output: 'table' | 'json'; namespace: string; verbose?: boolean; fastForward?: number },
+    ) => {
+      const { fastForward, ...rest } = opts;
+      process.exitCode = await runCommand(
+        { paths, ...rest, logs: Boolean(opts.logs), keepWorkspaces: Boolean(opts.keepWorkspaces), verbose: Boolean(opts.verbose), fastForwardMs: fastForward },
+        context,
+        hooks,
+      );
+    },
+  );
 
 const port = (value: string): number => {
   const n = Number(value);
@@ -114,12 +134,14 @@ program
   .addOption(new Option('--token <token>', 'require "Authorization: Bearer <token>" on every request').env('DENDRITE_SERVE_TOKEN'))
   .addOption(namespaceOption())
   .option('-v, --verbose', "show the functions' own log lines")
+  .addOption(fastForwardOption())
   .action(
     async (
       paths: string[],
-      opts: { agent?: string; redis?: string; logs?: boolean; port: number; host: string; token?: string; namespace: string; verbose?: boolean },
+      opts: { agent?: string; redis?: string; logs?: boolean; port: number; host: string; token?: string; namespace: string; verbose?: boolean; fastForward?: number },
     ) => {
-      process.exitCode = await serveCommand({ paths, ...opts, logs: Boolean(opts.logs), verbose: Boolean(opts.verbose) }, context, hooks);
+      const { fastForward, ...rest } = opts;
+      process.exitCode = await serveCommand({ paths, ...rest, logs: Boolean(opts.logs), verbose: Boolean(opts.verbose), fastForwardMs: fastForward }, context, hooks);
     },
   );
 

@@ -31,6 +31,8 @@ export interface ServeOptions {
   port: number;
   /** Required as a bearer token on every request, when given. */
   token?: string;
+  /** The spawners' clock starts this far ahead (ms). */
+  fastForwardMs?: number;
 }
 
 export const DEFAULT_SERVE_PORT = 8080;
@@ -134,6 +136,7 @@ export async function serveCommand(options: ServeOptions, ctx: CliContext, hooks
       await session.warming;
       table.start([]);
       engine.apply(appliedOf(session.manifests, options.namespace));
+      if (session.manifests.taskSpawners.length > 0) await engine.tick();
     } catch (err) {
       table.stop();
       if (err instanceof SecretError) return fail(err.message);

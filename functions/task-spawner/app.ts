@@ -1,0 +1,32 @@
+import type express from 'express';
+import type { FlowDeps } from '../../shared/flow/deps.js';
+import { createFunctionApp, type Handler } from '../../shared/http/function-app.js';
+import type { SpawnerCluster } from '../../shared/spawner/port.js';
+import { createEventHandler, createTickHandler, type SpawnerHandlerDeps, type TaskSpawnerOptions } from './handler.js';
+
+export const FUNCTION_NAME = 'task-spawner';
+
+/** What a PingSource sends (type fixed by Knative). */
+export const PING_EVENT = 'dev.knative.sources.ping';
+
+function handlerDeps(deps: FlowDeps, spawners: SpawnerCluster): SpawnerHandlerDeps {
+  return { cluster: deps.cluster, spawners, renderer: deps.renderer, renderLimits: deps.config.renderLimits, now: deps.now };
+}
+
+/** The event types this function takes by name (the Triggers must route these); every other type goes to the cloudEvent spawners. */
+export function createHandlers(deps: FlowDeps, spawners: SpawnerCluster, options: TaskSpawnerOptions): Record<string, Handler> {
+  return { [PING_EVENT]: createTickHandler(handlerDeps(deps, spawners), options) };
+}
+
+export function createApp(deps: FlowDeps, spawners: SpawnerCluster, options: TaskSpawnerOptions): express.Express {
+  return createFunctionApp({
+    name: FUNCTION_NAME,
+    handlers: createHandlers(deps, spawners, options),
+    fallback: createEventHandler(handlerDeps(deps, spawners), options),
+    // Other systems' events carry whatever data they carry.
+    anyData: true,
+    log: deps.log,
+    ready: () => deps.store.ping(),
+    metrics: deps.metrics,
+  });
+}

@@ -1,0 +1,60 @@
+/**
+ * task-spawner: TaskSpawners as rules over events, not loops. A PingSource tick evaluates every
+ * cron spawner (and lists GitHub for the GitHub ones whose pollInterval has passed); any other
+ * event reaching it is offered to the cloudEvent spawners (and GitHub deliveries to the GitHub
+ * ones). Every item makes its Task at most once, by name.
+ */
+import type { CloudEvent } from 'cloudevents';
+import type { HandlerContext } from '../../shared/http/function-app.js';
+import { eventItem, matchesCloudEvent } from '../../shared/spawner/cloud-event.js';
+import { discoverCronTicks } from '../../shared/spawner/cron-source.js';
+import { sourceOf } from '../../shared/spawner/model.js';
+import { runPass, type PassDeps } from '../../shared/spawner/pass.js';
+import { listSpawners } from '../../shared/spawner/port.js';
+
+export interface TaskSpawnerOptions {
+  /** The namespaces whose TaskSpawners this installation runs. */
+  namespaces: string[];
+  /** Most missed cron ticks one pass catches up (the newest ones). */
+  maxCatchUp: number;
+}
+
+export const DEFAULT_MAX_CATCH_UP = 10;
+
+export interface SpawnerHandlerDeps extends Omit<PassDeps, 'log'> {
+  now: () => Date;
+}
+
+export function createTickHandler(deps: SpawnerHandlerDeps, options: TaskSpawnerOptions) {
+  let inProgress = false;
+  return async function handleTick(_event: CloudEvent<unknown>, context: HandlerContext): Promise<void> {
+    if (inProgress) {
+      context.log.info('a spawner pass is in progress; this tick is skipped');
+      return;
+    }
+    inProgress = true;
+    try {
+      const now = deps.now();
+      const passDeps = { ...deps, log: context.log };
+      for (const spawner of await listSpawners(deps.spawners, options.namespaces)) {
+        if (sourceOf(spawner) === 'cron') await runPass(passDeps, spawner, discoverCronTicks(spawner, now, options.maxCatchUp));
+      }
+    } finally {
+      inProgress = false;
+    }
+  };
+}
+
+export function createEventHandler(deps: SpawnerHandlerDeps, options: TaskSpawnerOptions) {
+  return async function handleEvent(event: CloudEvent<unknown>, context: HandlerContext): Promise<void> {
+    const passDeps = { ...deps, log: context.log };
+    const matching = (await listSpawners(deps.spawners, options.namespaces)).filter(
+      (s) => sourceOf(s) === 'cloudEvent' && matchesCloudEvent(s.spec.when.cloudEvent!, event),
+    );
+    if (matching.length === 0) {
+      context.log.info('no TaskSpawner takes this event');
+      return;
+    }
+    for (const spawner of matching) await runPass(passDeps, spawner, { items: [eventItem(event)] });
+  };
+}

@@ -1,0 +1,30 @@
+import { readFileSync } from 'node:fs';
+import { startFunction } from '../../shared/runtime/start.js';
+
+/** The render process's script, beside this one in the build (and in the bundle). */
+const RENDER_PROCESS = { renderEntry: new URL('../../shared/template/isolated/child.js', import.meta.url) };
+
+/** In a pod, the namespace it runs in: the one whose TaskSpawners it runs unless told otherwise. */
+function podNamespace(): string | undefined {
+  try {
+    return readFileSync('/var/run/secrets/kubernetes.io/serviceaccount/namespace', 'utf8').trim() || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+// The name is FUNCTION_NAME of app.ts, written out: app.ts loads after the server listens.
+await startFunction('task-spawner', async () => {
+  const [{ createApp }, { DEFAULT_MAX_CATCH_UP }, k8s, { createKubernetesSpawners }] = await Promise.all([
+    import('./app.js'),
+    import('./handler.js'),
+    import('@kubernetes/client-node'),
+    import('../../shared/cluster/kubernetes-spawners.js'),
+  ]);
+  const namespaces = (process.env.DENDRITE_SPAWNER_NAMESPACES ?? podNamespace() ?? 'default').split(',').map((n) => n.trim()).filter(Boolean);
+  const maxCatchUp = Number(process.env.DENDRITE_SPAWNER_MAX_CATCH_UP || DEFAULT_MAX_CATCH_UP);
+  const kubeConfig = new k8s.KubeConfig();
+  kubeConfig.loadFromDefault();
+  const spawners = createKubernetesSpawners(kubeConfig);
+  return (deps) => createApp(deps, spawners, { namespaces, maxCatchUp: Number.isInteger(maxCatchUp) && maxCatchUp > 0 ? maxCatchUp : DEFAULT_MAX_CATCH_UP });
+}, RENDER_PROCESS);
