@@ -17,6 +17,15 @@ export interface Schedule {
   latest(n: number, until: Date): Date[];
 }
 
+/**
+ * A field holding a whole `*` (or `?`, or `*` stepped by 1) in its list is "*" to robfig — it allows every
+ * value, and it counts as unrestricted when day-of-month and day-of-week are combined. croner
+ * counts only a field that is exactly `*`, so such fields are written as `*` first.
+ */
+function normalised(field: string): string {
+  return field.split(',').some((part) => part === '*' || part === '?' || part === '*/1') ? '*' : field;
+}
+
 /** Throws CronScheduleError with what is wrong. */
 export function parseSchedule(expression: string): Schedule {
   const fields = expression.trim().split(/\s+/);
@@ -28,7 +37,7 @@ export function parseSchedule(expression: string): Schedule {
   }
   let cron: Cron;
   try {
-    cron = new Cron(fields.join(' '), { timezone: 'UTC', paused: true, legacyMode: true });
+    cron = new Cron(fields.map(normalised).join(' '), { timezone: 'UTC', paused: true, legacyMode: true });
   } catch (err) {
     throw new CronScheduleError(`cron schedule ${JSON.stringify(expression)}: ${(err as Error).message.replace(/^CronPattern: /, '')}`);
   }
