@@ -15,6 +15,8 @@ import type { TaskSubmitOptions } from '../functions/task-submit/handler.js';
 import { createApp as createTaskSpawnerApp, FUNCTION_NAME as TASK_SPAWNER } from '../functions/task-spawner/app.js';
 import { DEFAULT_MAX_CATCH_UP } from '../functions/task-spawner/handler.js';
 import { createLocalSpawners, type LocalSpawners } from '../shared/local/spawners.js';
+import { createGitHubClient } from '../shared/spawner/github-api.js';
+import { workspaceTokenFor } from '../shared/spawner/github-token.js';
 import { TASK_READY, type TaskReadyData } from '../shared/events/types.js';
 import { DEFAULT_RESYNC_OPTIONS } from '../shared/resync/config.js';
 import { MAX_SINGLE_ARGUMENT_BYTES, type FlowDeps } from '../shared/flow/deps.js';
@@ -61,6 +63,8 @@ export interface LocalEngineOptions {
   /** The spawners' clock runs this far ahead (dendrite run --fast-forward): cron ticks in between are due at once. */
   fastForwardMs?: number;
   maxCatchUp?: number;
+  /** The GitHub REST API GitHub spawners read (dendrite run --github-api; default: the Workspace host's). */
+  githubApi?: string;
 }
 
 export interface AppliedManifests {
@@ -121,6 +125,9 @@ export async function startLocalEngine(options: LocalEngineOptions): Promise<Loc
   });
 
   const spawners = createLocalSpawners({ now });
+  // GitHub spawners read with their Workspace Secret's GITHUB_TOKEN, as given in the manifests.
+  const secretValues = new Map<string, Map<string, string>>();
+  const github = { client: createGitHubClient(), apiBase: options.githubApi, tokenFor: workspaceTokenFor(secretValues) };
   const fastForwardMs = options.fastForwardMs ?? 0;
   const spawnerDeps = { ...depsFor(TASK_SPAWNER), now: () => new Date(now().getTime() + fastForwardMs) };
   const apps: Record<string, express.Express> = {
@@ -129,7 +136,7 @@ export async function startLocalEngine(options: LocalEngineOptions): Promise<Loc
     [LAUNCHER]: createLauncherApp(depsFor(LAUNCHER), options.jobConfig ?? DEFAULT_JOB_CONFIG),
     // Every namespace the run applied; a Job is never failed as lost while its agent may still report.
     [TASK_SUBMIT]: createTaskSubmitApp(depsFor(TASK_SUBMIT), options.submit),
-    [TASK_SPAWNER]: createTaskSpawnerApp(spawnerDeps, spawners, {
+    [TASK_SPAWNER]: createTaskSpawnerApp(spawnerDeps, { spawners, github }, {
       namespaces: options.spawnerNamespaces ?? options.submit.namespaces,
       maxCatchUp: options.maxCatchUp ?? DEFAULT_MAX_CATCH_UP,
     }),
@@ -179,7 +186,10 @@ export async function startLocalEngine(options: LocalEngineOptions): Promise<Loc
       if (tick) await ready.publish(tick());
     },
     apply(manifests) {
-      for (const secret of manifests.secrets) cluster.applySecret(secret);
+      for (const secret of manifests.secrets) {
+        const applied = cluster.applySecret(secret);
+        secretValues.set(`${applied.namespace}/${applied.name}`, applied.values);
+      }
       for (const workspace of manifests.workspaces ?? []) cluster.applyWorkspace(workspace);
       for (const agentConfig of manifests.agentConfigs ?? []) cluster.applyAgentConfig(agentConfig);
       for (const spawner of manifests.taskSpawners ?? []) spawners.apply(spawner);

@@ -102,10 +102,11 @@ program
   .addOption(namespaceOption())
   .option('-v, --verbose', "show the functions' own log lines")
   .addOption(fastForwardOption())
+  .option('--github-api <url>', "the GitHub REST API TaskSpawners with when.githubIssues read (default: their Workspace host's, e.g. https://api.github.com)")
   .action(
     async (
       paths: string[],
-      opts: { agent?: string; redis?: string; logs?: boolean; keepWorkspaces?: boolean; output: 'table' | 'json'; namespace: string; verbose?: boolean; fastForward?: number },
+      opts: { agent?: string; redis?: string; logs?: boolean; keepWorkspaces?: boolean; output: 'table' | 'json'; namespace: string; verbose?: boolean; fastForward?: number; githubApi?: string },
     ) => {
       const { fastForward, ...rest } = opts;
       process.exitCode = await runCommand(
@@ -135,10 +136,11 @@ program
   .addOption(namespaceOption())
   .option('-v, --verbose', "show the functions' own log lines")
   .addOption(fastForwardOption())
+  .option('--github-api <url>', "the GitHub REST API TaskSpawners with when.githubIssues read (default: their Workspace host's, e.g. https://api.github.com)")
   .action(
     async (
       paths: string[],
-      opts: { agent?: string; redis?: string; logs?: boolean; port: number; host: string; token?: string; namespace: string; verbose?: boolean; fastForward?: number },
+      opts: { agent?: string; redis?: string; logs?: boolean; port: number; host: string; token?: string; namespace: string; verbose?: boolean; fastForward?: number; githubApi?: string },
     ) => {
       const { fastForward, ...rest } = opts;
       process.exitCode = await serveCommand({ paths, ...rest, logs: Boolean(opts.logs), verbose: Boolean(opts.verbose), fastForwardMs: fastForward }, context, hooks);

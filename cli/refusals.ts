@@ -77,9 +77,6 @@ export function refusalsOf(manifests: Manifests, schemas: Schemas, namespace: st
   }
   const loops = cycles(manifests, namespace);
   if (loops.length > 0) refusals.push({ lines: loops, reason: 'these Tasks depend on each other in a cycle, so none of them could ever start' });
-  const githubNotYet = manifests.taskSpawners
-    .filter((doc) => typeof doc.object.spec === 'object' && doc.object.spec !== null && (doc.object.spec as Record<string, Record<string, unknown>>).when?.githubIssues !== undefined)
-    .map((doc) => `${position(doc)}: TaskSpawner ${nameOf(doc)}: when.githubIssues is not evaluated yet — it makes no Tasks here`);
-  const notes = [...inputs.flatMap((i) => (i.localRepo ? [i.localRepo] : [])), ...kinds.filter((p) => p.severity === 'warning')].map(formatProblem).concat(githubNotYet);
+  const notes = [...inputs.flatMap((i) => (i.localRepo ? [i.localRepo] : [])), ...kinds.filter((p) => p.severity === 'warning')].map(formatProblem);
   return { refusals, notes };
 }

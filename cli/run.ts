@@ -25,6 +25,7 @@ export interface RunOptions {
   verbose: boolean;
   /** The spawners' clock starts this far ahead (ms). */
   fastForwardMs?: number;
+  githubApi?: string;
 }
 
 export async function runCommand(options: RunOptions, ctx: CliContext, hooks: RunHooks): Promise<number> {

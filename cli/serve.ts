@@ -33,6 +33,7 @@ export interface ServeOptions {
   token?: string;
   /** The spawners' clock starts this far ahead (ms). */
   fastForwardMs?: number;
+  githubApi?: string;
 }
 
 export const DEFAULT_SERVE_PORT = 8080;

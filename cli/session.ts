@@ -109,6 +109,8 @@ export interface SessionOptions {
   keepWorkspaces?: boolean;
   /** The spawners' clock starts this far ahead (ms): cron ticks in between are due at once. */
   fastForwardMs?: number;
+  /** The GitHub REST API the GitHub spawners read (e.g. a fake); the Workspace host's when absent. */
+  githubApi?: string;
   /** Where the table and everything for people goes (stderr when stdout carries JSON). */
   ui: Output;
   uiColor: boolean;
@@ -200,6 +202,7 @@ export async function openLocalSession(options: SessionOptions, ctx: CliContext,
       sourceDir: ctx.cwd,
       now: ctx.now,
       fastForwardMs: options.fastForwardMs,
+      githubApi: options.githubApi,
       onTaskChange: (task) => {
         table.update(task);
         options.onTaskChange?.(task);

@@ -63,11 +63,6 @@ function whenProblems(doc: ManifestDoc): Problem[] {
       problems.push(problemAt(doc, ['spec', 'when', 'cron', 'schedule'], labelOf(doc), `spec.when.cron.schedule: ${err.message}`));
     }
   }
-  if (when.githubIssues !== undefined) {
-    problems.push(
-      problemAt(doc, ['spec', 'when', 'githubIssues'], labelOf(doc), 'spec.when.githubIssues: accepted, but Dendrite does not read GitHub yet (no webhook receiver, no listing): this spawner makes no Tasks', 'warning'),
-    );
-  }
   const type = isObject(when.cloudEvent) ? when.cloudEvent.type : undefined;
   if (typeof type === 'string' && reservedType(type)) {
     problems.push(

@@ -1,6 +1,7 @@
 import type express from 'express';
 import type { FlowDeps } from '../../shared/flow/deps.js';
 import { createFunctionApp, type Handler } from '../../shared/http/function-app.js';
+import type { GitHubAccess } from '../../shared/spawner/github-source.js';
 import type { SpawnerCluster } from '../../shared/spawner/port.js';
 import { createEventHandler, createTickHandler, type SpawnerHandlerDeps, type TaskSpawnerOptions } from './handler.js';
 
@@ -9,20 +10,25 @@ export const FUNCTION_NAME = 'task-spawner';
 /** What a PingSource sends (type fixed by Knative). */
 export const PING_EVENT = 'dev.knative.sources.ping';
 
-function handlerDeps(deps: FlowDeps, spawners: SpawnerCluster): SpawnerHandlerDeps {
-  return { cluster: deps.cluster, spawners, renderer: deps.renderer, renderLimits: deps.config.renderLimits, now: deps.now };
+export interface SpawnerPorts {
+  spawners: SpawnerCluster;
+  github: GitHubAccess;
+}
+
+function handlerDeps(deps: FlowDeps, ports: SpawnerPorts): SpawnerHandlerDeps {
+  return { cluster: deps.cluster, ...ports, renderer: deps.renderer, renderLimits: deps.config.renderLimits, now: deps.now };
 }
 
 /** The event types this function takes by name (the Triggers must route these); every other type goes to the cloudEvent spawners. */
-export function createHandlers(deps: FlowDeps, spawners: SpawnerCluster, options: TaskSpawnerOptions): Record<string, Handler> {
-  return { [PING_EVENT]: createTickHandler(handlerDeps(deps, spawners), options) };
+export function createHandlers(deps: FlowDeps, ports: SpawnerPorts, options: TaskSpawnerOptions): Record<string, Handler> {
+  return { [PING_EVENT]: createTickHandler(handlerDeps(deps, ports), options) };
 }
 
-export function createApp(deps: FlowDeps, spawners: SpawnerCluster, options: TaskSpawnerOptions): express.Express {
+export function createApp(deps: FlowDeps, ports: SpawnerPorts, options: TaskSpawnerOptions): express.Express {
   return createFunctionApp({
     name: FUNCTION_NAME,
-    handlers: createHandlers(deps, spawners, options),
-    fallback: createEventHandler(handlerDeps(deps, spawners), options),
+    handlers: createHandlers(deps, ports, options),
+    fallback: createEventHandler(handlerDeps(deps, ports), options),
     // Other systems' events carry whatever data they carry.
     anyData: true,
     log: deps.log,

@@ -8,7 +8,9 @@ import type { CloudEvent } from 'cloudevents';
 import type { HandlerContext } from '../../shared/http/function-app.js';
 import { eventItem, matchesCloudEvent } from '../../shared/spawner/cloud-event.js';
 import { discoverCronTicks } from '../../shared/spawner/cron-source.js';
-import { sourceOf } from '../../shared/spawner/model.js';
+import { discoverDelivery, discoverGitHubIssues, GITHUB_ISSUES_EVENT, GITHUB_PULL_REQUEST_EVENT, readDelivery, type GitHubAccess } from '../../shared/spawner/github-source.js';
+import { pollIntervalMs, sourceOf, type TaskSpawner } from '../../shared/spawner/model.js';
+import type { Cluster } from '../../shared/cluster/cluster.js';
 import { runPass, type PassDeps } from '../../shared/spawner/pass.js';
 import { listSpawners } from '../../shared/spawner/port.js';
 
@@ -21,8 +23,16 @@ export interface TaskSpawnerOptions {
 
 export const DEFAULT_MAX_CATCH_UP = 10;
 
-export interface SpawnerHandlerDeps extends Omit<PassDeps, 'log'> {
+export interface SpawnerHandlerDeps extends Omit<PassDeps, 'log' | 'cluster'> {
+  cluster: Pick<Cluster, 'createTask' | 'getTask' | 'getWorkspace'>;
+  github: GitHubAccess;
   now: () => Date;
+}
+
+/** A GitHub spawner is listed when it never was, or pollInterval has passed since. */
+function listingDue(spawner: TaskSpawner, now: Date): boolean {
+  const last = spawner.status?.lastDiscoveryTime;
+  return !last || now.getTime() - Date.parse(last) >= pollIntervalMs(spawner.spec.pollInterval);
 }
 
 export function createTickHandler(deps: SpawnerHandlerDeps, options: TaskSpawnerOptions) {
@@ -37,7 +47,9 @@ export function createTickHandler(deps: SpawnerHandlerDeps, options: TaskSpawner
       const now = deps.now();
       const passDeps = { ...deps, log: context.log };
       for (const spawner of await listSpawners(deps.spawners, options.namespaces)) {
-        if (sourceOf(spawner) === 'cron') await runPass(passDeps, spawner, discoverCronTicks(spawner, now, options.maxCatchUp));
+        const source = sourceOf(spawner);
+        if (source === 'cron') await runPass(passDeps, spawner, discoverCronTicks(spawner, now, options.maxCatchUp));
+        if (source === 'githubIssues' && listingDue(spawner, now)) await runPass(passDeps, spawner, await discoverGitHubIssues(deps, spawner, now));
       }
     } finally {
       inProgress = false;
@@ -48,6 +60,18 @@ export function createTickHandler(deps: SpawnerHandlerDeps, options: TaskSpawner
 export function createEventHandler(deps: SpawnerHandlerDeps, options: TaskSpawnerOptions) {
   return async function handleEvent(event: CloudEvent<unknown>, context: HandlerContext): Promise<void> {
     const passDeps = { ...deps, log: context.log };
+    if (event.type === GITHUB_ISSUES_EVENT || event.type === GITHUB_PULL_REQUEST_EVENT) {
+      const delivery = readDelivery(event.type, event.data);
+      if (!delivery) {
+        context.log.info('a GitHub delivery without an issue or pull request and its repository; nothing to spawn');
+        return;
+      }
+      for (const spawner of (await listSpawners(deps.spawners, options.namespaces)).filter((s) => sourceOf(s) === 'githubIssues')) {
+        const discovery = await discoverDelivery(deps, spawner, delivery);
+        if (discovery) await runPass(passDeps, spawner, discovery);
+      }
+      return;
+    }
     const matching = (await listSpawners(deps.spawners, options.namespaces)).filter(
       (s) => sourceOf(s) === 'cloudEvent' && matchesCloudEvent(s.spec.when.cloudEvent!, event),
     );

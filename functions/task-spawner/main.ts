@@ -15,16 +15,24 @@ function podNamespace(): string | undefined {
 
 // The name is FUNCTION_NAME of app.ts, written out: app.ts loads after the server listens.
 await startFunction('task-spawner', async () => {
-  const [{ createApp }, { DEFAULT_MAX_CATCH_UP }, k8s, { createKubernetesSpawners }] = await Promise.all([
+  const [{ createApp }, { DEFAULT_MAX_CATCH_UP }, k8s, { createKubernetesSpawners }, { createGitHubClient }, { mountedTokenFor }] = await Promise.all([
     import('./app.js'),
     import('./handler.js'),
     import('@kubernetes/client-node'),
     import('../../shared/cluster/kubernetes-spawners.js'),
+    import('../../shared/spawner/github-api.js'),
+    import('../../shared/spawner/github-token.js'),
   ]);
   const namespaces = (process.env.DENDRITE_SPAWNER_NAMESPACES ?? podNamespace() ?? 'default').split(',').map((n) => n.trim()).filter(Boolean);
   const maxCatchUp = Number(process.env.DENDRITE_SPAWNER_MAX_CATCH_UP || DEFAULT_MAX_CATCH_UP);
   const kubeConfig = new k8s.KubeConfig();
   kubeConfig.loadFromDefault();
   const spawners = createKubernetesSpawners(kubeConfig);
-  return (deps) => createApp(deps, spawners, { namespaces, maxCatchUp: Number.isInteger(maxCatchUp) && maxCatchUp > 0 ? maxCatchUp : DEFAULT_MAX_CATCH_UP });
+  // The token GitHub is read with: a file from the Secret dendrite-github (knative/github.yaml), never the API's Secrets.
+  const github = {
+    client: createGitHubClient(),
+    apiBase: process.env.DENDRITE_GITHUB_API_URL || undefined,
+    tokenFor: mountedTokenFor(process.env.DENDRITE_GITHUB_TOKEN_FILE || '/var/run/secrets/dendrite/github/token'),
+  };
+  return (deps) => createApp(deps, { spawners, github }, { namespaces, maxCatchUp: Number.isInteger(maxCatchUp) && maxCatchUp > 0 ? maxCatchUp : DEFAULT_MAX_CATCH_UP });
 }, RENDER_PROCESS);

@@ -6,6 +6,7 @@ import { CustomObjectsApi, PatchStrategy, setHeaderOptions, type KubeConfig } fr
 import { NotFoundError } from '../errors.js';
 import { SPAWNER_PLURAL, type TaskSpawner } from '../spawner/model.js';
 import type { SpawnerCluster } from '../spawner/port.js';
+import { WORKSPACE_PLURAL } from '../job/workspace.js';
 import { TASK_GROUP, TASK_PLURAL, TASK_VERSION } from '../task/model.js';
 import { classifyError } from './classify.js';
 import { DEFAULT_LIST_LIMIT, DEFAULT_REQUEST_TIMEOUT_MS, page, timeoutOptions } from './kubernetes.js';
@@ -15,8 +16,12 @@ export const TASK_SPAWNER_API_CALLS: ReadonlyArray<{ apiGroup: string; resource:
   { apiGroup: TASK_GROUP, resource: SPAWNER_PLURAL, verb: 'get' },
   { apiGroup: TASK_GROUP, resource: SPAWNER_PLURAL, verb: 'list' },
   { apiGroup: TASK_GROUP, resource: `${SPAWNER_PLURAL}/status`, verb: 'patch' },
-  // Spawned Tasks are created like task-submit's: AlreadyExists is success.
+  // Spawned Tasks are created like task-submit's: AlreadyExists is success. A GitHub item's
+  // Task is looked up first, so that comments are read only for new ones.
   { apiGroup: TASK_GROUP, resource: TASK_PLURAL, verb: 'create' },
+  { apiGroup: TASK_GROUP, resource: TASK_PLURAL, verb: 'get' },
+  // The repository a githubIssues spawner reads is its Workspace's (its Secret is not read).
+  { apiGroup: TASK_GROUP, resource: WORKSPACE_PLURAL, verb: 'get' },
 ];
 
 export function createKubernetesSpawners(kc: KubeConfig, requestTimeoutMs = DEFAULT_REQUEST_TIMEOUT_MS): SpawnerCluster {

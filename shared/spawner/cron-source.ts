@@ -5,6 +5,8 @@ import type { TaskSpawner } from './model.js';
 
 export interface Discovery {
   items: WorkItem[];
+  /** How many items the source found (items holds only those not yet spawned); items.length when absent. */
+  discovered?: number;
   /** The cursor to record once every item is spawned. */
   discoveredAt?: string;
   /** Said in the status (a schedule that cannot run, ticks skipped). */

@@ -27,7 +27,7 @@ export async function runPass(deps: PassDeps, spawner: TaskSpawner, discovery: D
   const failure = outcomes.find((o) => o.result === 'failed');
   try {
     await recordPass(deps.spawners, spawner, {
-      discovered: discovery.items.length,
+      discovered: discovery.discovered ?? discovery.items.length,
       created: outcomes.filter((o) => o.result === 'created').length,
       discoveredAt: discovery.discoveredAt,
       failed: discovery.broken === true,

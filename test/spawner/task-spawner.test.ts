@@ -16,27 +16,35 @@ import { createKubernetesSpawners, TASK_SPAWNER_API_CALLS } from '../../shared/c
 import type { FlowDeps } from '../../shared/flow/deps.js';
 import { createMemoryStore } from '../../shared/store/memory-store.js';
 import { DEFAULT_RENDER_LIMITS, type PromptRenderer } from '../../shared/template/index.js';
+import { createGitHubClient } from '../../shared/spawner/github-api.js';
+import type { GitHubAccess } from '../../shared/spawner/github-source.js';
+import { startFakeGitHub, issueJson, type FakeGitHub } from '../support/fake-github.js';
 import { requestAttributes, startFakeApiServer, type FakeApiServer } from '../support/fake-apiserver.js';
 import { isolatedRenderer } from '../support/renderer.js';
 
 let api: FakeApiServer;
+let gh: FakeGitHub;
 let renderer: PromptRenderer;
 let clock = new Date('2026-12-07T09:30:00Z');
 
 before(async () => {
   api = await startFakeApiServer();
+  gh = await startFakeGitHub('your-org', 'your-repo', { perPage: 2 });
   renderer = isolatedRenderer();
 });
 after(async () => {
   await renderer.close();
   await api.close();
+  await gh.close();
 });
 beforeEach(() => {
   for (const kind of ['tasks', 'taskspawners'] as const) for (const o of api.list(kind)) api.remove(kind, String(o.metadata.namespace), String(o.metadata.name));
   api.clearRequests();
+  gh.issues.length = 0;
+  gh.requests.length = 0;
 });
 
-function app(maxCatchUp = 10) {
+function app(maxCatchUp = 10, github: GitHubAccess = { client: createGitHubClient(), tokenFor: async () => undefined }) {
   const kc = api.kubeConfig();
   const deps = {
     store: createMemoryStore(),
@@ -47,7 +55,7 @@ function app(maxCatchUp = 10) {
     renderer,
     now: () => clock,
   } as FlowDeps;
-  return createApp(deps, createKubernetesSpawners(kc), { namespaces: ['default'], maxCatchUp });
+  return createApp(deps, { spawners: createKubernetesSpawners(kc), github }, { namespaces: ['default'], maxCatchUp });
 }
 
 function post(target: ReturnType<typeof app>, event: CloudEvent<unknown>) {
@@ -171,16 +179,127 @@ test('cloudEvent: a matching event makes one Task with .Event in its prompt; fil
   assert.equal(taskNames().length, 2);
 });
 
+const TOKEN = 'ghp_test-token-never-logged';
+
+function githubAccess(): GitHubAccess {
+  return { client: createGitHubClient(), apiBase: gh.url, tokenFor: async (_ns, ws) => (ws.spec.secretRef?.name === 'github-token' ? TOKEN : undefined) };
+}
+
+function githubSpawner(name: string, when: Record<string, unknown>, extra: Record<string, unknown> = {}) {
+  api.put('workspaces', { apiVersion: 'axon.io/v1alpha1', kind: 'Workspace', metadata: { name: 'repo', namespace: 'default' }, spec: { repo: 'https://github.com/your-org/your-repo.git', secretRef: { name: 'github-token' } } });
+  return api.put('taskspawners', {
+    apiVersion: 'axon.io/v1alpha1',
+    kind: 'TaskSpawner',
+    metadata: { name, namespace: 'default' },
+    spec: { when: { githubIssues: when }, taskTemplate: { ...template, promptTemplate: '{{.Kind}} #{{.Number}}: {{.Title}} [{{.Labels}}]\n{{.Body}}\n{{.Comments}}\n{{.URL}}' }, ...extra },
+  });
+}
+
+const delivery = (type: 'issues' | 'pull_request', id: string, issue: Parameters<typeof issueJson>[2], action = 'opened', repo = 'your-org/your-repo') =>
+  new CloudEvent({
+    type: `dev.knative.source.github.${type}`,
+    source: `https://github.com/${repo}`,
+    id,
+    subject: String(issue.number),
+    data: { action, [type === 'issues' ? 'issue' : 'pull_request']: issueJson('your-org', 'your-repo', { ...issue, pull: false }), repository: { full_name: repo } },
+  });
+
+test('GitHub listing: labels, excludeLabels, state and types filter; pages are followed; comments and the token are used', async () => {
+  githubSpawner('fix-bugs', { labels: ['bug'], excludeLabels: ['wontfix'], types: ['issues', 'pulls'] });
+  gh.issues.push(
+    { number: 1, title: 'crash on start', body: 'stack trace', labels: ['bug'], comments: ['seen it too', 'me too'] },
+    { number: 2, title: 'not a bug', labels: ['question'] },
+    { number: 3, title: 'old bug', labels: ['bug'], state: 'closed' },
+    { number: 4, title: 'ignored bug', labels: ['bug', 'wontfix'] },
+    { number: 5, title: 'fix the crash', labels: ['bug'], pull: true },
+    { number: 6, title: 'another bug', labels: ['bug', 'p1'] },
+    { number: 7, title: 'third bug', labels: ['bug'] },
+  );
+  assert.equal((await post(app(10, githubAccess()), tick())).status, 202);
+  assert.deepEqual(taskNames(), ['fix-bugs-1', 'fix-bugs-5', 'fix-bugs-6', 'fix-bugs-7']);
+  assert.equal((api.get('tasks', 'default', 'fix-bugs-1')!.spec as Record<string, unknown>).prompt, 'Issue #1: crash on start [bug]\nstack trace\nseen it too\n---\nme too\nhttps://github.com/your-org/your-repo/issues/1');
+  assert.match(String((api.get('tasks', 'default', 'fix-bugs-5')!.spec as Record<string, unknown>).prompt), /^PR #5: fix the crash/);
+  const listings = gh.requests.filter((r) => r.path.endsWith('/issues'));
+  assert.ok(listings.length >= 2, 'more than one page (2 per page here)');
+  assert.deepEqual(listings[0]!.query, { per_page: '100', state: 'open', labels: 'bug' });
+  assert.ok(gh.requests.every((r) => r.authorization === `Bearer ${TOKEN}`), 'the Workspace Secret\'s token');
+  const status = api.get('taskspawners', 'default', 'fix-bugs')!.status as Record<string, unknown>;
+  assert.equal(status.totalDiscovered, 4);
+  assert.equal(status.totalTasksCreated, 4);
+  assert.ok(!JSON.stringify(api.list('tasks')).includes(TOKEN) && !JSON.stringify(status).includes(TOKEN), 'the token is in no Task and no status');
+});
+
+test('GitHub listing: not again before pollInterval; then conditional requests (304) and only new items read', async () => {
+  githubSpawner('fix-bugs', { labels: ['bug'] }, { pollInterval: '10m' });
+  gh.issues.push({ number: 1, title: 'a', labels: ['bug'] }, { number: 2, title: 'b', labels: ['bug'] });
+  const target = app(10, githubAccess());
+  clock = new Date('2026-12-07T12:00:00Z');
+  await post(target, tick());
+  assert.deepEqual(taskNames(), ['fix-bugs-1', 'fix-bugs-2']);
+  const first = gh.requests.length;
+  clock = new Date('2026-12-07T12:05:00Z');
+  await post(target, tick());
+  assert.equal(gh.requests.length, first, 'within pollInterval: GitHub is not asked');
+  clock = new Date('2026-12-07T12:10:00Z');
+  await post(target, tick());
+  const again = gh.requests.slice(first);
+  assert.deepEqual(again.map((r) => [r.path.replace(/.*\/repos\/your-org\/your-repo/, ''), r.status]), [['/issues', 304]], 'unchanged: one 304, no comments read for Tasks that exist');
+  assert.ok(again[0]!.ifNoneMatch);
+  gh.issues.push({ number: 3, title: 'c', labels: ['bug'] });
+  clock = new Date('2026-12-07T12:20:00Z');
+  await post(target, tick());
+  assert.deepEqual(taskNames(), ['fix-bugs-1', 'fix-bugs-2', 'fix-bugs-3']);
+  assert.deepEqual(gh.requests.filter((r) => r.path.endsWith('/comments')).map((r) => r.path.split('/').at(-2)).sort(), ['1', '2', '3'], 'comments read once per new item');
+});
+
+test('GitHub deliveries: one Task per issue whatever the mix of webhook, redelivery and listing; filters and repository hold', async () => {
+  githubSpawner('fix-bugs', { labels: ['bug'], excludeLabels: ['wontfix'] });
+  const target = app(10, githubAccess());
+  const bug = { number: 9, title: 'crash', labels: ['bug'] };
+  gh.issues.push(bug);
+  assert.equal((await post(target, delivery('issues', 'd1', bug))).status, 202);
+  assert.equal((await post(target, delivery('issues', 'd1', bug))).status, 202, 'redelivered');
+  assert.equal((await post(target, delivery('issues', 'd2', bug, 'labeled'))).status, 202, 'another action on it');
+  assert.equal((await post(target, delivery('issues', 'd3', { number: 10, title: 'q', labels: ['question'] }))).status, 202);
+  assert.equal((await post(target, delivery('issues', 'd4', { number: 11, title: 'no', labels: ['bug', 'wontfix'] }))).status, 202);
+  assert.equal((await post(target, delivery('issues', 'd5', { number: 12, title: 'closed', labels: ['bug'], state: 'closed' }, 'closed'))).status, 202);
+  assert.equal((await post(target, delivery('issues', 'd6', { number: 13, title: 'elsewhere', labels: ['bug'] }, 'opened', 'someone/else'))).status, 202);
+  assert.equal((await post(target, delivery('pull_request', 'd7', { number: 14, title: 'a PR', labels: ['bug'] }))).status, 202, 'types defaults to issues');
+  assert.equal((await post(target, tick())).status, 202, 'the listing finds #9 again');
+  assert.deepEqual(taskNames(), ['fix-bugs-9']);
+  gh.issues.push({ number: 15, title: 'x', labels: ['bug'] });
+  await Promise.all([post(target, delivery('issues', 'd8', { number: 15, title: 'x', labels: ['bug'] })), post(app(10, githubAccess()), delivery('issues', 'd8', { number: 15, title: 'x', labels: ['bug'] }))]);
+  assert.deepEqual(taskNames(), ['fix-bugs-15', 'fix-bugs-9'], 'two instances at once: one Task');
+});
+
+test('GitHub trouble: a rate limit or outage is retried (503), a Workspace that names no repository fails the spawner', async () => {
+  githubSpawner('fix-bugs', {});
+  gh.issues.push({ number: 1, title: 'a' });
+  gh.failNext(502);
+  const target = app(10, githubAccess());
+  assert.equal((await post(target, tick())).status, 503);
+  assert.equal((await post(target, tick())).status, 202);
+  assert.deepEqual(taskNames(), ['fix-bugs-1']);
+  api.put('workspaces', { apiVersion: 'axon.io/v1alpha1', kind: 'Workspace', metadata: { name: 'repo', namespace: 'default' }, spec: { repo: 'https://example.com/only-one-part' } });
+  api.put('taskspawners', { ...api.get('taskspawners', 'default', 'fix-bugs')!, status: {} });
+  assert.equal((await post(target, tick())).status, 202);
+  const status = api.get('taskspawners', 'default', 'fix-bugs')!.status as Record<string, unknown>;
+  assert.equal(status.phase, 'Failed');
+  assert.match(String(status.message), /names no owner\/repository/);
+});
+
 test('the calls made are exactly the task-spawner Role\'s (TASK_SPAWNER_API_CALLS)', async () => {
   clock = new Date('2026-12-07T12:00:00Z');
   cronSpawner('hourly', '0 * * * *', '2026-12-07T10:30:00Z');
   eventSpawner('fix-ci', { type: 'com.example.ci.failed' }, 'x');
+  githubSpawner('fix-bugs', { labels: ['bug'] });
+  gh.issues.push({ number: 1, title: 'crash', labels: ['bug'] });
   // A conflict on the status write makes it read the spawner again.
   api.failNext({ method: 'PATCH', pathIncludes: '/taskspawners/hourly/status' }, { status: 409, reason: 'Conflict' });
-  const target = app();
+  const target = app(10, githubAccess());
   assert.equal((await post(target, tick())).status, 202);
   assert.equal((await post(target, ciFailure('z'))).status, 202);
   const made = new Set(api.requests.map((r) => { const a = requestAttributes(r)!; return `${a.apiGroup}/${a.resource}:${a.verb}`; }));
   assert.deepEqual([...made].sort(), [...new Set(TASK_SPAWNER_API_CALLS.map((c) => `${c.apiGroup}/${c.resource}:${c.verb}`))].sort());
-  assert.equal(taskNames().length, 3);
+  assert.equal(taskNames().length, 4);
 });
