@@ -6,6 +6,7 @@
  * filters makes `<spawner>-<number>` once. The token is the installation's, never the event's.
  */
 import type { Cluster } from '../cluster/cluster.js';
+import { GITHUB_PULL_REQUEST } from '../events/types.js';
 import { PermanentError } from '../errors.js';
 import type { Workspace } from '../job/workspace.js';
 import type { Discovery } from './cron-source.js';
@@ -16,8 +17,7 @@ import type { GitHubIssuesWhen, TaskSpawner } from './model.js';
 import { spawnedName } from './spawn.js';
 
 /** Knative's GitHub source types (our webhook receiver sends the same). */
-export const GITHUB_ISSUES_EVENT = 'dev.knative.source.github.issues';
-export const GITHUB_PULL_REQUEST_EVENT = 'dev.knative.source.github.pull_request';
+export { GITHUB_ISSUES as GITHUB_ISSUES_EVENT, GITHUB_PULL_REQUEST as GITHUB_PULL_REQUEST_EVENT } from '../events/types.js';
 
 export interface GitHubAccess {
   client: GitHubClient;
@@ -120,7 +120,7 @@ export interface Delivery {
 export function readDelivery(type: string, data: unknown): Delivery | undefined {
   if (typeof data !== 'object' || data === null) return undefined;
   const payload = data as Record<string, unknown>;
-  const isPull = type === GITHUB_PULL_REQUEST_EVENT;
+  const isPull = type === GITHUB_PULL_REQUEST;
   const issue = (isPull ? payload.pull_request : payload.issue) as GitHubIssue | undefined;
   const repository = payload.repository as { full_name?: unknown } | undefined;
   if (!issue || typeof issue.number !== 'number' || typeof repository?.full_name !== 'string') return undefined;

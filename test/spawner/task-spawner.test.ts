@@ -5,12 +5,15 @@
  * nothing twice; cloudEvent spawners filter, see `.Event`, and ignore redelivery; the calls made
  * are exactly the Role's.
  */
-import { after, before, beforeEach, test } from 'node:test';
+import { after, before, beforeEach, describe, test } from 'node:test';
+import { createHmac } from 'node:crypto';
 import assert from 'node:assert/strict';
 import { CloudEvent, HTTP } from 'cloudevents';
 import pino from 'pino';
 import request from 'supertest';
 import { createApp, PING_EVENT } from '../../functions/task-spawner/app.js';
+import { createApp as createWebhookApp } from '../../functions/github-webhook/app.js';
+import { TransientError } from '../../shared/errors.js';
 import { createKubernetesCluster } from '../../shared/cluster/kubernetes.js';
 import { createKubernetesSpawners, TASK_SPAWNER_API_CALLS } from '../../shared/cluster/kubernetes-spawners.js';
 import type { FlowDeps } from '../../shared/flow/deps.js';
@@ -302,4 +305,63 @@ test('the calls made are exactly the task-spawner Role\'s (TASK_SPAWNER_API_CALL
   const made = new Set(api.requests.map((r) => { const a = requestAttributes(r)!; return `${a.apiGroup}/${a.resource}:${a.verb}`; }));
   assert.deepEqual([...made].sort(), [...new Set(TASK_SPAWNER_API_CALLS.map((c) => `${c.apiGroup}/${c.resource}:${c.verb}`))].sort());
   assert.equal(taskNames().length, 4);
+});
+
+describe('github-webhook: signed GitHub deliveries in, CloudEvents to the spawners out', () => {
+  const SECRET = 'webhook-secret-for-tests';
+  const sign = (body: string, secret = SECRET) => `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`;
+  const payload = (number: number, labels: string[]) =>
+    JSON.stringify({ action: 'opened', issue: issueJson('your-org', 'your-repo', { number, title: `bug ${number}`, labels }), repository: { full_name: 'your-org/your-repo' } });
+  function webhook(emitted: CloudEvent<unknown>[], secret: string | undefined = SECRET, emit?: (e: CloudEvent<unknown>) => Promise<void>) {
+    return createWebhookApp({ secret: async () => secret, emit: emit ?? (async (e) => void emitted.push(e)), log: pino({ level: 'silent' }) });
+  }
+  const deliver = (target: ReturnType<typeof webhook>, body: string, headers: Record<string, string | undefined>) => {
+    const req = request(target).post('/').set('content-type', 'application/json');
+    for (const [k, v] of Object.entries(headers)) if (v !== undefined) req.set(k, v);
+    return req.send(body);
+  };
+
+  test('good, bad and missing signatures; no secret configured; ping and other events', async () => {
+    const emitted: CloudEvent<unknown>[] = [];
+    const target = webhook(emitted);
+    const body = payload(21, ['bug']);
+    const base = { 'x-github-event': 'issues', 'x-github-delivery': 'guid-1' };
+    assert.equal((await deliver(target, body, { ...base })).status, 401, 'missing');
+    assert.equal((await deliver(target, body, { ...base, 'x-hub-signature-256': sign(body, 'another-secret') })).status, 401, 'wrong secret');
+    assert.equal((await deliver(target, `${body} `, { ...base, 'x-hub-signature-256': sign(body) })).status, 401, 'body changed');
+    assert.equal((await deliver(target, body, { ...base, 'x-hub-signature-256': 'sha1=abc' })).status, 401, 'another shape');
+    assert.equal(emitted.length, 0);
+    assert.equal((await deliver(webhook(emitted, ''), body, { ...base, 'x-hub-signature-256': sign(body) })).status, 503, 'no secret: refused');
+    assert.equal((await deliver(target, '{}', { 'x-github-event': 'ping', 'x-github-delivery': 'p', 'x-hub-signature-256': sign('{}') })).status, 200);
+    assert.equal((await deliver(target, '{}', { 'x-github-event': 'push', 'x-github-delivery': 'q', 'x-hub-signature-256': sign('{}') })).status, 202);
+    assert.equal((await deliver(target, 'not json', { ...base, 'x-hub-signature-256': sign('not json') })).status, 400);
+    assert.equal(emitted.length, 0);
+    const good = await deliver(target, body, { ...base, 'x-hub-signature-256': sign(body) });
+    assert.equal(good.status, 202, good.text);
+    assert.equal(emitted.length, 1);
+    const [event] = emitted;
+    assert.equal(event!.type, 'dev.knative.source.github.issues');
+    assert.equal(event!.id, 'guid-1', 'GitHub\'s delivery id: a redelivery is the same event');
+    assert.equal(event!.source, 'https://github.com/your-org/your-repo');
+    assert.equal(event!.subject, '21');
+    assert.ok(!JSON.stringify(event).includes(SECRET));
+    const failing = webhook([], SECRET, async () => {
+      throw new TransientError('broker down');
+    });
+    assert.equal((await deliver(failing, body, { ...base, 'x-hub-signature-256': sign(body) })).status, 503);
+  });
+
+  test('a signed delivery becomes one Task through the spawner, redelivered or not', async () => {
+    githubSpawner('fix-bugs', { labels: ['bug'] });
+    gh.issues.push({ number: 21, title: 'bug 21', labels: ['bug'] });
+    const spawner = app(10, githubAccess());
+    const answers: number[] = [];
+    const target = webhook([], SECRET, async (e) => void answers.push((await post(spawner, e)).status));
+    const body = payload(21, ['bug']);
+    const headers = { 'x-github-event': 'issues', 'x-github-delivery': 'guid-2', 'x-hub-signature-256': sign(body) };
+    assert.equal((await deliver(target, body, headers)).status, 202);
+    assert.equal((await deliver(target, body, headers)).status, 202);
+    assert.deepEqual(answers, [202, 202]);
+    assert.deepEqual(taskNames(), ['fix-bugs-21']);
+  });
 });
