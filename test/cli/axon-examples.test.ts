@@ -10,6 +10,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
+import { startFakeGitHub } from '../support/fake-github.js';
 import { startGitDaemon, type GitDaemon } from '../support/git-daemon.js';
 import { jobSchemaProblems } from '../support/job-schema.js';
 import { parseJson, recorded, ROOT, runCli, scripted, STAND_IN, tempDir } from './cli.js';
@@ -137,6 +138,51 @@ describe('04-taskspawner-cron run locally, its repository URL pointed at a git d
       assert.equal(task.phase, 'Succeeded');
       assert.equal(task.results.branch, 'main', 'it ran in the Workspace\'s clone');
       assert.match(task.prompt!, /^Check for outdated dependencies, update them to the latest compatible/);
+    }
+  });
+});
+
+describe('03-taskspawner-github-issues run locally against a fake GitHub API, its repository URL pointed at a git daemon', () => {
+  const ISSUES = join(EXAMPLES, '03-taskspawner-github-issues');
+  let daemon: GitDaemon | undefined;
+  before(async () => {
+    if (existsSync(EXAMPLES)) daemon = await startGitDaemon({ 'your-org/your-repo': { main: { 'README.md': '# your repo\n' } } });
+  });
+  after(() => daemon?.stop());
+
+  test('--github-api: open issues labelled bug become fix-bugs-<number>, run in the clone; the token is the Workspace Secret\'s', async (t) => {
+    if (!present(t)) return;
+    const gh = await startFakeGitHub('your-org', 'your-repo', { perPage: 2 });
+    try {
+      gh.issues.push(
+        { number: 1, title: 'Crash on start', body: 'It crashes.', labels: ['bug'] },
+        { number: 2, title: 'Typo in README', labels: ['bug', 'docs'] },
+        { number: 3, title: 'Add a feature', labels: ['enhancement'] },
+        { number: 4, title: 'Fixed already', labels: ['bug'], state: 'closed' },
+        { number: 5, title: 'Slow startup', labels: ['bug', 'perf'] },
+      );
+      const dir = tempDir('dendrite-axon-03-');
+      for (const file of readdirSync(ISSUES).filter((f) => f.endsWith('.yaml'))) {
+        let text = readFileSync(join(ISSUES, file), 'utf8');
+        if (file === 'workspace.yaml') text = text.replace('https://github.com/your-org/your-repo.git', daemon!.url('your-org/your-repo'));
+        writeFileSync(join(dir, file), text);
+      }
+      t.diagnostic('ran a copy of 03-taskspawner-github-issues whose only change is spec.repo, pointed at a local git daemon (same owner/repo)');
+      const result = await runCli(['run', dir, '--github-api', gh.url, '--agent', STAND_IN, '--output', 'json']);
+      assert.equal(result.code, 0, result.stderr);
+      const tasks = parseJson(result);
+      assert.deepEqual(tasks.map((x) => x.name).sort(), ['fix-bugs-1', 'fix-bugs-2', 'fix-bugs-5']);
+      for (const task of tasks) {
+        assert.equal(task.phase, 'Succeeded');
+        assert.equal(task.results.branch, 'main');
+      }
+      assert.match(tasks.find((x) => x.name === 'fix-bugs-1')!.prompt!, /^Fix the following GitHub issue and open a PR with the fix\.\n\nIssue #1: Crash on start\n\nIt crashes\.\n/);
+      const listing = gh.requests.filter((r) => r.path === '/repos/your-org/your-repo/issues');
+      assert.ok(listing.length >= 2, 'paginated');
+      assert.equal(listing[0]!.query.labels, 'bug');
+      assert.ok(gh.requests.every((r) => r.authorization === 'Bearer ghp_REPLACE-ME'), 'the GITHUB_TOKEN of the Workspace\'s Secret');
+    } finally {
+      await gh.close();
     }
   });
 });
