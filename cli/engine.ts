@@ -17,6 +17,7 @@ import { DEFAULT_MAX_CATCH_UP } from '../functions/task-spawner/handler.js';
 import { createLocalSpawners, type LocalSpawners } from '../shared/local/spawners.js';
 import { createGitHubClient } from '../shared/spawner/github-api.js';
 import { workspaceTokenFor } from '../shared/spawner/github-token.js';
+import { createMemorySlots } from '../shared/spawner/slots.js';
 import { TASK_READY, type TaskReadyData } from '../shared/events/types.js';
 import { DEFAULT_RESYNC_OPTIONS } from '../shared/resync/config.js';
 import { MAX_SINGLE_ARGUMENT_BYTES, type FlowDeps } from '../shared/flow/deps.js';
@@ -136,7 +137,7 @@ export async function startLocalEngine(options: LocalEngineOptions): Promise<Loc
     [LAUNCHER]: createLauncherApp(depsFor(LAUNCHER), options.jobConfig ?? DEFAULT_JOB_CONFIG),
     // Every namespace the run applied; a Job is never failed as lost while its agent may still report.
     [TASK_SUBMIT]: createTaskSubmitApp(depsFor(TASK_SUBMIT), options.submit),
-    [TASK_SPAWNER]: createTaskSpawnerApp(spawnerDeps, { spawners, github }, {
+    [TASK_SPAWNER]: createTaskSpawnerApp(spawnerDeps, { spawners, github, slots: createMemorySlots() }, {
       namespaces: options.spawnerNamespaces ?? options.submit.namespaces,
       maxCatchUp: options.maxCatchUp ?? DEFAULT_MAX_CATCH_UP,
     }),

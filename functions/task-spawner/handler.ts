@@ -11,6 +11,9 @@ import { discoverCronTicks } from '../../shared/spawner/cron-source.js';
 import { discoverDelivery, discoverGitHubIssues, GITHUB_ISSUES_EVENT, GITHUB_PULL_REQUEST_EVENT, readDelivery, type GitHubAccess } from '../../shared/spawner/github-source.js';
 import { pollIntervalMs, sourceOf, type TaskSpawner } from '../../shared/spawner/model.js';
 import type { Cluster } from '../../shared/cluster/cluster.js';
+import { reconcileSlots, releaseFinished } from '../../shared/spawner/concurrency.js';
+import type { SpawnerSlots } from '../../shared/spawner/slots.js';
+import type { TaskFailedData } from '../../shared/events/types.js';
 import { runPass, type PassDeps } from '../../shared/spawner/pass.js';
 import { listSpawners } from '../../shared/spawner/port.js';
 
@@ -23,9 +26,10 @@ export interface TaskSpawnerOptions {
 
 export const DEFAULT_MAX_CATCH_UP = 10;
 
-export interface SpawnerHandlerDeps extends Omit<PassDeps, 'log' | 'cluster'> {
+export interface SpawnerHandlerDeps extends Omit<PassDeps, 'log' | 'cluster' | 'slots'> {
   cluster: Pick<Cluster, 'createTask' | 'getTask' | 'getWorkspace'>;
   github: GitHubAccess;
+  slots: SpawnerSlots;
   now: () => Date;
 }
 
@@ -50,6 +54,7 @@ export function createTickHandler(deps: SpawnerHandlerDeps, options: TaskSpawner
         const source = sourceOf(spawner);
         if (source === 'cron') await runPass(passDeps, spawner, discoverCronTicks(spawner, now, options.maxCatchUp));
         if (source === 'githubIssues' && listingDue(spawner, now)) await runPass(passDeps, spawner, await discoverGitHubIssues(deps, spawner, now));
+        if ((spawner.spec.maxConcurrency ?? 0) > 0) await reconcileSlots(passDeps, (await deps.spawners.getTaskSpawner(spawner.metadata.namespace, spawner.metadata.name)) ?? spawner);
       }
     } finally {
       inProgress = false;
@@ -80,5 +85,20 @@ export function createEventHandler(deps: SpawnerHandlerDeps, options: TaskSpawne
       return;
     }
     for (const spawner of matching) await runPass(passDeps, spawner, { items: [eventItem(event)] });
+  };
+}
+
+/**
+ * One of the spawner's Tasks ended (task.succeeded / task.failed): its slot goes to the oldest
+ * item waiting over maxConcurrency at once, not at the next poll.
+ */
+export function createCompletionHandler(deps: SpawnerHandlerDeps, options: TaskSpawnerOptions) {
+  return async function handleCompletion(event: CloudEvent<unknown>, context: HandlerContext): Promise<void> {
+    const data = (event.data ?? {}) as Partial<TaskFailedData>;
+    if (typeof data.namespace !== 'string' || typeof data.name !== 'string' || !options.namespaces.includes(data.namespace)) return;
+    const { namespace, name } = data as { namespace: string; name: string };
+    const passDeps = { ...deps, log: context.log };
+    const limited = (await listSpawners(deps.spawners, [namespace])).filter((s) => (s.spec.maxConcurrency ?? 0) > 0 && name.startsWith(`${s.metadata.name}-`));
+    for (const spawner of limited) await releaseFinished(passDeps, spawner, name);
   };
 }

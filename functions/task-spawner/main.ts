@@ -23,6 +23,7 @@ await startFunction('task-spawner', async () => {
     import('../../shared/spawner/github-api.js'),
     import('../../shared/spawner/github-token.js'),
   ]);
+  const { createRedisSlots } = await import('../../shared/spawner/redis-slots.js');
   const namespaces = (process.env.DENDRITE_SPAWNER_NAMESPACES ?? podNamespace() ?? 'default').split(',').map((n) => n.trim()).filter(Boolean);
   const maxCatchUp = Number(process.env.DENDRITE_SPAWNER_MAX_CATCH_UP || DEFAULT_MAX_CATCH_UP);
   const kubeConfig = new k8s.KubeConfig();
@@ -34,5 +35,5 @@ await startFunction('task-spawner', async () => {
     apiBase: process.env.DENDRITE_GITHUB_API_URL || undefined,
     tokenFor: mountedTokenFor(process.env.DENDRITE_GITHUB_TOKEN_FILE || '/var/run/secrets/dendrite/github/token'),
   };
-  return (deps) => createApp(deps, { spawners, github }, { namespaces, maxCatchUp: Number.isInteger(maxCatchUp) && maxCatchUp > 0 ? maxCatchUp : DEFAULT_MAX_CATCH_UP });
+  return (deps, config, { redis }) => createApp(deps, { spawners, github, slots: createRedisSlots(redis, config.redis.keyPrefix) }, { namespaces, maxCatchUp: Number.isInteger(maxCatchUp) && maxCatchUp > 0 ? maxCatchUp : DEFAULT_MAX_CATCH_UP });
 }, RENDER_PROCESS);

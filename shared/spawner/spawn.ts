@@ -12,14 +12,18 @@ import type { PromptRenderer } from '../template/renderer.js';
 import { TASK_API_VERSION, TASK_KIND } from '../task/model.js';
 import { DEFAULT_PROMPT_TEMPLATE, templateData, type WorkItem } from './item.js';
 import { SPAWNER_KIND, SPAWNER_LABEL, type TaskSpawner } from './model.js';
+import type { SpawnerSlots } from './slots.js';
 
 export interface SpawnDeps {
-  cluster: Pick<Cluster, 'createTask'>;
+  cluster: Pick<Cluster, 'createTask' | 'getTask'>;
   renderer: PromptRenderer;
   renderLimits: RenderLimits;
+  /** maxConcurrency's index; spawners with a limit are not limited without it. */
+  slots?: SpawnerSlots;
 }
 
-export type SpawnOutcome = { name: string; result: 'created' | 'exists' } | { name: string; result: 'failed'; message: string };
+/** `queued`: over maxConcurrency, it waits for one of the spawner's Tasks to end. */
+export type SpawnOutcome = { name: string; result: 'created' | 'exists' | 'queued' } | { name: string; result: 'failed'; message: string };
 
 /** A Job's name is its Task's and goes into the `job-name` label: 63 characters at most. */
 const MAX_NAME = 63;
@@ -72,6 +76,17 @@ export async function spawnTask(deps: SpawnDeps, spawner: TaskSpawner, item: Wor
     if (err instanceof PermanentError) return { name, result: 'failed', message: `promptTemplate: ${err.message}` };
     throw err;
   }
-  const outcome = await deps.cluster.createTask(spawnedTask(spawner, item, prompt));
+  const task = spawnedTask(spawner, item, prompt);
+  const max = spawner.spec.maxConcurrency ?? 0;
+  if (max > 0 && deps.slots) {
+    const { namespace, name: spawnerName } = spawner.metadata;
+    // Made already (and perhaps finished): it takes no slot.
+    if (await deps.cluster.getTask(namespace, name)) return { name, result: 'exists' };
+    if ((await deps.slots.acquire(namespace, spawnerName, task, max)) === 'queued') return { name, result: 'queued' };
+    const outcome = await deps.cluster.createTask(task);
+    await deps.slots.confirm(namespace, spawnerName, name);
+    return { name, result: outcome.result };
+  }
+  const outcome = await deps.cluster.createTask(task);
   return { name, result: outcome.result };
 }

@@ -8,7 +8,8 @@ import type { TaskSpawner, TaskSpawnerStatus } from './model.js';
 import type { SpawnerCluster } from './port.js';
 
 export interface PassRecord {
-  discovered: number;
+  /** Items the pass found; absent keeps the last pass's count (a release is no discovery). */
+  discovered?: number;
   created: number;
   /** The new cursor (lastDiscoveryTime), when the pass moved it. */
   discoveredAt?: string;
@@ -18,7 +19,8 @@ export interface PassRecord {
   activeTasks?: number;
 }
 
-const ATTEMPTS = 5;
+/** Passes racing over one spawner (a burst of deliveries) each get through within these. */
+const ATTEMPTS = 12;
 
 function later(a: string | undefined, b: string | undefined): string | undefined {
   if (!a) return b;
@@ -28,12 +30,13 @@ function later(a: string | undefined, b: string | undefined): string | undefined
 
 function nextStatus(current: TaskSpawnerStatus, pass: PassRecord): TaskSpawnerStatus {
   const totalTasksCreated = (current.totalTasksCreated ?? 0) + pass.created;
+  const totalDiscovered = pass.discovered ?? current.totalDiscovered ?? 0;
   const status: TaskSpawnerStatus = {
     phase: pass.failed ? 'Failed' : 'Running',
-    totalDiscovered: pass.discovered,
+    totalDiscovered,
     totalTasksCreated,
     lastDiscoveryTime: later(current.lastDiscoveryTime, pass.discoveredAt),
-    message: pass.message ?? `Discovered ${pass.discovered} items, created ${totalTasksCreated} tasks total`,
+    message: pass.message ?? `Discovered ${totalDiscovered} items, created ${totalTasksCreated} tasks total`,
   };
   if (pass.activeTasks !== undefined) status.activeTasks = pass.activeTasks;
   return status;
@@ -50,6 +53,8 @@ export async function recordPass(cluster: SpawnerCluster, spawner: TaskSpawner, 
       return;
     } catch (err) {
       if (!(err instanceof ConflictError) || attempt >= ATTEMPTS) throw err;
+      // A little apart, so that racing writers do not collide again in step.
+      await new Promise((resolve) => setTimeout(resolve, Math.random() * 10 * attempt));
       current = await cluster.getTaskSpawner(spawner.metadata.namespace, spawner.metadata.name);
     }
   }

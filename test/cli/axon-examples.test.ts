@@ -150,7 +150,7 @@ describe('03-taskspawner-github-issues run locally against a fake GitHub API, it
   });
   after(() => daemon?.stop());
 
-  test('--github-api: open issues labelled bug become fix-bugs-<number>, run in the clone; the token is the Workspace Secret\'s', async (t) => {
+  test('--github-api: open issues labelled bug become fix-bugs-<number>, three at a time, run in the clone; the token is the Workspace Secret\'s', async (t) => {
     if (!present(t)) return;
     const gh = await startFakeGitHub('your-org', 'your-repo', { perPage: 2 });
     try {
@@ -160,6 +160,8 @@ describe('03-taskspawner-github-issues run locally against a fake GitHub API, it
         { number: 3, title: 'Add a feature', labels: ['enhancement'] },
         { number: 4, title: 'Fixed already', labels: ['bug'], state: 'closed' },
         { number: 5, title: 'Slow startup', labels: ['bug', 'perf'] },
+        { number: 6, title: 'Leak', labels: ['bug'] },
+        { number: 7, title: 'Flaky test', labels: ['bug'] },
       );
       const dir = tempDir('dendrite-axon-03-');
       for (const file of readdirSync(ISSUES).filter((f) => f.endsWith('.yaml'))) {
@@ -171,7 +173,8 @@ describe('03-taskspawner-github-issues run locally against a fake GitHub API, it
       const result = await runCli(['run', dir, '--github-api', gh.url, '--agent', STAND_IN, '--output', 'json']);
       assert.equal(result.code, 0, result.stderr);
       const tasks = parseJson(result);
-      assert.deepEqual(tasks.map((x) => x.name).sort(), ['fix-bugs-1', 'fix-bugs-2', 'fix-bugs-5']);
+      // maxConcurrency: 3 — the other two are spawned as the first ones finish, within the same run.
+      assert.deepEqual(tasks.map((x) => x.name).sort(), ['fix-bugs-1', 'fix-bugs-2', 'fix-bugs-5', 'fix-bugs-6', 'fix-bugs-7']);
       for (const task of tasks) {
         assert.equal(task.phase, 'Succeeded');
         assert.equal(task.results.branch, 'main');

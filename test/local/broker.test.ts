@@ -88,7 +88,7 @@ test('the real triggers.yaml is read: every Trigger routes its events to its sub
     await broker.whenIdle();
     assert.deepEqual(received.map((r) => r.subscriber), ['task-spawner']);
     received.length = 0;
-    await broker.publish(event('dev.dendrite.task.succeeded'));
+    await broker.publish(event('dev.dendrite.task.ready.not'));
     await broker.publish(event('dev.knative.apiserver.resource.update', { kind: 'Pod' }));
     await broker.whenIdle();
     assert.deepEqual(received, [], 'events no Trigger matches are dropped');

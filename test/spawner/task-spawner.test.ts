@@ -21,6 +21,10 @@ import { createMemoryStore } from '../../shared/store/memory-store.js';
 import { DEFAULT_RENDER_LIMITS, type PromptRenderer } from '../../shared/template/index.js';
 import { createGitHubClient } from '../../shared/spawner/github-api.js';
 import type { GitHubAccess } from '../../shared/spawner/github-source.js';
+import { createMemorySlots, type SpawnerSlots } from '../../shared/spawner/slots.js';
+import { createRedisSlots } from '../../shared/spawner/redis-slots.js';
+import { Redis } from 'ioredis';
+import { startRedisServer, type RedisServer } from '../support/redis-server.js';
 import { startFakeGitHub, issueJson, type FakeGitHub } from '../support/fake-github.js';
 import { requestAttributes, startFakeApiServer, type FakeApiServer } from '../support/fake-apiserver.js';
 import { isolatedRenderer } from '../support/renderer.js';
@@ -47,7 +51,7 @@ beforeEach(() => {
   gh.requests.length = 0;
 });
 
-function app(maxCatchUp = 10, github: GitHubAccess = { client: createGitHubClient(), tokenFor: async () => undefined }) {
+function app(maxCatchUp = 10, github: GitHubAccess = { client: createGitHubClient(), tokenFor: async () => undefined }, slots: SpawnerSlots = createMemorySlots()) {
   const kc = api.kubeConfig();
   const deps = {
     store: createMemoryStore(),
@@ -58,7 +62,7 @@ function app(maxCatchUp = 10, github: GitHubAccess = { client: createGitHubClien
     renderer,
     now: () => clock,
   } as FlowDeps;
-  return createApp(deps, { spawners: createKubernetesSpawners(kc), github }, { namespaces: ['default'], maxCatchUp });
+  return createApp(deps, { spawners: createKubernetesSpawners(kc), github, slots }, { namespaces: ['default'], maxCatchUp });
 }
 
 function post(target: ReturnType<typeof app>, event: CloudEvent<unknown>) {
@@ -363,5 +367,70 @@ describe('github-webhook: signed GitHub deliveries in, CloudEvents to the spawne
     assert.equal((await deliver(target, body, headers)).status, 202);
     assert.deepEqual(answers, [202, 202]);
     assert.deepEqual(taskNames(), ['fix-bugs-21']);
+  });
+});
+
+describe('maxConcurrency, counted in Redis', () => {
+  let redis: RedisServer;
+  const clients: Redis[] = [];
+  before(async () => {
+    redis = await startRedisServer();
+  });
+  after(async () => {
+    for (const c of clients) c.disconnect();
+    await redis.stop();
+  });
+  /** One instance's slots: its own connection, the index under `prefix` (shared by instances given the same). */
+  const redisSlots = (prefix = `t${Math.random().toString(36).slice(2, 8)}:`) => {
+    const client = new Redis(redis.url);
+    clients.push(client);
+    return createRedisSlots(client, prefix);
+  };
+  const finished = (name: string, phase: 'Succeeded' | 'Failed') => {
+    const task = api.get('tasks', 'default', name)!;
+    api.put('tasks', { ...task, status: { phase } });
+    return new CloudEvent({ type: phase === 'Succeeded' ? 'dev.dendrite.task.succeeded' : 'dev.dendrite.task.failed', source: '/dendrite/job-status', id: `${name}/${phase}`, data: { namespace: 'default', name, uid: task.metadata.uid } });
+  };
+
+  test('two instances at once never overshoot; a finished Task\'s event spawns the oldest waiting item at once', async () => {
+    githubSpawner('fix-bugs', { labels: ['bug'] }, { maxConcurrency: 2 });
+    for (let n = 1; n <= 6; n++) gh.issues.push({ number: n, title: `bug ${n}`, labels: ['bug'] });
+    // Two instances, each with its own Redis connection to one index.
+    const shared = redisSlots('two:');
+    const [a, b] = [app(10, githubAccess(), shared), app(10, githubAccess(), redisSlots('two:'))];
+    // Webhook deliveries and listings for all six, at once, through both instances.
+    const deliveries = gh.issues.map((issue, i) => post(i % 2 ? a : b, delivery('issues', `d${issue.number}`, issue)));
+    const answers = await Promise.all([...deliveries, post(a, tick()), post(b, tick())]);
+    assert.ok(answers.every((r) => r.status === 202), answers.map((r) => r.status).join());
+    assert.equal(taskNames().length, 2, `two at most: ${taskNames().join(', ')}`);
+    const first = taskNames();
+    assert.equal(await shared.active('default', 'fix-bugs'), 2);
+    // One ends: exactly one waiting item is created, by the completion event, no tick needed.
+    assert.equal((await post(b, finished(first[0]!, 'Succeeded'))).status, 202);
+    assert.equal(taskNames().length, 3);
+    assert.equal((await post(a, finished(first[0]!, 'Succeeded'))).status, 202, 'a redelivered completion');
+    assert.equal(taskNames().length, 3, 'frees nothing twice');
+    assert.equal((await post(a, finished(first[1]!, 'Failed'))).status, 202);
+    assert.equal(taskNames().length, 4, 'a failure frees a slot too');
+    const status = api.get('taskspawners', 'default', 'fix-bugs')!.status as Record<string, unknown>;
+    assert.equal(status.activeTasks, 2);
+  });
+
+  test('the tick repairs what events missed: a Task that ended unannounced, and an admitted item never created', async () => {
+    cronSpawner('hourly', '0 * * * *', '2026-12-07T07:30:00Z', {});
+    api.put('taskspawners', { ...api.get('taskspawners', 'default', 'hourly')!, spec: { ...(api.get('taskspawners', 'default', 'hourly')!.spec as object), maxConcurrency: 1 } });
+    clock = new Date('2026-12-07T10:00:00Z');
+    const slots = redisSlots();
+    const target = app(10, undefined, slots);
+    assert.equal((await post(target, tick())).status, 202);
+    assert.deepEqual(taskNames(), ['hourly-20261207-0800'], 'one at a time; 09:00 and 10:00 wait');
+    finished('hourly-20261207-0800', 'Succeeded'); // its event is lost
+    // A crash between admission and creation: the next one's create is refused once.
+    api.failNext({ method: 'POST', pathIncludes: '/tasks' }, { status: 503 });
+    assert.equal((await post(target, tick())).status, 503);
+    assert.deepEqual(taskNames(), ['hourly-20261207-0800']);
+    assert.equal((await post(target, tick())).status, 202);
+    assert.deepEqual(taskNames(), ['hourly-20261207-0800', 'hourly-20261207-0900'], 'made by the repair, in order');
+    assert.equal(await slots.active('default', 'hourly'), 1);
   });
 });
