@@ -33,19 +33,33 @@ Comments:
 {{.Comments}}
 {{- end}}`;
 
-export function templateData(item: WorkItem): TemplateData {
+/** `{{` as a Go template prints it: text that a second rendering shows as written. */
+function inert(value: unknown): unknown {
+  if (typeof value === 'string') return value.replaceAll('{{', '{{"{{"}}');
+  if (Array.isArray(value)) return value.map(inert);
+  if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, inert(v)]));
+  return value;
+}
+
+/**
+ * The data the prompt template sees. With `inertActions` (a spawned Task with dependsOn, whose
+ * prompt is rendered again once its dependencies succeed) every `{{` the item carries is written
+ * so that the second rendering prints it: an issue's text is data, never template code.
+ */
+export function templateData(item: WorkItem, options: { inertActions?: boolean } = {}): TemplateData {
+  const text = (value: unknown) => (options.inertActions ? inert(value) : value);
   return {
     Deps: {},
     ID: item.id,
     Number: item.number ?? 0,
-    Title: item.title ?? '',
-    Body: item.body ?? '',
-    URL: item.url ?? '',
-    Labels: (item.labels ?? []).join(', '),
-    Comments: item.comments ?? '',
+    Title: text(item.title ?? ''),
+    Body: text(item.body ?? ''),
+    URL: text(item.url ?? ''),
+    Labels: text((item.labels ?? []).join(', ')),
+    Comments: text(item.comments ?? ''),
     Kind: item.kind ?? 'Issue',
     Time: item.time ?? '',
     Schedule: item.schedule ?? '',
-    ...(item.event ? { Event: item.event } : {}),
+    ...(item.event ? { Event: text(item.event) } : {}),
   };
 }

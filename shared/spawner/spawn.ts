@@ -71,7 +71,8 @@ export async function spawnTask(deps: SpawnDeps, spawner: TaskSpawner, item: Wor
   }
   let prompt: string;
   try {
-    prompt = await deps.renderer.render(spawner.spec.taskTemplate.promptTemplate || DEFAULT_PROMPT_TEMPLATE, 'go', templateData(item), deps.renderLimits);
+    const inertActions = (spawner.spec.taskTemplate.dependsOn ?? []).length > 0;
+    prompt = await deps.renderer.render(spawner.spec.taskTemplate.promptTemplate || DEFAULT_PROMPT_TEMPLATE, 'go', templateData(item, { inertActions }), deps.renderLimits);
   } catch (err) {
     if (err instanceof PermanentError) return { name, result: 'failed', message: `promptTemplate: ${err.message}` };
     throw err;

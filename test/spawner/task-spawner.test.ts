@@ -18,7 +18,7 @@ import { createKubernetesCluster } from '../../shared/cluster/kubernetes.js';
 import { createKubernetesSpawners, TASK_SPAWNER_API_CALLS } from '../../shared/cluster/kubernetes-spawners.js';
 import type { FlowDeps } from '../../shared/flow/deps.js';
 import { createMemoryStore } from '../../shared/store/memory-store.js';
-import { DEFAULT_RENDER_LIMITS, type PromptRenderer } from '../../shared/template/index.js';
+import { DEFAULT_RENDER_LIMITS, renderPrompt, type PromptRenderer } from '../../shared/template/index.js';
 import { createGitHubClient } from '../../shared/spawner/github-api.js';
 import type { GitHubAccess } from '../../shared/spawner/github-source.js';
 import { createMemorySlots, type SpawnerSlots } from '../../shared/spawner/slots.js';
@@ -433,4 +433,25 @@ describe('maxConcurrency, counted in Redis', () => {
     assert.deepEqual(taskNames(), ['hourly-20261207-0800', 'hourly-20261207-0900'], 'made by the repair, in order');
     assert.equal(await slots.active('default', 'hourly'), 1);
   });
+});
+
+test('hostile input: a template over its limits makes no Task and says which limit; an event\'s {{ }} stays data through a second rendering', async () => {
+  eventSpawner('bomb', { type: 'com.example.bomb' }, '{{range .Event.data.l}}{{range $.Event.data.l}}{{range $.Event.data.l}}0123456789{{end}}{{end}}{{end}}');
+  api.put('taskspawners', {
+    apiVersion: 'axon.io/v1alpha1',
+    kind: 'TaskSpawner',
+    metadata: { name: 'after-prep', namespace: 'default' },
+    spec: { when: { cloudEvent: { type: 'com.example.note' } }, taskTemplate: { ...template, dependsOn: ['prep'], promptTemplate: 'Note: {{.Event.data.text}} / {{.Title}}' } },
+  });
+  const target = app();
+  assert.equal((await post(target, new CloudEvent({ type: 'com.example.bomb', source: '/x', id: 'b1', data: { l: Array.from({ length: 100 }, (_, i) => String(i)) } }))).status, 202);
+  assert.deepEqual(taskNames(), []);
+  assert.match(String((api.get('taskspawners', 'default', 'bomb')!.status as Record<string, unknown>).message), /promptTemplate: .*(limit|DENDRITE_RENDER_MAX)/i);
+  const hostile = '{{ .Deps }} {{ printf "%0999999999d" 1 }} {{- /* */ -}}';
+  assert.equal((await post(target, new CloudEvent({ type: 'com.example.note', source: '/x', id: 'n1', subject: '{{.Deps.prep.Outputs}}', data: { text: hostile } }))).status, 202);
+  const [name] = taskNames();
+  const prompt = String((api.get('tasks', 'default', name!)!.spec as Record<string, unknown>).prompt);
+  // What task-intake does once prep succeeds: the prompt is a template over .Deps.
+  const rendered = renderPrompt(prompt, 'go', { Deps: { prep: { Outputs: ['secret-looking output'], Results: {}, Name: 'prep' } } });
+  assert.equal(rendered, `Note: ${hostile} / {{.Deps.prep.Outputs}}`);
 });
