@@ -132,6 +132,7 @@ program
   .option('--logs', "stream the agents' output above the table")
   .addOption(new Option('--port <n>', 'port to listen on (0 picks a free one)').argParser(port).default(DEFAULT_SERVE_PORT))
   .option('--host <address>', 'address to listen on; anything but loopback needs a token', '127.0.0.1')
+  .option('--github-webhook-secret <file>', 'take signed GitHub webhook deliveries on POST /github, checked with the secret in this file')
   .addOption(new Option('--token <token>', 'require "Authorization: Bearer <token>" on every request').env('DENDRITE_SERVE_TOKEN'))
   .addOption(namespaceOption())
   .option('-v, --verbose', "show the functions' own log lines")
@@ -140,7 +141,7 @@ program
   .action(
     async (
       paths: string[],
-      opts: { agent?: string; redis?: string; logs?: boolean; port: number; host: string; token?: string; namespace: string; verbose?: boolean; fastForward?: number; githubApi?: string },
+      opts: { agent?: string; redis?: string; logs?: boolean; port: number; host: string; token?: string; namespace: string; verbose?: boolean; fastForward?: number; githubApi?: string; githubWebhookSecret?: string },
     ) => {
       const { fastForward, ...rest } = opts;
       process.exitCode = await serveCommand({ paths, ...rest, logs: Boolean(opts.logs), verbose: Boolean(opts.verbose), fastForwardMs: fastForward }, context, hooks);

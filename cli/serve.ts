@@ -17,6 +17,8 @@ import { createServeApp } from './serve/app.js';
 import { EventStream } from './serve/event-stream.js';
 import { isLoopback, loopbackHosts } from './serve/guard.js';
 import { taskView } from './serve/task-view.js';
+import { createApp as createWebhookApp } from '../functions/github-webhook/app.js';
+import { mountedTokenFor } from '../shared/spawner/github-token.js';
 import { checkManifests, openLocalSession, SessionError, STOP_GRACE_MS, appliedOf, type LocalSession, type RunHooks } from './session.js';
 import { formatSummary } from './view/summary.js';
 
@@ -34,6 +36,8 @@ export interface ServeOptions {
   /** The spawners' clock starts this far ahead (ms). */
   fastForwardMs?: number;
   githubApi?: string;
+  /** A file holding a GitHub webhook's secret: then POST /github takes its signed deliveries. */
+  githubWebhookSecret?: string;
 }
 
 export const DEFAULT_SERVE_PORT = 8080;
@@ -108,7 +112,18 @@ export async function serveCommand(options: ServeOptions, ctx: CliContext, hooks
 
   let server: LocalServer | undefined;
   try {
+    const webhook = options.githubWebhookSecret
+      ? createWebhookApp({
+          secret: mountedTokenFor(options.githubWebhookSecret),
+          log: session.log.child({ component: 'github-webhook' }),
+          emit: async (event) => {
+            table.log(paint('gray', `received GitHub ${event.type.split('.').at(-1)} delivery ${event.id} for ${event.source} → ${engine.broker.routesFor(event).join(', ')}`));
+            await engine.broker.publish(event);
+          },
+        })
+      : undefined;
     const app = createServeApp({
+      mounts: webhook ? { '/github': webhook } : {},
       guard: { token: options.token, hosts: () => (server ? loopbackHosts(options.host, server.port) : []) },
       publish: (event) => engine.broker.publish(event),
       routesFor: (event) => engine.broker.routesFor(event),

@@ -17,6 +17,8 @@ import type { TaskView } from './task-view.js';
 
 export interface ServeAppOptions {
   guard: GuardOptions;
+  /** Further receivers by path (the GitHub webhook's, at /github), behind the same guard. */
+  mounts?: Record<string, express.Express>;
   /** Accepts an event for delivery (the local broker's publish). */
   publish(event: CloudEvent<unknown>): Promise<void>;
   /** The Triggers that route this event (none: it is accepted and dropped, as by a Broker). */
@@ -53,6 +55,8 @@ export function createServeApp(options: ServeAppOptions): express.Express {
   app.get('/api/events', (req, res) => {
     options.stream.attach(req, res, options.tasks().map((data) => ({ event: 'task', data })));
   });
+
+  for (const [path, mounted] of Object.entries(options.mounts ?? {})) app.use(path, mounted);
 
   // The ingress is a receiver that takes every type: the same parsing, limits and answers as a function's.
   app.use(

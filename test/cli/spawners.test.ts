@@ -6,8 +6,12 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { createHmac } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { cliEnv, parseJson, ROOT, runCli, STAND_IN, startCli, waitFor, writeFiles } from './cli.js';
+import { issueJson, startFakeGitHub } from '../support/fake-github.js';
+import { startGitDaemon } from '../support/git-daemon.js';
+import { cliEnv, parseJson, ROOT, runCli, STAND_IN, startCli, tempDir, waitFor, writeFiles } from './cli.js';
 
 const EXAMPLE = join(ROOT, 'examples/08-task-spawners');
 
@@ -80,4 +84,53 @@ test('validate: a bad schedule, a template that does not parse, a reserved event
   assert.match(out, /TaskSpawner no-repo: spec\.taskTemplate\.workspaceRef: required when using githubIssues source/);
   assert.match(out, /TaskSpawner missing: spec\.taskTemplate\.workspaceRef\.name: no Workspace named "nowhere" is given/);
   assert.match(out.trimEnd().split('\n').at(-1)!, /^✗ \d+ problems?(, 1 warning)? in 6 TaskSpawners, 0 Secrets$/);
+});
+
+test('serve --github-webhook-secret: a signed delivery on /github becomes a Task; unsigned ones are refused', async () => {
+  const daemon = await startGitDaemon({ 'acme/app': { main: { 'README.md': '# app\n' } } });
+  const gh = await startFakeGitHub('acme', 'app');
+  const secretFile = join(tempDir(), 'webhook-secret');
+  writeFileSync(secretFile, 'local-webhook-secret\n');
+  const dir = writeFiles({
+    'spawner.yaml': [
+      JSON.stringify({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'k' }, stringData: { ANTHROPIC_API_KEY: 'sk-x' } }),
+      JSON.stringify({ apiVersion: 'axon.io/v1alpha1', kind: 'Workspace', metadata: { name: 'app' }, spec: { repo: daemon.url('acme/app') } }),
+      JSON.stringify({
+        apiVersion: 'axon.io/v1alpha1',
+        kind: 'TaskSpawner',
+        metadata: { name: 'triage' },
+        spec: { when: { githubIssues: { labels: ['bug'] } }, taskTemplate: { type: 'claude-code', credentials: { type: 'api-key', secretRef: { name: 'k' } }, workspaceRef: { name: 'app' }, promptTemplate: 'Triage #{{.Number}}: {{.Title}}' } },
+      }),
+    ].join('\n---\n'),
+  });
+  const running = startCli(['serve', dir, '--port', '0', '--agent', STAND_IN, '--github-api', gh.url, '--github-webhook-secret', secretFile], cliEnv());
+  try {
+    const url = await waitFor('the URL', () => /listening on (http:\/\/127\.0\.0\.1:\d+\/)/.exec(running.output())?.[1], 30_000);
+    // The start's listing found nothing; within pollInterval only the delivery can bring #8.
+    await waitFor('the first listing', () => gh.requests.some((r) => r.path.endsWith('/issues')));
+    gh.issues.push({ number: 8, title: 'It breaks', labels: ['bug'] });
+    const body = JSON.stringify({ action: 'opened', issue: issueJson('acme', 'app', gh.issues[0]!), repository: { full_name: 'acme/app' } });
+    const send = (signature?: string) =>
+      fetch(`${url}github`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-github-event': 'issues', 'x-github-delivery': 'abc-1', ...(signature ? { 'x-hub-signature-256': signature } : {}) },
+        body,
+      });
+    assert.equal((await send()).status, 401);
+    assert.equal((await send(`sha256=${createHmac('sha256', 'wrong').update(body).digest('hex')}`)).status, 401);
+    assert.equal((await send(`sha256=${createHmac('sha256', 'local-webhook-secret').update(body).digest('hex')}`)).status, 202);
+    type ApiTask = { name: string; phase: string; prompt: string | null };
+    let list: ApiTask[] = [];
+    for (const deadline = Date.now() + 20_000; Date.now() < deadline; await new Promise((r) => setTimeout(r, 100))) {
+      list = (await (await fetch(`${url}api/tasks`)).json()) as ApiTask[];
+      if (list.length > 0 && list.every((t) => t.phase === 'Succeeded')) break;
+    }
+    assert.deepEqual(list.map((t) => [t.name, t.phase, t.prompt]), [['triage-8', 'Succeeded', 'Triage #8: It breaks']]);
+    assert.ok(!running.output().includes('local-webhook-secret'), 'the secret is never printed');
+  } finally {
+    running.child.kill('SIGINT');
+    await running.result;
+    await gh.close();
+    daemon.stop();
+  }
 });
