@@ -152,7 +152,11 @@ export async function serveCommand(options: ServeOptions, ctx: CliContext, hooks
       await session.warming;
       table.start([]);
       engine.apply(appliedOf(session.manifests, options.namespace));
-      if (session.manifests.taskSpawners.length > 0) await engine.tick();
+      if (session.manifests.taskSpawners.length > 0) {
+        await engine.tick();
+        const rules = engine.spawners.list().map((s) => `${s.metadata.name} (${Object.keys(s.spec.when ?? {}).join(', ')})`);
+        table.log(paint('gray', `TaskSpawners: ${rules.join(', ')} — events posted now reach them`));
+      }
     } catch (err) {
       table.stop();
       if (err instanceof SecretError) return fail(err.message);

@@ -10,7 +10,7 @@ import { CronScheduleError, parseSchedule } from '../../shared/spawner/cron.js';
 import { DEFAULT_PROMPT_TEMPLATE } from '../../shared/spawner/item.js';
 import { TemplateError } from '../../shared/template/errors.js';
 import type { PromptRenderer, RenderLimits } from '../../shared/template/index.js';
-import { duplicateProblems, namespaceOf, nameOf } from './inputs.js';
+import { duplicateProblems, nameOf, referenceProblems } from './inputs.js';
 import { templatePosition } from '../template-position.js';
 import { problemAt, type Problem } from './problem.js';
 import { schemaProblems, type Schemas } from './schema.js';
@@ -72,20 +72,7 @@ function whenProblems(doc: ManifestDoc): Problem[] {
   return problems;
 }
 
-function referenceProblems(doc: ManifestDoc, manifests: Manifests, defaultNamespace: string): Problem[] {
-  const namespace = namespaceOf(doc, defaultNamespace);
-  const template = isObject(doc.object.spec) && isObject(doc.object.spec.taskTemplate) ? doc.object.spec.taskTemplate : {};
-  const problems: Problem[] = [];
-  for (const [field, kind, docs] of [['workspaceRef', 'Workspace', manifests.workspaces], ['agentConfigRef', 'AgentConfig', manifests.agentConfigs]] as const) {
-    const ref = template[field];
-    const name = isObject(ref) && typeof ref.name === 'string' ? ref.name : undefined;
-    if (!name || docs.some((d) => nameOf(d) === name && namespaceOf(d, defaultNamespace) === namespace)) continue;
-    problems.push(
-      problemAt(doc, ['spec', 'taskTemplate', field, 'name'], labelOf(doc), `spec.taskTemplate.${field}.name: no ${kind} named "${name}" is given (namespace ${namespace}) — every Task it spawns would stay Waiting until one is created`),
-    );
-  }
-  return problems;
-}
+const TEMPLATE_REFERENCES = { path: ['spec', 'taskTemplate'], consequence: 'every Task it spawns would stay Waiting until one is created' };
 
 export interface SpawnerCheckOptions {
   schemas: Schemas;
@@ -103,7 +90,7 @@ export async function spawnerProblems(manifests: Manifests, options: SpawnerChec
     problems.push(...whenProblems(doc).filter((p) => !reported.has(p.path)));
     const template = await templateProblem(doc, options.renderer, options.renderLimits);
     if (template) problems.push(template);
-    problems.push(...referenceProblems(doc, manifests, options.defaultNamespace));
+    problems.push(...referenceProblems(doc, labelOf(doc), manifests, options.defaultNamespace, TEMPLATE_REFERENCES));
   }
   problems.push(...duplicateProblems(manifests.taskSpawners, options.defaultNamespace));
   return problems;

@@ -24,6 +24,17 @@ function present(t: TestContext): boolean {
   return false;
 }
 
+/** A copy of an example's files as they are, but for the repository URL in workspace.yaml, given `repo`. */
+function copyWithRepo(t: TestContext, example: string, repo: string): string {
+  const dir = tempDir(`dendrite-axon-${example.slice(0, 2)}-`);
+  for (const file of readdirSync(join(EXAMPLES, example)).filter((f) => f.endsWith('.yaml'))) {
+    const text = readFileSync(join(EXAMPLES, example, file), 'utf8');
+    writeFileSync(join(dir, file), file === 'workspace.yaml' ? text.replace('https://github.com/your-org/your-repo.git', repo) : text);
+  }
+  t.diagnostic(`ran a copy of ${example} whose only change is spec.repo, pointed at a local git daemon (${repo})`);
+  return dir;
+}
+
 test('dendrite validate on each of Axon\'s examples: every one valid, the TaskSpawners included', async (t) => {
   if (!present(t)) return;
   const verdicts: Record<string, { code: number; last: RegExp; also?: RegExp }> = {
@@ -78,14 +89,8 @@ describe('02-task-with-workspace run locally, its repository URL pointed at a gi
 
   /** The example's files as they are, but for the repository URL in workspace.yaml. */
   function copyPointedAtDaemon(t: TestContext): string {
-    const dir = tempDir('dendrite-axon-02-');
-    for (const file of readdirSync(WITH_WORKSPACE).filter((f) => f.endsWith('.yaml'))) {
-      let text = readFileSync(join(WITH_WORKSPACE, file), 'utf8');
-      if (file === 'workspace.yaml') text = text.replace('https://github.com/your-org/your-repo.git', daemon!.url('your-repo'));
-      writeFileSync(join(dir, file), text);
-    }
+    const dir = copyWithRepo(t, '02-task-with-workspace', daemon!.url('your-repo'));
     assert.match(readFileSync(join(dir, 'workspace.yaml'), 'utf8'), /repo: git:\/\/127\.0\.0\.1:\d+\/your-repo\.git/);
-    t.diagnostic('ran a copy of 02-task-with-workspace whose only change is spec.repo, pointed at a local git daemon');
     return dir;
   }
 
@@ -113,7 +118,6 @@ describe('02-task-with-workspace run locally, its repository URL pointed at a gi
 });
 
 describe('04-taskspawner-cron run locally, its repository URL pointed at a git daemon', () => {
-  const CRON = join(EXAMPLES, '04-taskspawner-cron');
   let daemon: GitDaemon | undefined;
   before(async () => {
     if (existsSync(EXAMPLES)) daemon = await startGitDaemon({ 'your-repo': { main: { 'package.json': '{"dependencies":{}}\n' } } });
@@ -122,13 +126,7 @@ describe('04-taskspawner-cron run locally, its repository URL pointed at a git d
 
   test('--fast-forward 15d: the Mondays at 9:00 in between spawn one Task each, which run in the clone', async (t) => {
     if (!present(t)) return;
-    const dir = tempDir('dendrite-axon-04-');
-    for (const file of readdirSync(CRON).filter((f) => f.endsWith('.yaml'))) {
-      let text = readFileSync(join(CRON, file), 'utf8');
-      if (file === 'workspace.yaml') text = text.replace('https://github.com/your-org/your-repo.git', daemon!.url('your-repo'));
-      writeFileSync(join(dir, file), text);
-    }
-    t.diagnostic('ran a copy of 04-taskspawner-cron whose only change is spec.repo, pointed at a local git daemon');
+    const dir = copyWithRepo(t, '04-taskspawner-cron', daemon!.url('your-repo'));
     const result = await runCli(['run', dir, '--fast-forward', '15d', '--agent', STAND_IN, '--output', 'json']);
     assert.equal(result.code, 0, result.stderr);
     const tasks = parseJson(result);
@@ -143,7 +141,6 @@ describe('04-taskspawner-cron run locally, its repository URL pointed at a git d
 });
 
 describe('03-taskspawner-github-issues run locally against a fake GitHub API, its repository URL pointed at a git daemon', () => {
-  const ISSUES = join(EXAMPLES, '03-taskspawner-github-issues');
   let daemon: GitDaemon | undefined;
   before(async () => {
     if (existsSync(EXAMPLES)) daemon = await startGitDaemon({ 'your-org/your-repo': { main: { 'README.md': '# your repo\n' } } });
@@ -163,13 +160,7 @@ describe('03-taskspawner-github-issues run locally against a fake GitHub API, it
         { number: 6, title: 'Leak', labels: ['bug'] },
         { number: 7, title: 'Flaky test', labels: ['bug'] },
       );
-      const dir = tempDir('dendrite-axon-03-');
-      for (const file of readdirSync(ISSUES).filter((f) => f.endsWith('.yaml'))) {
-        let text = readFileSync(join(ISSUES, file), 'utf8');
-        if (file === 'workspace.yaml') text = text.replace('https://github.com/your-org/your-repo.git', daemon!.url('your-org/your-repo'));
-        writeFileSync(join(dir, file), text);
-      }
-      t.diagnostic('ran a copy of 03-taskspawner-github-issues whose only change is spec.repo, pointed at a local git daemon (same owner/repo)');
+      const dir = copyWithRepo(t, '03-taskspawner-github-issues', daemon!.url('your-org/your-repo'));
       const result = await runCli(['run', dir, '--github-api', gh.url, '--agent', STAND_IN, '--output', 'json']);
       assert.equal(result.code, 0, result.stderr);
       const tasks = parseJson(result);

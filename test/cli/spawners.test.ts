@@ -37,6 +37,7 @@ test('serve: a posted CI failure becomes one Task, its prompt showing the event;
   const running = startCli(['serve', EXAMPLE, '--port', '0', '--agent', STAND_IN], cliEnv());
   try {
     const url = await waitFor('the URL', () => /listening on (http:\/\/127\.0\.0\.1:\d+\/)/.exec(running.output())?.[1], 30_000);
+    await waitFor('the spawners applied', () => /TaskSpawners: weekly-dependency-update \(cron\), fix-ci \(cloudEvent\)/.test(running.output()));
     const post = (id: string, branch: string) =>
       fetch(url, {
         method: 'POST',
