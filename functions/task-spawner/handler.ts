@@ -54,6 +54,10 @@ export function createTickHandler(deps: SpawnerHandlerDeps, options: TaskSpawner
         const source = sourceOf(spawner);
         if (source === 'cron') await runPass(passDeps, spawner, discoverCronTicks(spawner, now, options.maxCatchUp));
         if (source === 'githubIssues' && listingDue(spawner, now)) await runPass(passDeps, spawner, await discoverGitHubIssues(deps, spawner, now));
+        // A cloudEvent spawner has nothing to discover on a tick; its status says what it waits for.
+        if (source === 'cloudEvent' && !spawner.status?.phase) {
+          await runPass(passDeps, spawner, { items: [], note: `waiting for ${spawner.spec.when.cloudEvent!.type} events` });
+        }
         if ((spawner.spec.maxConcurrency ?? 0) > 0) await reconcileSlots(passDeps, (await deps.spawners.getTaskSpawner(spawner.metadata.namespace, spawner.metadata.name)) ?? spawner);
       }
     } finally {
