@@ -9,6 +9,7 @@ export interface CrdFiles {
   task: string;
   workspace: string;
   agentConfig: string;
+  taskSpawner: string;
 }
 
 export interface Output {

@@ -12,6 +12,12 @@ import { createApp as createResyncApp, FUNCTION_NAME as RESYNC } from '../functi
 import { createApp as createTaskIntakeApp, FUNCTION_NAME as TASK_INTAKE } from '../functions/task-intake/app.js';
 import { createApp as createTaskSubmitApp, FUNCTION_NAME as TASK_SUBMIT } from '../functions/task-submit/app.js';
 import type { TaskSubmitOptions } from '../functions/task-submit/handler.js';
+import { createApp as createTaskSpawnerApp, FUNCTION_NAME as TASK_SPAWNER } from '../functions/task-spawner/app.js';
+import { DEFAULT_MAX_CATCH_UP } from '../functions/task-spawner/handler.js';
+import { createLocalSpawners, type LocalSpawners } from '../shared/local/spawners.js';
+import { createGitHubClient } from '../shared/spawner/github-api.js';
+import { workspaceTokenFor } from '../shared/spawner/github-token.js';
+import { createMemorySlots } from '../shared/spawner/slots.js';
 import { TASK_READY, type TaskReadyData } from '../shared/events/types.js';
 import { DEFAULT_RESYNC_OPTIONS } from '../shared/resync/config.js';
 import { MAX_SINGLE_ARGUMENT_BYTES, type FlowDeps } from '../shared/flow/deps.js';
@@ -54,8 +60,15 @@ export interface LocalEngineOptions {
   onAgentOutput?: LocalClusterOptions['onAgentOutput'];
   onEvent?: (event: CloudEvent<unknown>) => void;
   onDeadLetter?: (letter: DeadLetter) => void;
-  /** How often the local PingSource ticks resync (a cluster's PingSource: every minute). */
+  /** How often the local PingSource ticks resync and the spawners (a cluster's PingSource: every minute). */
   resyncIntervalMs?: number;
+  /** The namespaces whose TaskSpawners run (default: task-submit's). */
+  spawnerNamespaces?: string[];
+  /** The spawners' clock runs this far ahead (dendrite run --fast-forward): cron ticks in between are due at once. */
+  fastForwardMs?: number;
+  maxCatchUp?: number;
+  /** The GitHub REST API GitHub spawners read (dendrite run --github-api; default: the Workspace host's). */
+  githubApi?: string;
 }
 
 export interface AppliedManifests {
@@ -63,11 +76,15 @@ export interface AppliedManifests {
   workspaces?: Record<string, unknown>[];
   agentConfigs?: Record<string, unknown>[];
   tasks: Record<string, unknown>[];
+  taskSpawners?: Record<string, unknown>[];
 }
 
 export interface LocalEngine {
   cluster: LocalCluster;
   broker: LocalBroker;
+  spawners: LocalSpawners;
+  /** Sends the PingSource's tick now (resync and the spawners take it). */
+  tick(): Promise<void>;
   /**
    * Secrets, Workspaces and AgentConfigs first (a Job may start as soon as its Task is
    * applied), then Tasks, in order.
@@ -125,12 +142,22 @@ export async function startLocalEngine(options: LocalEngineOptions): Promise<Loc
     now,
   });
 
+  const spawners = createLocalSpawners({ now });
+  // GitHub spawners read with their Workspace Secret's GITHUB_TOKEN, as given in the manifests.
+  const secretValues = new Map<string, Map<string, string>>();
+  const github = { client: createGitHubClient(), apiBase: options.githubApi, tokenFor: workspaceTokenFor(secretValues) };
+  const fastForwardMs = options.fastForwardMs ?? 0;
+  const spawnerDeps = { ...depsFor(TASK_SPAWNER), now: () => new Date(now().getTime() + fastForwardMs) };
   const apps: Record<string, express.Express> = {
     [TASK_INTAKE]: createTaskIntakeApp(depsFor(TASK_INTAKE)),
     [JOB_STATUS]: createJobStatusApp(depsFor(JOB_STATUS), { logTailBytes: options.logTailBytes ?? 1024 * 1024 }),
     [LAUNCHER]: createLauncherApp(depsFor(LAUNCHER), options.jobConfig ?? DEFAULT_JOB_CONFIG),
     // Every namespace the run applied; a Job is never failed as lost while its agent may still report.
     [TASK_SUBMIT]: createTaskSubmitApp(depsFor(TASK_SUBMIT), options.submit),
+    [TASK_SPAWNER]: createTaskSpawnerApp(spawnerDeps, { spawners, github, slots: createMemorySlots() }, {
+      namespaces: options.spawnerNamespaces ?? options.submit.namespaces,
+      maxCatchUp: options.maxCatchUp ?? DEFAULT_MAX_CATCH_UP,
+    }),
     [RESYNC]: createResyncApp(depsFor(RESYNC), { ...DEFAULT_RESYNC_OPTIONS, logTailBytes: options.logTailBytes ?? 1024 * 1024 }),
   };
   const servers: LocalServer[] = [];
@@ -172,10 +199,18 @@ export async function startLocalEngine(options: LocalEngineOptions): Promise<Loc
   return {
     cluster,
     broker: ready,
+    spawners,
+    async tick() {
+      if (tick) await ready.publish(tick());
+    },
     apply(manifests) {
-      for (const secret of manifests.secrets) cluster.applySecret(secret);
+      for (const secret of manifests.secrets) {
+        const applied = cluster.applySecret(secret);
+        secretValues.set(`${applied.namespace}/${applied.name}`, applied.values);
+      }
       for (const workspace of manifests.workspaces ?? []) cluster.applyWorkspace(workspace);
       for (const agentConfig of manifests.agentConfigs ?? []) cluster.applyAgentConfig(agentConfig);
+      for (const spawner of manifests.taskSpawners ?? []) spawners.apply(spawner);
       return manifests.tasks.map((task) => cluster.applyTask(task));
     },
     deletedTask: (namespace, name) => deleted.get(`${namespace}/${name}`),

@@ -48,7 +48,7 @@ const context: CliContext = {
   cwd: process.cwd(),
   tmpDir: tmpdir(),
   triggersFile: root('knative/triggers.yaml'),
-  crdFiles: { task: root('crds/task.yaml'), workspace: root('crds/workspace.yaml'), agentConfig: root('crds/agentconfig.yaml') },
+  crdFiles: { task: root('crds/task.yaml'), workspace: root('crds/workspace.yaml'), agentConfig: root('crds/agentconfig.yaml'), taskSpawner: root('crds/taskspawner.yaml') },
   standInAgent: root('examples/agents/stand-in-agent.mjs'),
   uiDir: root('dist/ui'),
   now: () => new Date(),
@@ -85,6 +85,14 @@ function port(value: string): number {
   if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError('a port is a whole number from 0 to 65535 (0 picks a free one)');
   return n;
 }
+/** `90m`, `7d`, `2w`…: how far ahead the spawners' clock starts. */
+const duration = (value: string): number => {
+  const match = /^(\d+)(m|h|d|w)$/.exec(value);
+  if (!match) throw new InvalidArgumentError('a duration such as 90m, 12h, 7d or 2w');
+  return Number(match[1]) * { m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 }[match[2] as 'm' | 'h' | 'd' | 'w'];
+};
+const fastForwardOption = () =>
+  new Option('--fast-forward <duration>', "start the TaskSpawners' clock this far ahead (e.g. 7d): the cron ticks in between are due at once (at most 10)").argParser(duration);
 
 const namespaceOption = () => new Option('-n, --namespace <name>', 'namespace of manifests that name none').default('default');
 
@@ -101,14 +109,36 @@ program
   .addOption(new Option('--ui-port <n>', 'port of the dashboard (0 picks a free one)').argParser(port).default(0))
   .addOption(namespaceOption())
   .option('-v, --verbose', "show the functions' own log lines")
+  .addOption(fastForwardOption())
+  .option('--github-api <url>', "the GitHub REST API TaskSpawners with when.githubIssues read (default: their Workspace host's, e.g. https://api.github.com)")
   .action(
     async (
       paths: string[],
-      opts: { agent?: string; redis?: string; logs?: boolean; keepWorkspaces?: boolean; output: 'table' | 'json'; ui?: boolean; uiPort: number; namespace: string; verbose?: boolean },
+      opts: {
+        agent?: string;
+        redis?: string;
+        logs?: boolean;
+        keepWorkspaces?: boolean;
+        output: 'table' | 'json';
+        ui?: boolean;
+        uiPort: number;
+        namespace: string;
+        verbose?: boolean;
+        fastForward?: number;
+        githubApi?: string;
+      },
     ) => {
-      const { ui, uiPort, ...rest } = opts;
+      const { ui, uiPort, fastForward, ...rest } = opts;
       process.exitCode = await runCommand(
-        { paths, ...rest, logs: Boolean(opts.logs), keepWorkspaces: Boolean(opts.keepWorkspaces), verbose: Boolean(opts.verbose), dashboardPort: ui ? uiPort : undefined },
+        {
+          paths,
+          ...rest,
+          logs: Boolean(opts.logs),
+          keepWorkspaces: Boolean(opts.keepWorkspaces),
+          verbose: Boolean(opts.verbose),
+          dashboardPort: ui ? uiPort : undefined,
+          fastForwardMs: fastForward,
+        },
         context,
         hooks,
       );
@@ -124,15 +154,19 @@ program
   .option('--logs', "stream the agents' output above the table")
   .addOption(new Option('--port <n>', 'port to listen on (0 picks a free one)').argParser(port).default(DEFAULT_SERVE_PORT))
   .option('--host <address>', 'address to listen on; anything but loopback needs a token', '127.0.0.1')
+  .option('--github-webhook-secret <file>', 'take signed GitHub webhook deliveries on POST /github, checked with the secret in this file')
   .addOption(new Option('--token <token>', 'require "Authorization: Bearer <token>" on every request').env('DENDRITE_SERVE_TOKEN'))
   .addOption(namespaceOption())
   .option('-v, --verbose', "show the functions' own log lines")
+  .addOption(fastForwardOption())
+  .option('--github-api <url>', "the GitHub REST API TaskSpawners with when.githubIssues read (default: their Workspace host's, e.g. https://api.github.com)")
   .action(
     async (
       paths: string[],
-      opts: { agent?: string; redis?: string; logs?: boolean; port: number; host: string; token?: string; namespace: string; verbose?: boolean },
+      opts: { agent?: string; redis?: string; logs?: boolean; port: number; host: string; token?: string; namespace: string; verbose?: boolean; fastForward?: number; githubApi?: string; githubWebhookSecret?: string },
     ) => {
-      process.exitCode = await serveCommand({ paths, ...opts, logs: Boolean(opts.logs), verbose: Boolean(opts.verbose) }, context, hooks);
+      const { fastForward, ...rest } = opts;
+      process.exitCode = await serveCommand({ paths, ...rest, logs: Boolean(opts.logs), verbose: Boolean(opts.verbose), fastForwardMs: fastForward }, context, hooks);
     },
   );
 

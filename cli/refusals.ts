@@ -14,6 +14,7 @@ import { unknownKindProblems } from './check/kinds.js';
 import { formatProblem } from './check/problem.js';
 import { schemaProblems, type Schemas } from './check/schema.js';
 import { secretManifestProblems } from './check/secrets.js';
+import { spawnerSchemaProblems } from './check/spawners.js';
 
 export interface Refusal {
   /** One per finding, `file:line:col: …`. */
@@ -58,6 +59,7 @@ export function refusalsOf(manifests: Manifests, schemas: Schemas, namespace: st
   const invalid = [
     ...manifests.tasks.flatMap((doc) => schemaProblems(schemas.Task, doc, nameOf(doc))),
     ...inputs.flatMap((i) => i.problems),
+    ...manifests.taskSpawners.flatMap((doc) => spawnerSchemaProblems(doc, schemas)),
     ...kinds.filter((p) => p.severity === 'error'),
     ...secretManifestProblems(manifests.secrets),
   ].map(formatProblem);

@@ -28,6 +28,9 @@ export interface RunOptions {
   verbose: boolean;
   /** Serve the dashboard on this loopback port (0: a free one) during the run, and after it until Ctrl-C. */
   dashboardPort?: number;
+  /** The spawners' clock starts this far ahead (ms). */
+  fastForwardMs?: number;
+  githubApi?: string;
 }
 
 export async function runCommand(options: RunOptions, ctx: CliContext, hooks: RunHooks): Promise<number> {
@@ -72,6 +75,9 @@ export async function runCommand(options: RunOptions, ctx: CliContext, hooks: Ru
       await session.warming;
       table.start([]);
       tasks = engine.apply(appliedOf(session.manifests, options.namespace));
+      // TaskSpawners get one pass now (cron ticks due, GitHub listed); the run ends when
+      // what that spawned is done — later ticks are `dendrite serve`'s.
+      if (session.manifests.taskSpawners.length > 0) await engine.tick();
     } catch (err) {
       table.stop();
       if (err instanceof SecretError) return fail(err.message);
@@ -99,6 +105,8 @@ export async function runCommand(options: RunOptions, ctx: CliContext, hooks: Ru
     session.flushLogs();
     table.stop();
 
+    // Spawned Tasks are reported with the applied ones.
+    if (session.manifests.taskSpawners.length > 0) tasks = engine.cluster.listTasks();
     const reports = await reportsOf(engine, tasks, stopped, stoppedAt);
     ui.write(formatSummary(reports, { color: uiColor, showNamespace, wallMs: ctx.now().getTime() - started.getTime() }));
     const lost = engine.broker.deadLetters.length;

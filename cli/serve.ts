@@ -16,6 +16,8 @@ import { localDashboardSource, type LocalDashboard } from './dashboard/local-sou
 import { createServeApp } from './serve/app.js';
 import { EventStream } from './serve/event-stream.js';
 import { isLoopback, loopbackHosts } from './serve/guard.js';
+import { createApp as createWebhookApp } from '../functions/github-webhook/app.js';
+import { mountedTokenFor } from '../shared/spawner/github-token.js';
 import { checkManifests, openLocalSession, SessionError, STOP_GRACE_MS, appliedOf, type LocalSession, type RunHooks } from './session.js';
 import { formatSummary } from './view/summary.js';
 
@@ -30,6 +32,11 @@ export interface ServeOptions {
   port: number;
   /** Required as a bearer token on every request, when given. */
   token?: string;
+  /** The spawners' clock starts this far ahead (ms). */
+  fastForwardMs?: number;
+  githubApi?: string;
+  /** A file holding a GitHub webhook's secret: then POST /github takes its signed deliveries. */
+  githubWebhookSecret?: string;
 }
 
 export const DEFAULT_SERVE_PORT = 8080;
@@ -105,7 +112,18 @@ export async function serveCommand(options: ServeOptions, ctx: CliContext, hooks
 
   let server: LocalServer | undefined;
   try {
+    const webhook = options.githubWebhookSecret
+      ? createWebhookApp({
+          secret: mountedTokenFor(options.githubWebhookSecret),
+          log: session.log.child({ component: 'github-webhook' }),
+          emit: async (event) => {
+            table.log(paint('gray', `received GitHub ${event.type.split('.').at(-1)} delivery ${event.id} for ${event.source} → ${engine.broker.routesFor(event).join(', ')}`));
+            await engine.broker.publish(event);
+          },
+        })
+      : undefined;
     const app = createServeApp({
+      mounts: webhook ? { '/github': webhook } : {},
       guard: { token: options.token, hosts: () => (server ? loopbackHosts(options.host, server.port) : []) },
       publish: (event) => engine.broker.publish(event),
       routesFor: (event) => engine.broker.routesFor(event),
@@ -134,6 +152,11 @@ export async function serveCommand(options: ServeOptions, ctx: CliContext, hooks
       await session.warming;
       table.start([]);
       engine.apply(appliedOf(session.manifests, options.namespace));
+      if (session.manifests.taskSpawners.length > 0) {
+        await engine.tick();
+        const rules = engine.spawners.list().map((s) => `${s.metadata.name} (${Object.keys(s.spec.when ?? {}).join(', ')})`);
+        table.log(paint('gray', `TaskSpawners: ${rules.join(', ')} — events posted now reach them`));
+      }
     } catch (err) {
       table.stop();
       if (err instanceof SecretError) return fail(err.message);

@@ -57,8 +57,8 @@ export function checkManifests(command: string, paths: readonly string[], ctx: C
     if (err instanceof ManifestError) throw new SessionError(err.message);
     throw err;
   }
-  if (requireTasks && manifests.tasks.length === 0) {
-    throw new SessionError(`no Task manifests (apiVersion: axon.io/v1alpha1, kind: Task) in ${paths.join(' ')}`);
+  if (requireTasks && manifests.tasks.length === 0 && manifests.taskSpawners.length === 0) {
+    throw new SessionError(`no Task or TaskSpawner manifests (apiVersion: axon.io/v1alpha1) in ${paths.join(' ')}`);
   }
   const schemas = loadSchemas(ctx.crdFiles);
   const { refusals: refused, notes } = refusalsOf(manifests, schemas, namespace);
@@ -67,7 +67,7 @@ export function checkManifests(command: string, paths: readonly string[], ctx: C
     throw new SessionError(`${refused.map((r) => r.reason).join('; ')}; nothing was run (\`dendrite validate\` checks more)`);
   }
   for (const note of notes) ctx.stderr.write(`${command}: note: ${note}\n`);
-  const taskNamespaces = [...new Set(manifests.tasks.map((doc) => String((doc.object.metadata as Record<string, unknown>).namespace || namespace)))];
+  const taskNamespaces = [...new Set([...manifests.tasks, ...manifests.taskSpawners].map((doc) => String((doc.object.metadata as Record<string, unknown>).namespace || namespace)))];
   return { manifests, schema: schemas.Task, taskNamespaces, namespaces: [...new Set([namespace, ...taskNamespaces])] };
 }
 
@@ -82,11 +82,20 @@ export function appliedOf(manifests: Manifests, namespace: string): AppliedManif
     workspaces: manifests.workspaces.map(inNamespace),
     agentConfigs: manifests.agentConfigs.map(inNamespace),
     tasks: manifests.tasks.map(inNamespace),
+    taskSpawners: manifests.taskSpawners.map(inNamespace),
   };
 }
 
+/** The spec of each Task, and the Task template of each TaskSpawner: what the Jobs will run. */
+function taskSpecs(manifests: Manifests): Array<Record<string, unknown> | undefined> {
+  return [
+    ...manifests.tasks.map((doc) => doc.object.spec as Record<string, unknown> | undefined),
+    ...manifests.taskSpawners.map((doc) => (doc.object.spec as Record<string, Record<string, unknown>> | undefined)?.taskTemplate),
+  ];
+}
+
 function usedTypes(manifests: Manifests): AgentType[] {
-  const types = new Set(manifests.tasks.map((doc) => (doc.object.spec as Record<string, unknown>).type));
+  const types = new Set(taskSpecs(manifests).map((spec) => spec?.type));
   return AGENT_TYPES.filter((type) => types.has(type));
 }
 
@@ -98,6 +107,10 @@ export interface SessionOptions {
   verbose: boolean;
   /** Leave each Task's pod directory (its clone) in place. */
   keepWorkspaces?: boolean;
+  /** The spawners' clock starts this far ahead (ms): cron ticks in between are due at once. */
+  fastForwardMs?: number;
+  /** The GitHub REST API the GitHub spawners read (e.g. a fake); the Workspace host's when absent. */
+  githubApi?: string;
   /** Where the table and everything for people goes (stderr when stdout carries JSON). */
   ui: Output;
   uiColor: boolean;
@@ -146,7 +159,7 @@ export async function openLocalSession(options: SessionOptions, ctx: CliContext,
     if (err instanceof AgentNotFoundError || err instanceof CommandLineError) throw new SessionError(err.message);
     throw err;
   }
-  if (manifests.tasks.some((doc) => (doc.object.spec as Record<string, unknown> | undefined)?.workspaceRef) && !findOnPath('git', ctx.pathList)) {
+  if (taskSpecs(manifests).some((spec) => spec?.workspaceRef) && !findOnPath('git', ctx.pathList)) {
     throw new SessionError('Tasks with a Workspace clone it with git, which is not on PATH — install git (e.g. apt-get install git)');
   }
 
@@ -190,6 +203,8 @@ export async function openLocalSession(options: SessionOptions, ctx: CliContext,
       podRoot,
       sourceDir: ctx.cwd,
       now: ctx.now,
+      fastForwardMs: options.fastForwardMs,
+      githubApi: options.githubApi,
       onTaskChange: (task) => {
         table.update(task);
         options.onTaskChange?.(task);

@@ -19,10 +19,11 @@ export function templateErrorPosition(err: Error & { line?: number; column?: num
   return match ? { line: Number(match[1]) } : undefined;
 }
 
-export function templatePosition(doc: ManifestDoc, err: Error): Position & { file: string } {
-  const fallback = { file: doc.file, ...doc.positionOf(PROMPT) };
+/** `path` is where the template is written: a Task's spec.prompt, a TaskSpawner's promptTemplate. */
+export function templatePosition(doc: ManifestDoc, err: Error, path: readonly string[] = PROMPT): Position & { file: string } {
+  const fallback = { file: doc.file, ...doc.positionOf(path) };
   const at = templateErrorPosition(err);
-  const range = doc.rangeOf(PROMPT);
+  const range = doc.rangeOf(path);
   if (!at || !range) return fallback;
   const source = doc.text.slice(range[0], range[1]);
   if (source.startsWith('|')) {

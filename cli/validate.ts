@@ -6,6 +6,7 @@ import { loadManifests, ManifestError, type Manifests } from '../shared/local/ma
 import { checkManifests } from './check/manifests.js';
 import { formatProblem, type Problem } from './check/problem.js';
 import { secretManifestProblems } from './check/secrets.js';
+import { spawnerProblems } from './check/spawners.js';
 import { loadSchemas } from './check/schema.js';
 import type { CliContext } from './context.js';
 import { painter } from './view/format.js';
@@ -41,25 +42,23 @@ export async function validateCommand(options: ValidateOptions, ctx: CliContext)
     ctx.stdout.write(`${err.message}\n${paint('red', '✗ not valid')}: ${AFTER_LOAD_ERROR[err.reason]}\n`);
     return 1;
   }
-  if (manifests.tasks.length + manifests.workspaces.length + manifests.agentConfigs.length === 0) {
+  if (manifests.tasks.length + manifests.workspaces.length + manifests.agentConfigs.length + manifests.taskSpawners.length === 0) {
     const others = manifests.others.length > 0 ? ` (only ${[...new Set(manifests.others.map((d) => d.kind || 'documents without a kind'))].join(', ')})` : '';
-    ctx.stdout.write(`${paint('red', '✗')} no Task, Workspace or AgentConfig manifests (apiVersion: axon.io/v1alpha1) in ${options.paths.join(' ')}${others}\n`);
+    ctx.stdout.write(`${paint('red', '✗')} no Task, TaskSpawner, Workspace or AgentConfig manifests (apiVersion: axon.io/v1alpha1) in ${options.paths.join(' ')}${others}\n`);
     return 1;
   }
   const renderer = ctx.createRenderer();
   let result;
+  let spawnerFindings;
   try {
-    result = await checkManifests(manifests, {
-      schemas: loadSchemas(ctx.crdFiles),
-      defaultNamespace: options.namespace,
-      renderer,
-      renderLimits: ctx.renderLimits,
-    });
+    const checkOptions = { schemas: loadSchemas(ctx.crdFiles), defaultNamespace: options.namespace, renderer, renderLimits: ctx.renderLimits };
+    result = await checkManifests(manifests, checkOptions);
+    spawnerFindings = await spawnerProblems(manifests, checkOptions);
   } finally {
     await renderer.close();
   }
-  const files = [...manifests.tasks, ...manifests.workspaces, ...manifests.agentConfigs, ...manifests.secrets, ...manifests.others].map((doc) => doc.file);
-  const problems = inOrder([...result.problems, ...secretManifestProblems(manifests.secrets)], files);
+  const files = [...manifests.tasks, ...manifests.taskSpawners, ...manifests.workspaces, ...manifests.agentConfigs, ...manifests.secrets, ...manifests.others].map((doc) => doc.file);
+  const problems = inOrder([...result.problems, ...spawnerFindings, ...secretManifestProblems(manifests.secrets)], files);
   for (const problem of problems) {
     const line = formatProblem(problem);
     ctx.stdout.write(`${problem.severity === 'warning' ? paint('yellow', line) : line}\n`);
@@ -67,10 +66,12 @@ export async function validateCommand(options: ValidateOptions, ctx: CliContext)
   const errors = problems.filter((p) => p.severity === 'error').length;
   const warnings = problems.length - errors;
   const inputs = [
+    ...(manifests.taskSpawners.length > 0 ? [plural(manifests.taskSpawners.length, 'TaskSpawner')] : []),
     ...(result.workspaces > 0 ? [plural(result.workspaces, 'Workspace')] : []),
     ...(result.agentConfigs > 0 ? [plural(result.agentConfigs, 'AgentConfig')] : []),
   ];
-  const checked = [plural(result.tasks, 'Task'), ...inputs, plural(result.secrets, 'Secret')].join(', ');
+  const tasks = result.tasks > 0 || manifests.taskSpawners.length === 0 ? [plural(result.tasks, 'Task')] : [];
+  const checked = [...tasks, ...inputs, plural(result.secrets, 'Secret')].join(', ');
   const warned = warnings > 0 ? `, ${plural(warnings, 'warning')}` : '';
   if (errors > 0) {
     ctx.stdout.write(`${paint('red', '✗')} ${plural(errors, 'problem')}${warned} in ${checked}\n`);

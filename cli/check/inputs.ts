@@ -124,18 +124,28 @@ export function inputProblems(manifests: Manifests, schemas: Schemas, defaultNam
   return problems;
 }
 
-/** A Task naming a Workspace or AgentConfig that is not given: it would wait for it forever. */
-export function referenceProblems(task: ManifestDoc, label: string, manifests: Manifests, defaultNamespace: string): Problem[] {
-  const namespace = namespaceOf(task, defaultNamespace);
-  const spec = isObject(task.object.spec) ? task.object.spec : {};
+export interface ReferenceSite {
+  /** Where the references are written: a Task's `spec`, a TaskSpawner's `spec.taskTemplate`. */
+  path: readonly string[];
+  /** What a missing one leads to. */
+  consequence: string;
+}
+
+const TASK_REFERENCES: ReferenceSite = { path: ['spec'], consequence: 'this Task would stay Waiting until one is created; check the name or add its manifest' };
+
+/** A Task (or a Task template) naming a Workspace or AgentConfig that is not given: it would wait for it forever. */
+export function referenceProblems(doc: ManifestDoc, label: string, manifests: Manifests, defaultNamespace: string, site: ReferenceSite = TASK_REFERENCES): Problem[] {
+  const namespace = namespaceOf(doc, defaultNamespace);
+  let holder: unknown = doc.object;
+  for (const key of site.path) holder = isObject(holder) ? holder[key] : undefined;
+  const spec = isObject(holder) ? holder : {};
   const problems: Problem[] = [];
   for (const [field, kind, docs] of [['workspaceRef', 'Workspace', manifests.workspaces], ['agentConfigRef', 'AgentConfig', manifests.agentConfigs]] as const) {
     const ref = spec[field];
     const name = isObject(ref) && typeof ref.name === 'string' ? ref.name : undefined;
-    if (!name || docs.some((doc) => nameOf(doc) === name && namespaceOf(doc, defaultNamespace) === namespace)) continue;
-    problems.push(
-      problemAt(task, ['spec', field, 'name'], label, `spec.${field}.name: no ${kind} named "${name}" is given (namespace ${namespace}) — this Task would stay Waiting until one is created; check the name or add its manifest`),
-    );
+    if (!name || docs.some((d) => nameOf(d) === name && namespaceOf(d, defaultNamespace) === namespace)) continue;
+    const at = [...site.path, field, 'name'];
+    problems.push(problemAt(doc, at, label, `${at.join('.')}: no ${kind} named "${name}" is given (namespace ${namespace}) — ${site.consequence}`));
   }
   return problems;
 }

@@ -1,19 +1,14 @@
 /**
  * Documents of kinds Dendrite does not act on are said to be so, never dropped in silence: a
- * typo (`Taskk`), Kelos's group (`kelos.dev`), an Axon kind Dendrite does not run yet
- * (`TaskSpawner`). In Axon's or Kelos's group, or close to a kind Dendrite knows, that is an
+ * typo (`Taskk`), Kelos's group (`kelos.dev`), an Axon kind Dendrite does not know. In Axon's or Kelos's group, or close to a kind Dendrite knows, that is an
  * error (kubectl apply would refuse it, or it is a mistake); any other kind is a warning:
  * kubectl would apply it, and nothing here would use it.
  */
 import type { ManifestDoc } from '../../shared/local/manifests.js';
 import { problemAt, type Problem } from './problem.js';
 
-const KNOWN = ['Task', 'Workspace', 'AgentConfig'];
+const KNOWN = ['Task', 'Workspace', 'AgentConfig', 'TaskSpawner'];
 const KNOWN_WITH_SECRET = [...KNOWN, 'Secret'];
-/** Axon kinds Dendrite installs no CRD for. */
-const NOT_YET: Record<string, string> = {
-  TaskSpawner: 'Dendrite does not run TaskSpawners yet: it installs no CRD for them, so kubectl apply would refuse this, and nothing would spawn its Tasks',
-};
 
 /** Edit distance, small strings only. */
 function distance(a: string, b: string): number {
@@ -53,7 +48,7 @@ export function unknownKindProblems(others: readonly ManifestDoc[]): Problem[] {
       return problemAt(doc, ['apiVersion'], label, `${kind} is Kelos's group; Dendrite serves Axon's — use apiVersion: axon.io/v1alpha1`);
     }
     if (group === 'axon.io') {
-      const why = NOT_YET[doc.kind] ?? `is not one Dendrite knows (${KNOWN.join(', ')})${closest(doc.kind) ? ` — did you mean ${closest(doc.kind)}?` : ''}`;
+      const why = `is not one Dendrite knows (${KNOWN.join(', ')})${closest(doc.kind) ? ` — did you mean ${closest(doc.kind)}?` : ''}`;
       return problemAt(doc, ['kind'], label, `${kind} ${why}`);
     }
     const near = closest(doc.kind);

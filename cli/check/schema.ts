@@ -13,12 +13,17 @@ import { problemAt, type Problem } from './problem.js';
 export { dotted, loadTaskSchema } from '../../shared/task/schema.js';
 
 /** The kinds whose manifests are checked against a CRD of this installation. */
-export type CheckedKind = 'Task' | 'Workspace' | 'AgentConfig';
+export type CheckedKind = 'Task' | 'Workspace' | 'AgentConfig' | 'TaskSpawner';
 export type Schemas = Record<CheckedKind, ValidateFunction>;
 
 /** Each kind's CRD schema, read as the Task's is (they share the group and version). */
 export function loadSchemas(files: CrdFiles): Schemas {
-  return { Task: loadTaskSchema(files.task), Workspace: loadTaskSchema(files.workspace), AgentConfig: loadTaskSchema(files.agentConfig) };
+  return {
+    Task: loadTaskSchema(files.task),
+    Workspace: loadTaskSchema(files.workspace),
+    AgentConfig: loadTaskSchema(files.agentConfig),
+    TaskSpawner: loadTaskSchema(files.taskSpawner),
+  };
 }
 
 /** Problems the API server would refuse the manifest for; empty when it would accept it. */

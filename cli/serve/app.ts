@@ -18,6 +18,8 @@ import { createGuard, type GuardOptions } from './guard.js';
 
 export interface ServeAppOptions {
   guard: GuardOptions;
+  /** Further receivers by path (the GitHub webhook's, at /github), behind the same guard. */
+  mounts?: Record<string, express.Express>;
   /** Accepts an event for delivery (the local broker's publish). */
   publish(event: CloudEvent<unknown>): Promise<void>;
   /** The Triggers that route this event (none: it is accepted and dropped, as by a Broker). */
@@ -47,6 +49,8 @@ export function createServeApp(options: ServeAppOptions): express.Express {
     });
   });
   app.use(createDashboardRouter({ ...options.dashboard, log: options.log }));
+
+  for (const [path, mounted] of Object.entries(options.mounts ?? {})) app.use(path, mounted);
 
   // The ingress is a receiver that takes every type: the same parsing, limits and answers as a function's.
   app.use(

@@ -1,17 +1,8 @@
-import { readFileSync } from 'node:fs';
+import { podNamespace } from '../../shared/runtime/pod-namespace.js';
 import { startFunction } from '../../shared/runtime/start.js';
 
 /** The render process's script, beside this one in the build (and in the bundle). */
 const RENDER_PROCESS = { renderEntry: new URL('../../shared/template/isolated/child.js', import.meta.url) };
-
-/** In a pod, the namespace it runs in: resync walks that one unless told otherwise. */
-function podNamespace(): string | undefined {
-  try {
-    return readFileSync('/var/run/secrets/kubernetes.io/serviceaccount/namespace', 'utf8').trim() || undefined;
-  } catch {
-    return undefined;
-  }
-}
 
 // The name is FUNCTION_NAME of app.ts, written out: app.ts loads after the server listens.
 // Not awaited at the top level (the image runs a CommonJS bundle): a failure to start is an

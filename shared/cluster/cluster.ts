@@ -55,7 +55,14 @@ export interface ListOptions {
 export interface NewTask {
   apiVersion: string;
   kind: string;
-  metadata: { name: string; namespace: string; labels?: Record<string, string>; annotations?: Record<string, string> };
+  metadata: {
+    name: string;
+    namespace: string;
+    labels?: Record<string, string>;
+    annotations?: Record<string, string>;
+    /** A spawned Task is owned by its TaskSpawner (deleted with it). */
+    ownerReferences?: Array<{ apiVersion: string; kind: string; name: string; uid: string; controller?: boolean; blockOwnerDeletion?: boolean }>;
+  };
   spec: Record<string, unknown>;
 }
 

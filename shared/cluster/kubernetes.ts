@@ -76,7 +76,7 @@ function pass<T>(value: T): Observable<T> {
 }
 
 /** Per-request options that abort the request (headers and body) after `timeoutMs`. */
-function timeoutOptions(timeoutMs: number): ConfigurationOptions<ObservableMiddleware> {
+export function timeoutOptions(timeoutMs: number): ConfigurationOptions<ObservableMiddleware> {
   const middleware: ObservableMiddleware = {
     pre: (request: RequestContext) => {
       request.setSignal(AbortSignal.timeout(timeoutMs));
@@ -88,7 +88,7 @@ function timeoutOptions(timeoutMs: number): ConfigurationOptions<ObservableMiddl
 }
 
 /** A list response's items and continue token, whatever the list type. */
-function page<T>(list: { items?: T[]; metadata?: { _continue?: string; continue?: string } }): ListPage<T> {
+export function page<T>(list: { items?: T[]; metadata?: { _continue?: string; continue?: string } }): ListPage<T> {
   const token = list.metadata?._continue ?? list.metadata?.continue;
   return { items: list.items ?? [], ...(token ? { continueToken: token } : {}) };
 }

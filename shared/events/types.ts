@@ -15,6 +15,13 @@ export const TASK_FAILED = 'dev.dendrite.task.failed';
 /** Sent by another system with the outcome of an external Task (refused for any other). */
 export const JOB_COMPLETED = 'dev.dendrite.job.completed';
 
+/**
+ * GitHub webhook deliveries, as Knative's GitHub source types them (github-webhook sends the same):
+ * data is GitHub's payload; taken by task-spawner for its githubIssues spawners.
+ */
+export const GITHUB_ISSUES = 'dev.knative.source.github.issues';
+export const GITHUB_PULL_REQUEST = 'dev.knative.source.github.pull_request';
+
 /** Sent by another system to create Tasks (one, or a DAG as {items}); taken by task-submit. */
 export const TASK_SUBMIT = 'dev.dendrite.task.submit';
 /** task-submit's reply: the Tasks of a submission, each with its uid. */

@@ -34,13 +34,20 @@ export interface Manifests {
   /** axon.io Workspaces and AgentConfigs: what Tasks name. */
   workspaces: ManifestDoc[];
   agentConfigs: ManifestDoc[];
+  /** axon.io TaskSpawners: rules that create Tasks. */
+  taskSpawners: ManifestDoc[];
   secrets: ManifestDoc[];
   /** Documents of other kinds: Dendrite does not act on them (`validate` and `run` say so). */
   others: ManifestDoc[];
 }
 
 /** The axon.io kinds Dendrite acts on, and where loadManifests files each. */
-const AXON_KINDS: Record<string, 'tasks' | 'workspaces' | 'agentConfigs'> = { Task: 'tasks', Workspace: 'workspaces', AgentConfig: 'agentConfigs' };
+const AXON_KINDS: Record<string, 'tasks' | 'workspaces' | 'agentConfigs' | 'taskSpawners'> = {
+  Task: 'tasks',
+  Workspace: 'workspaces',
+  AgentConfig: 'agentConfigs',
+  TaskSpawner: 'taskSpawners',
+};
 
 /**
  * A path that holds no manifests, or a file that cannot be read or parsed; the message says
@@ -152,7 +159,7 @@ function isList(record: Record<string, unknown>): boolean {
 }
 
 export function loadManifests(paths: readonly string[]): Manifests {
-  const manifests: Manifests = { tasks: [], workspaces: [], agentConfigs: [], secrets: [], others: [] };
+  const manifests: Manifests = { tasks: [], workspaces: [], agentConfigs: [], taskSpawners: [], secrets: [], others: [] };
   for (const file of manifestFiles(paths)) {
     let text: string;
     try {

@@ -17,6 +17,8 @@ import { createRedisClient, type IoRedisModule } from './redis-client.js';
 
 export interface Runtime {
   deps: FlowDeps;
+  /** The store's Redis client, for a function keeping an index of its own there (task-spawner's slots). */
+  redis: import('ioredis').Redis | import('ioredis').Cluster;
   close(): Promise<void>;
 }
 
@@ -78,5 +80,5 @@ export async function createRuntime(config: RuntimeConfig, log: Logger, renderEn
     now: () => new Date(),
     metrics: createMetrics({ defaultMetrics: true }),
   };
-  return { deps, close: async () => void (await Promise.all([deps.store.close(), deps.renderer.close()])) };
+  return { deps, redis: redis as Runtime['redis'], close: async () => void (await Promise.all([deps.store.close(), deps.renderer.close()])) };
 }

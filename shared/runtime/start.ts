@@ -24,7 +24,7 @@ function configOrExit<C>(functionName: string, read: () => C): C {
   }
 }
 
-export type AppFactory = (deps: FlowDeps, config: RuntimeConfig) => express.Express;
+export type AppFactory = (deps: FlowDeps, config: RuntimeConfig, clients: Pick<Runtime, 'redis'>) => express.Express;
 
 /** A promise with its resolve at hand: the app the listening server waits for. */
 function deferred<T>(): { promise: Promise<T>; resolve: (value: T) => void } {
@@ -57,7 +57,7 @@ export async function startFunction(functionName: string, loadApp: () => Promise
   try {
     const [{ createRuntime }, create] = await Promise.all([import('./clients.js'), loadApp()]);
     runtime = await createRuntime(config, log, options.renderEntry);
-    app.resolve(create(runtime.deps, config));
+    app.resolve(create(runtime.deps, config, { redis: runtime.redis }));
   } catch (err) {
     log.fatal({ err }, 'could not load the app or build its clients');
     throw err;

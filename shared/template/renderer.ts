@@ -12,6 +12,8 @@ import { NunjucksEngine } from './nunjucks/engine.js';
 
 export interface TemplateData {
   Deps: Record<string, DependencyData>;
+  /** A TaskSpawner's item (`.Number`, `.Title`, `.Event`, …): JSON values, Go dialect only. */
+  [field: string]: unknown;
 }
 
 /** The dependencies a template can read (see referencedDependencies), or 'all'. */

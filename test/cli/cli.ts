@@ -156,7 +156,7 @@ export function captureContext(): { ctx: import('../../cli/context.js').CliConte
     cwd: ROOT,
     tmpDir: tmpdir(),
     triggersFile: join(ROOT, 'knative/triggers.yaml'),
-    crdFiles: { task: join(ROOT, 'crds/task.yaml'), workspace: join(ROOT, 'crds/workspace.yaml'), agentConfig: join(ROOT, 'crds/agentconfig.yaml') },
+    crdFiles: { task: join(ROOT, 'crds/task.yaml'), workspace: join(ROOT, 'crds/workspace.yaml'), agentConfig: join(ROOT, 'crds/agentconfig.yaml'), taskSpawner: join(ROOT, 'crds/taskspawner.yaml') },
     standInAgent: join(ROOT, 'examples/agents/stand-in-agent.mjs'),
     uiDir: join(ROOT, 'dist/ui'),
     now: () => new Date(),

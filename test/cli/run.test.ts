@@ -235,7 +235,7 @@ test('bad input is refused before anything runs (exit 2)', async () => {
     [['run', 'no/such/dir'], /no\/such\/dir: no such file or directory/],
     [['run', invalid, '--agent', 'true'], /spec\.type: must be one of .*kubectl apply would refuse/s],
     [['run', writeFiles({ 't.yaml': 'a: [1,\n' }), '--agent', 'true'], /t\.yaml:\d+:\d+: YAML/],
-    [['run', writeFiles({ 't.yaml': SECRET }), '--agent', 'true'], /no Task manifests/],
+    [['run', writeFiles({ 't.yaml': SECRET }), '--agent', 'true'], /no Task or TaskSpawner manifests/],
     [['run', writeFiles({ 't.yaml': taskYaml('twin', 'a') + taskYaml('twin', 'b') }), '--agent', 'true'], /t\.yaml:\d+:\d+: Task default\/twin is also defined at .*t\.yaml:\d+.*two manifests define the same Task: kubectl apply would apply the second over the first/s],
     [['run', EXAMPLE, '--agent', '"unterminated'], /unterminated double quote/],
     [['run', writeFiles({ 't.yaml': taskYaml('a', 'p') + SECRET.replace('"stringData":{"ANTHROPIC_API_KEY":"sk-test-secret"}', '"stringData":{"ANTHROPIC_API_KEY":{"nested":1}}') }), '--agent', 'true'], /t\.yaml:\d+:\d+: Secret keys: stringData\.ANTHROPIC_API_KEY must be a string, got a map.*kubectl apply would refuse/s],

@@ -203,9 +203,12 @@ test('bad input is answered and shown, and the server keeps serving: not a Cloud
     assert.equal(malformed.status, 400);
     assert.match(await malformed.text(), /not a CloudEvent: missing required attribute\(s\) ce-specversion, ce-id, ce-source, ce-type/);
 
-    const unrouted = await binary(url, { type: 'com.example.build.finished', source: '/ci', id: 'b-1' }, { ok: true });
+    // Any other system's type goes to the TaskSpawners; one of Dendrite's own that nothing takes is dropped.
+    const unrouted = await binary(url, { type: 'dev.dendrite.build.finished', source: '/ci', id: 'b-1' }, { ok: true });
     assert.equal(unrouted.status, 202);
-    await waitFor('the console to say it was dropped', () => running.output().includes('received com.example.build.finished from /ci: no Trigger routes it, so it is dropped'));
+    await waitFor('the console to say it was dropped', () => running.output().includes('received dev.dendrite.build.finished from /ci: no Trigger routes it, so it is dropped'));
+    assert.equal((await binary(url, { type: 'com.example.build.finished', source: '/ci', id: 'b-2' }, { ok: true })).status, 202);
+    await waitFor('the console to say where it went', () => running.output().includes('received com.example.build.finished from /ci → spawner-events'));
 
     const invalid = {
       items: [

@@ -91,7 +91,7 @@ const cases: Array<{ kind: string; yaml: string; at: string; message: RegExp; se
     kind: 'a misspelt kind',
     yaml: taskYaml('t', 'p') + SECRET + '---\napiVersion: axon.io/v1alpha1\nkind: Taskk\nmetadata: {name: x}\n',
     at: 't.yaml:',
-    message: /Taskk x: kind Taskk \(axon\.io\/v1alpha1\) is not one Dendrite knows \(Task, Workspace, AgentConfig\) — did you mean Task\?/,
+    message: /Taskk x: kind Taskk \(axon\.io\/v1alpha1\) is not one Dendrite knows \(Task, Workspace, AgentConfig, TaskSpawner\) — did you mean Task\?/,
   },
   {
     kind: 'a Kelos Task',
@@ -100,10 +100,10 @@ const cases: Array<{ kind: string; yaml: string; at: string; message: RegExp; se
     message: /Task k: kind Task \(kelos\.dev\/v1alpha1\) is Kelos's group; Dendrite serves Axon's — use apiVersion: axon\.io\/v1alpha1/,
   },
   {
-    kind: 'a TaskSpawner',
+    kind: 'a TaskSpawner without a spec',
     yaml: taskYaml('t', 'p') + SECRET + '---\napiVersion: axon.io/v1alpha1\nkind: TaskSpawner\nmetadata: {name: s}\n',
     at: 't.yaml:',
-    message: /TaskSpawner s: kind TaskSpawner \(axon\.io\/v1alpha1\) Dendrite does not run TaskSpawners yet/,
+    message: /TaskSpawner s: the TaskSpawner: missing required field "spec"/,
   },
   {
     kind: 'a document without a kind',
@@ -142,7 +142,7 @@ test('a token written into the repository URL is a warning naming secretRef', as
 });
 
 test('files holding only kinds Dendrite does not act on are said to hold nothing to check', async () => {
-  const { code, lines } = await validate('apiVersion: axon.io/v1alpha1\nkind: TaskSpawner\nmetadata: {name: s}\n');
+  const { code, lines } = await validate('apiVersion: v1\nkind: ConfigMap\nmetadata: {name: s}\n');
   assert.equal(code, 1);
-  assert.match(lines[0]!, /no Task, Workspace or AgentConfig manifests \(apiVersion: axon\.io\/v1alpha1\) in .* \(only TaskSpawner\)/);
+  assert.match(lines[0]!, /no Task, TaskSpawner, Workspace or AgentConfig manifests \(apiVersion: axon\.io\/v1alpha1\) in .* \(only ConfigMap\)/);
 });

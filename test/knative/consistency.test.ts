@@ -16,6 +16,11 @@ import { ACCEPTED_KINDS as TASK_INTAKE_KINDS, createHandlers as taskIntakeHandle
 import { FUNCTION_NAME as DEAD_LETTER } from '../../functions/dead-letter/app.js';
 import { createHandlers as resyncHandlers, FUNCTION_NAME as RESYNC } from '../../functions/resync/app.js';
 import { createHandlers as taskSubmitHandlers, FUNCTION_NAME as TASK_SUBMIT } from '../../functions/task-submit/app.js';
+import { createHandlers as taskSpawnerHandlers, FUNCTION_NAME as TASK_SPAWNER } from '../../functions/task-spawner/app.js';
+import { FUNCTION_NAME as GITHUB_WEBHOOK } from '../../functions/github-webhook/app.js';
+import { TASK_SPAWNER_API_CALLS } from '../../shared/cluster/kubernetes-spawners.js';
+import { matches, parseTriggers } from '../../shared/local/triggers.js';
+import { CloudEvent } from 'cloudevents';
 import { DEFAULT_RESYNC_OPTIONS } from '../../shared/resync/config.js';
 import { KUBERNETES_API_CALLS, TASK_SUBMIT_API_CALLS } from '../../shared/cluster/kubernetes.js';
 import * as eventTypes from '../../shared/events/types.js';
@@ -44,6 +49,10 @@ const ACCEPTS: Record<string, string[]> = {
   [DEAD_LETTER]: [ANY],
   [RESYNC]: Object.keys(resyncHandlers(noDeps, DEFAULT_RESYNC_OPTIONS)),
   [TASK_SUBMIT]: Object.keys(taskSubmitHandlers(noDeps, { namespaces: ['default'], schema: (() => true) as never })),
+  // Its ticks by name; every other system's event reaches its fallback (the cloudEvent spawners).
+  // Takes GitHub's own HTTP deliveries, no CloudEvent: no Trigger routes to it.
+  [GITHUB_WEBHOOK]: [],
+  [TASK_SPAWNER]: [...Object.keys(taskSpawnerHandlers({ config: {} } as FlowDeps, {} as never, { namespaces: ['default'], maxCatchUp: 1 })), ANY],
 };
 
 interface Route {
@@ -240,7 +249,9 @@ test('ports, probes, scaling and resources of every Service', async () => {
     assert.deepEqual(c.ports, [{ containerPort: defaultPort }], `${svc.name}: one port; Knative sets PORT from it`);
     assert.equal(template.metadata.annotations['prometheus.io/port'], String(defaultPort));
     assert.equal(template.metadata.annotations['prometheus.io/path'], '/metrics');
-    assert.equal(svc.doc.metadata.labels['networking.knative.dev/visibility'], 'cluster-local', `${svc.name}: not exposed`);
+    // Only the webhook receiver is reached from outside (GitHub posts to it); it checks every delivery's signature.
+    if (svc.name === GITHUB_WEBHOOK) assert.equal(svc.doc.metadata.labels['networking.knative.dev/visibility'], undefined, `${svc.name}: public`);
+    else assert.equal(svc.doc.metadata.labels['networking.knative.dev/visibility'], 'cluster-local', `${svc.name}: not exposed`);
     for (const [probe, path] of [['readinessProbe', '/readyz'], ['livenessProbe', '/healthz']] as const) {
       assert.equal(c[probe]?.httpGet?.path, path, `${svc.name} ${probe}`);
       assert.equal(c[probe].httpGet.port, undefined, 'Knative probes the serving port');
@@ -290,10 +301,13 @@ test('env vars set on each Service are read by its config, and what its config r
 test('every Trigger goes from the Broker to a Service defined here that accepts what it routes', () => {
   const brokers = ofKind(applied, 'eventing.knative.dev/v1', 'Broker').map((b) => b.name);
   for (const t of triggers) {
-    // The local mode's broker reads filter.attributes only (shared/local/triggers.ts).
-    assert.equal(t.doc.spec.filters, undefined, `${t.name}: filter.attributes, not filters`);
+    // The local mode's broker reads filter.attributes, and of `filters` only what
+    // shared/local/triggers.ts understands: a Trigger with `filters` goes to a function that takes any type.
+    if (t.doc.spec.filters === undefined) continue;
+    assert.deepEqual(parseTriggers(JSON.stringify(t.doc))[0]!.filters!.length, t.doc.spec.filters.length, t.name);
+    assert.ok(ACCEPTS[t.doc.spec.subscriber.ref.name]!.includes(ANY), `${t.name}: ${t.doc.spec.subscriber.ref.name} takes any type`);
   }
-  for (const route of routes) {
+  for (const route of routes.filter((r) => triggers.find((t) => t.name === r.trigger)!.doc.spec.filters === undefined)) {
     assert.ok(brokers.includes(route.broker), `${route.trigger}: Broker ${route.broker} is defined here`);
     assert.equal(route.subscriber.apiVersion, SERVING, `${route.trigger}: subscriber is a Knative Service`);
     assert.equal(route.subscriber.kind, 'Service');
@@ -338,7 +352,9 @@ test('every event type a function emits is routed by some Trigger', (t) => {
   assert.ok(emitted.size > 0, 'found no newEvent calls');
   t.diagnostic(`emitted: ${[...emitted.keys()].sort().join(', ')}`);
   for (const [type, files] of emitted) {
-    assert.ok(routes.some((r) => r.filter.type === type), `${type} (emitted in ${files.join(', ')}) reaches no Trigger`);
+    const parsed = parseTriggers(triggers.map((t) => JSON.stringify(t.doc)).join('\n---\n'));
+    const byFilters = parsed.some((t) => t.filters && matches(t, new CloudEvent({ type, source: '/x', id: '1' })));
+    assert.ok(routes.some((r) => r.filter.type === type) || byFilters, `${type} (emitted in ${files.join(', ')}) reaches no Trigger`);
   }
 });
 
@@ -388,8 +404,10 @@ test('ApiServerSources: Resource mode, Tasks, what Tasks name and the Jobs the b
 
 test('the functions\' RBAC is exactly the API calls the Kubernetes adapter makes, and never Secrets', () => {
   const grantsFor = (calls: typeof KUBERNETES_API_CALLS) => [...new Set(calls.map((c) => `${c.apiGroup}/${c.resource}:${c.verb}`))].sort();
-  // task-submit alone creates Tasks; the rest share one Role.
-  const expectedOf = (fn: string) => grantsFor(fn === TASK_SUBMIT ? TASK_SUBMIT_API_CALLS : KUBERNETES_API_CALLS);
+  // task-submit and task-spawner alone create Tasks, each with its own Role; the rest share one.
+  // github-webhook calls no API (it needs its token only to start like its peers).
+  const expectedOf = (fn: string) =>
+    fn === GITHUB_WEBHOOK ? [] : grantsFor(fn === TASK_SUBMIT ? TASK_SUBMIT_API_CALLS : fn === TASK_SPAWNER ? TASK_SPAWNER_API_CALLS : KUBERNETES_API_CALLS);
   for (const svc of services) {
     const account = svc.doc.spec.template.spec.serviceAccountName as string;
     assert.ok(account, `${svc.name}: its own ServiceAccount`);
@@ -594,7 +612,14 @@ test('EventPolicies guard the Broker: each identity may send exactly what it mus
     ['sub:system:serviceaccount:default:default', apiEvent('update', 'Job'), false],
   ];
   // Sent through K_SINK (the SinkBinding's identity); task.submitted is only ever task-submit's reply.
-  for (const type of emittedTypes().keys()) if (type !== eventTypes.TASK_SUBMITTED) cases.push([sinkBinding, { type }, true]);
+  // github-webhook sends through a binding of its own, GitHub's types only; nothing else may send them.
+  const githubBinding = 'SinkBinding/dendrite-github-webhook';
+  for (const [type, files] of emittedTypes()) {
+    if (type === eventTypes.TASK_SUBMITTED) continue;
+    const fromWebhook = files.every((f) => f.startsWith(`functions/${GITHUB_WEBHOOK}/`));
+    cases.push([fromWebhook ? githubBinding : sinkBinding, { type }, true], [fromWebhook ? sinkBinding : githubBinding, { type }, false]);
+  }
+  cases.push(['sub:system:serviceaccount:default:default', { type: eventTypes.GITHUB_ISSUES }, false]);
   cases.push([sinkBinding, { type: eventTypes.TASK_SUBMITTED }, false]);
   for (const trigger of replying) cases.push([trigger, { type: eventTypes.TASK_READY }, true], [trigger, apiEvent('add', 'Task'), false]);
   for (const trigger of submitting) {

@@ -17,12 +17,12 @@ import { taskSchema } from '../support/task-schema.js';
 
 const TRIGGERS = loadTriggers(fileURLToPath(new URL('../../../knative/triggers.yaml', import.meta.url)));
 
-test('the tick is built from the Trigger that routes to resync, and only that Trigger matches it', () => {
+test('the tick is built from the Trigger that routes to resync, and only it and the spawners\' Trigger match it', () => {
   const tick = tickFor(TRIGGERS, 'resync');
   assert.ok(tick, 'knative/triggers.yaml routes something to resync');
   const event = tick();
   assert.equal(event.type, 'dev.knative.sources.ping');
-  assert.deepEqual(TRIGGERS.filter((t) => matches(t, event)).map((t) => t.subscriber), ['resync']);
+  assert.deepEqual(TRIGGERS.filter((t) => matches(t, event)).map((t) => t.subscriber), ['resync', 'task-spawner']);
   assert.equal(tickFor(TRIGGERS, 'no-such-function'), undefined);
 });
 

@@ -304,7 +304,8 @@ export class ChaosEngine {
 
   private service(event: CloudEvent<unknown>): string | undefined {
     const attributes = event as unknown as Record<string, unknown>;
-    return this.routes.find((r) => Object.entries(r.attributes).every(([k, v]) => attributes[k] === v))?.service;
+    // Exact-attribute routes only: the TaskSpawners' catch-all (spec.filters) is not run here.
+    return this.routes.find((r) => !r.trigger.filters && Object.entries(r.attributes).every(([k, v]) => attributes[k] === v))?.service;
   }
 
   private async deliver(event: CloudEvent<unknown>): Promise<void> {

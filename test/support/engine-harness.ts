@@ -5,6 +5,11 @@
  * that runs a Job's container as a small agent script and records its log.
  */
 import { createApp as createTaskSubmitApp } from '../../functions/task-submit/app.js';
+import { matches as triggerMatches, parseTriggers, type Trigger } from '../../shared/local/triggers.js';
+import { createApp as createTaskSpawnerApp } from '../../functions/task-spawner/app.js';
+import { createKubernetesSpawners } from '../../shared/cluster/kubernetes-spawners.js';
+import { createGitHubClient } from '../../shared/spawner/github-api.js';
+import { createMemorySlots } from '../../shared/spawner/slots.js';
 import { taskSchema } from './task-schema.js';
 import { readFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
@@ -13,7 +18,6 @@ import type express from 'express';
 import { Redis } from 'ioredis';
 import pino from 'pino';
 import request from 'supertest';
-import { parseAllDocuments } from 'yaml';
 import { createApp as createJobStatusApp } from '../../functions/job-status/app.js';
 import { createApp as createLauncherApp } from '../../functions/launcher/app.js';
 import { createApp as createTaskIntakeApp } from '../../functions/task-intake/app.js';
@@ -49,20 +53,18 @@ export interface Delivery {
 interface Route {
   attributes: Record<string, string>;
   service: string;
+  /** The Trigger as the local broker reads it (its `filters` too). */
+  trigger: Trigger;
 }
 
-/** The routes of knative/triggers.yaml: exact attribute filters → subscriber Service. */
+/** The routes of knative/triggers.yaml → subscriber Service, read by the local broker's parser. */
 export function loadTriggerRoutes(): Route[] {
   const text = readFileSync(new URL('knative/triggers.yaml', REPO), 'utf8');
-  return parseAllDocuments(text)
-    .map((doc) => doc.toJS() as { kind?: string; spec?: { filter?: { attributes?: Record<string, string> }; subscriber?: { ref?: { name?: string } } } })
-    .filter((doc) => doc?.kind === 'Trigger')
-    .map((doc) => ({ attributes: doc.spec?.filter?.attributes ?? {}, service: doc.spec?.subscriber?.ref?.name ?? '' }));
+  return parseTriggers(text).map((trigger) => ({ attributes: trigger.filter, service: trigger.subscriber, trigger }));
 }
 
 function matches(route: Route, event: CloudEvent<unknown>): boolean {
-  const attributes = event as unknown as Record<string, unknown>;
-  return Object.entries(route.attributes).every(([key, value]) => attributes[key] === value);
+  return triggerMatches(route.trigger, event);
 }
 
 export { seededRandom } from './random.js';
@@ -138,6 +140,12 @@ export class EngineHarness {
         namespaces: options.submitNamespaces ?? ['default'],
         schema: taskSchema(),
       }),
+      // Takes task.succeeded / task.failed (maxConcurrency) and every other system's event.
+      'task-spawner': createTaskSpawnerApp(
+        deps('task-spawner'),
+        { spawners: createKubernetesSpawners(api.kubeConfig()), github: { client: createGitHubClient(), tokenFor: async () => undefined }, slots: createMemorySlots() },
+        { namespaces: options.submitNamespaces ?? ['default'], maxCatchUp: 10 },
+      ),
     };
     this.resyncOptions = { ...DEFAULT_RESYNC_OPTIONS, logTailBytes: options.logTailBytes ?? 64 * 1024, ...options.resync };
     this.resyncDeps = deps('resync');

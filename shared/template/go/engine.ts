@@ -110,7 +110,7 @@ export class GoEngine {
     return p.deps;
   }
 
-  render(text: string, data: { Deps: Record<string, DependencyData> }, limits: RenderLimits): string {
+  render(text: string, data: { Deps: Record<string, DependencyData> } & Record<string, unknown>, limits: RenderLimits): string {
     const p = this.prepare(text, limits);
     const budget = new Budget(limits);
     const root = toGoData(data);

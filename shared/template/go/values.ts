@@ -279,9 +279,40 @@ class DepsMap extends GoMap {
   }
 }
 
-/** Build the `{"Deps": deps}` value exactly as Axon hands it to Execute. */
-export function toGoData(data: { Deps: Record<string, DependencyData> }): GoMap {
-  return new GoMap('iface', { Deps: new Iface(new DepsMap(data.Deps ?? {})) });
+/**
+ * A JSON value as encoding/json decodes it into interface{}: objects map[string]interface{},
+ * numbers float64. Arrays become []string (this model's only slice type): strings as they are,
+ * anything else as its JSON text.
+ */
+function jsonToGo(value: unknown): Concrete | null {
+  if (value === null || value === undefined) return null;
+  switch (typeof value) {
+    case 'string':
+      return wellFormed(value);
+    case 'number':
+    case 'boolean':
+      return value;
+  }
+  if (Array.isArray(value)) return new GoSlice(value.map((v) => (typeof v === 'string' ? wellFormed(v) : JSON.stringify(v))));
+  if (typeof value !== 'object') return null;
+  const entries: Record<string, Iface> = Object.create(null);
+  for (const [k, v] of Object.entries(value as Record<string, unknown>)) entries[wellFormed(k)] = new Iface(jsonToGo(v));
+  return new GoMap('iface', entries);
+}
+
+/**
+ * Build the `{"Deps": deps}` value exactly as Axon hands it to Execute. Other top-level fields
+ * (a TaskSpawner's item: `.Number`, `.Title`, `.Event`, …) are JSON values; at the top level an
+ * integer is an int, as in Axon's struct.
+ */
+export function toGoData(data: { Deps: Record<string, DependencyData> } & Record<string, unknown>): GoMap {
+  const root: Record<string, Iface> = Object.create(null);
+  for (const [k, v] of Object.entries(data)) {
+    if (k === 'Deps') continue;
+    root[k] = new Iface(typeof v === 'number' && Number.isSafeInteger(v) ? BigInt(v) : jsonToGo(v));
+  }
+  root.Deps = new Iface(new DepsMap(data.Deps ?? {}));
+  return new GoMap('iface', root);
 }
 
 /** Go's name for the dynamic type of a value (reflect.Type.String()). */

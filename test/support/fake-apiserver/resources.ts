@@ -4,7 +4,7 @@
  * resolution the real API server performs, so tests can derive a Role from recorded traffic.
  */
 
-export type ResourceName = 'tasks' | 'workspaces' | 'agentconfigs' | 'jobs' | 'pods' | 'events';
+export type ResourceName = 'tasks' | 'workspaces' | 'agentconfigs' | 'taskspawners' | 'jobs' | 'pods' | 'events';
 
 export interface ResourceType {
   name: ResourceName;
@@ -22,6 +22,7 @@ export const RESOURCES: Record<ResourceName, ResourceType> = {
   tasks: { name: 'tasks', group: 'axon.io', version: 'v1alpha1', kind: 'Task', builtIn: false, statusSubresource: true, subresources: ['status'] },
   workspaces: { name: 'workspaces', group: 'axon.io', version: 'v1alpha1', kind: 'Workspace', builtIn: false, statusSubresource: false, subresources: [] },
   agentconfigs: { name: 'agentconfigs', group: 'axon.io', version: 'v1alpha1', kind: 'AgentConfig', builtIn: false, statusSubresource: false, subresources: [] },
+  taskspawners: { name: 'taskspawners', group: 'axon.io', version: 'v1alpha1', kind: 'TaskSpawner', builtIn: false, statusSubresource: true, subresources: ['status'] },
   jobs: { name: 'jobs', group: 'batch', version: 'v1', kind: 'Job', builtIn: true, statusSubresource: true, subresources: ['status'] },
   pods: { name: 'pods', group: '', version: 'v1', kind: 'Pod', builtIn: true, statusSubresource: true, subresources: ['status', 'log'] },
   events: { name: 'events', group: '', version: 'v1', kind: 'Event', builtIn: true, statusSubresource: false, subresources: [] },

@@ -1,0 +1,108 @@
+/**
+ * task-spawner: TaskSpawners as rules over events, not loops. A PingSource tick evaluates every
+ * cron spawner (and lists GitHub for the GitHub ones whose pollInterval has passed); any other
+ * event reaching it is offered to the cloudEvent spawners (and GitHub deliveries to the GitHub
+ * ones). Every item makes its Task at most once, by name.
+ */
+import type { CloudEvent } from 'cloudevents';
+import type { HandlerContext } from '../../shared/http/function-app.js';
+import { eventItem, matchesCloudEvent } from '../../shared/spawner/cloud-event.js';
+import { discoverCronTicks } from '../../shared/spawner/cron-source.js';
+import { discoverDelivery, discoverGitHubIssues, GITHUB_ISSUES_EVENT, GITHUB_PULL_REQUEST_EVENT, readDelivery, type GitHubAccess } from '../../shared/spawner/github-source.js';
+import { pollIntervalMs, sourceOf, type TaskSpawner } from '../../shared/spawner/model.js';
+import type { Cluster } from '../../shared/cluster/cluster.js';
+import { reconcileSlots, releaseFinished } from '../../shared/spawner/concurrency.js';
+import type { SpawnerSlots } from '../../shared/spawner/slots.js';
+import type { TaskFailedData } from '../../shared/events/types.js';
+import { runPass, type PassDeps } from '../../shared/spawner/pass.js';
+import { listSpawners } from '../../shared/spawner/port.js';
+
+export interface TaskSpawnerOptions {
+  /** The namespaces whose TaskSpawners this installation runs. */
+  namespaces: string[];
+  /** Most missed cron ticks one pass catches up (the newest ones). */
+  maxCatchUp: number;
+}
+
+export const DEFAULT_MAX_CATCH_UP = 10;
+
+export interface SpawnerHandlerDeps extends Omit<PassDeps, 'log' | 'cluster' | 'slots'> {
+  cluster: Pick<Cluster, 'createTask' | 'getTask' | 'getWorkspace'>;
+  github: GitHubAccess;
+  slots: SpawnerSlots;
+  now: () => Date;
+}
+
+/** A GitHub spawner is listed when it never was, or pollInterval has passed since. */
+function listingDue(spawner: TaskSpawner, now: Date): boolean {
+  const last = spawner.status?.lastDiscoveryTime;
+  return !last || now.getTime() - Date.parse(last) >= pollIntervalMs(spawner.spec.pollInterval);
+}
+
+export function createTickHandler(deps: SpawnerHandlerDeps, options: TaskSpawnerOptions) {
+  let inProgress = false;
+  return async function handleTick(_event: CloudEvent<unknown>, context: HandlerContext): Promise<void> {
+    if (inProgress) {
+      context.log.info('a spawner pass is in progress; this tick is skipped');
+      return;
+    }
+    inProgress = true;
+    try {
+      const now = deps.now();
+      const passDeps = { ...deps, log: context.log };
+      for (const spawner of await listSpawners(deps.spawners, options.namespaces)) {
+        const source = sourceOf(spawner);
+        if (source === 'cron') await runPass(passDeps, spawner, discoverCronTicks(spawner, now, options.maxCatchUp));
+        if (source === 'githubIssues' && listingDue(spawner, now)) await runPass(passDeps, spawner, await discoverGitHubIssues(deps, spawner, now));
+        // A cloudEvent spawner has nothing to discover on a tick; its status says what it waits for.
+        if (source === 'cloudEvent' && !spawner.status?.phase) {
+          await runPass(passDeps, spawner, { items: [], note: `waiting for ${spawner.spec.when.cloudEvent!.type} events` });
+        }
+        if ((spawner.spec.maxConcurrency ?? 0) > 0) await reconcileSlots(passDeps, (await deps.spawners.getTaskSpawner(spawner.metadata.namespace, spawner.metadata.name)) ?? spawner);
+      }
+    } finally {
+      inProgress = false;
+    }
+  };
+}
+
+export function createEventHandler(deps: SpawnerHandlerDeps, options: TaskSpawnerOptions) {
+  return async function handleEvent(event: CloudEvent<unknown>, context: HandlerContext): Promise<void> {
+    const passDeps = { ...deps, log: context.log };
+    if (event.type === GITHUB_ISSUES_EVENT || event.type === GITHUB_PULL_REQUEST_EVENT) {
+      const delivery = readDelivery(event.type, event.data);
+      if (!delivery) {
+        context.log.info('a GitHub delivery without an issue or pull request and its repository; nothing to spawn');
+        return;
+      }
+      for (const spawner of (await listSpawners(deps.spawners, options.namespaces)).filter((s) => sourceOf(s) === 'githubIssues')) {
+        const discovery = await discoverDelivery(deps, spawner, delivery);
+        if (discovery) await runPass(passDeps, spawner, discovery);
+      }
+      return;
+    }
+    const matching = (await listSpawners(deps.spawners, options.namespaces)).filter(
+      (s) => sourceOf(s) === 'cloudEvent' && matchesCloudEvent(s.spec.when.cloudEvent!, event),
+    );
+    if (matching.length === 0) {
+      context.log.info('no TaskSpawner takes this event');
+      return;
+    }
+    for (const spawner of matching) await runPass(passDeps, spawner, { items: [eventItem(event)] });
+  };
+}
+
+/**
+ * One of the spawner's Tasks ended (task.succeeded / task.failed): its slot goes to the oldest
+ * item waiting over maxConcurrency at once, not at the next poll.
+ */
+export function createCompletionHandler(deps: SpawnerHandlerDeps, options: TaskSpawnerOptions) {
+  return async function handleCompletion(event: CloudEvent<unknown>, context: HandlerContext): Promise<void> {
+    const data = (event.data ?? {}) as Partial<TaskFailedData>;
+    if (typeof data.namespace !== 'string' || typeof data.name !== 'string' || !options.namespaces.includes(data.namespace)) return;
+    const { namespace, name } = data as { namespace: string; name: string };
+    const passDeps = { ...deps, log: context.log };
+    const limited = (await listSpawners(deps.spawners, [namespace])).filter((s) => (s.spec.maxConcurrency ?? 0) > 0 && name.startsWith(`${s.metadata.name}-`));
+    for (const spawner of limited) await releaseFinished(passDeps, spawner, name);
+  };
+}
