@@ -4,7 +4,9 @@ import { startFunction } from '../../shared/runtime/start.js';
 const RENDER_PROCESS = { renderEntry: new URL('../../shared/template/isolated/child.js', import.meta.url) };
 
 // The name is FUNCTION_NAME of app.ts, written out: app.ts loads after the server listens.
-await startFunction('github-webhook', async () => {
+// Not awaited at the top level (the image runs a CommonJS bundle): a failure to start is an
+// unhandled rejection, which ends the process with its error, as an awaited one would.
+void startFunction('github-webhook', async () => {
   const [{ createApp }, { mountedTokenFor }] = await Promise.all([import('./app.js'), import('../../shared/spawner/github-token.js')]);
   // The Secret dendrite-github's key webhook-secret, mounted as a file (knative/github.yaml).
   const secret = mountedTokenFor(process.env.DENDRITE_GITHUB_WEBHOOK_SECRET_FILE || '/var/run/secrets/dendrite/github/webhook-secret');

@@ -5,7 +5,9 @@ import { startFunction } from '../../shared/runtime/start.js';
 const RENDER_PROCESS = { renderEntry: new URL('../../shared/template/isolated/child.js', import.meta.url) };
 
 // The name is FUNCTION_NAME of app.ts, written out: app.ts loads after the server listens.
-await startFunction('task-spawner', async () => {
+// Not awaited at the top level (the image runs a CommonJS bundle): a failure to start is an
+// unhandled rejection, which ends the process with its error, as an awaited one would.
+void startFunction('task-spawner', async () => {
   const [{ createApp }, { DEFAULT_MAX_CATCH_UP }, k8s, { createKubernetesSpawners }, { createGitHubClient }, { mountedTokenFor }] = await Promise.all([
     import('./app.js'),
     import('./handler.js'),

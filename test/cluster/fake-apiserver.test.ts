@@ -202,11 +202,14 @@ test('faults: matched by method and path, counted, with Retry-After; delays; res
   assert.equal(server.get('tasks', namespace, 'f'), undefined);
 });
 
-test('requests are recorded with method, path, query, content type and parsed body', async () => {
+test('requests are recorded with method, path, query, content type, parsed body and arrival time', async () => {
   server.clearRequests();
   const namespace = ns();
+  const before = performance.now();
   await call('POST', `${tasksPath(namespace)}?fieldManager=me`, task('r'));
-  assert.deepEqual(server.requests, [
+  const { at, ...request } = server.requests[0]!;
+  assert.ok(at >= before && at <= performance.now(), 'when it arrived');
+  assert.deepEqual([request], [
     {
       method: 'POST',
       path: tasksPath(namespace),

@@ -139,11 +139,12 @@ describe('observability through the apps', () => {
     const completeA = setJobStatus('a', { active: 0, succeeded: 1, startTime: started, completionTime: done, conditions: [{ type: 'Complete', status: 'True', lastTransitionTime: done }] });
     emitted.length = 0;
     await deliver('job-status', withTrace(apiServerEvent(APISERVER_UPDATE, completeA), TRACE_B));
+    // The released dependent first (the hand-off path), then the outcome for other systems.
     assert.deepEqual(emitted.map((e) => [e.type, e.subject, e.traceparent]), [
-      [TASK_SUCCEEDED, '/namespaces/default/tasks/a', TRACE_B],
       [TASK_READY, '/namespaces/default/tasks/b', TRACE_B],
+      [TASK_SUCCEEDED, '/namespaces/default/tasks/a', TRACE_B],
     ]);
-    const readyB = emitted[1]!;
+    const readyB = emitted[0]!;
     // Redelivered: the same facts again, but counted once.
     await deliver('job-status', withTrace(apiServerEvent(APISERVER_UPDATE, completeA), TRACE_B));
 
