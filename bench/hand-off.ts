@@ -10,6 +10,7 @@
  * Warm: every function running. Cold: job-status and launcher scaled to zero before each
  * sample, so the event waits for each to start on demand (Knative's scale from zero).
  */
+import type { CloudEvent } from 'cloudevents';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -77,13 +78,13 @@ function watchSource(api: FakeApiServer, broker: BenchBroker): void {
 }
 
 /** The broker's ingress (K_SINK): what the functions emit is published to the Triggers. */
-async function ingress(broker: BenchBroker): Promise<{ server: Server; url: string }> {
+async function ingress(publish: (event: CloudEvent<unknown>) => void): Promise<{ server: Server; url: string }> {
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       try {
-        broker.publish(receiveCloudEvent(req.headers as Record<string, string>, Buffer.concat(chunks)));
+        publish(receiveCloudEvent(req.headers as Record<string, string>, Buffer.concat(chunks)));
         res.writeHead(202).end();
       } catch (err) {
         res.writeHead(400).end((err as Error).message);
@@ -131,8 +132,8 @@ export async function runHandOff(options: HandOffOptions): Promise<HandOffRow[]>
     if (obj.kind === 'Job' && !deleted && !created.has(String(obj.metadata.name))) created.set(String(obj.metadata.name), performance.now());
   });
   try {
-    const brokerRef: { current?: BenchBroker } = {};
-    const ingressed = await ingress({ publish: (e) => brokerRef.current!.publish(e) } as BenchBroker);
+    // The functions need the ingress's URL before the broker (which needs theirs) exists.
+    const ingressed = await ingress((event) => broker!.publish(event));
     sink = ingressed.server;
     for (const fn of FUNCTIONS) {
       const activator = await startActivator({
@@ -144,7 +145,6 @@ export async function runHandOff(options: HandOffOptions): Promise<HandOffRow[]>
       subscribers[fn] = activator.url;
     }
     broker = createBenchBroker({ triggersFile: TRIGGERS, subscribers, concurrency: 16 });
-    brokerRef.current = broker;
     watchSource(api, broker);
 
     let n = 0;

@@ -94,6 +94,9 @@ const duration = (value: string): number => {
 const fastForwardOption = () =>
   new Option('--fast-forward <duration>', "start the TaskSpawners' clock this far ahead (e.g. 7d): the cron ticks in between are due at once (at most 10)").argParser(duration);
 
+const githubApiOption = () =>
+  new Option('--github-api <url>', "the GitHub REST API TaskSpawners with when.githubIssues read (default: their Workspace host's, e.g. https://api.github.com)");
+
 const namespaceOption = () => new Option('-n, --namespace <name>', 'namespace of manifests that name none').default('default');
 
 program
@@ -110,7 +113,7 @@ program
   .addOption(namespaceOption())
   .option('-v, --verbose', "show the functions' own log lines")
   .addOption(fastForwardOption())
-  .option('--github-api <url>', "the GitHub REST API TaskSpawners with when.githubIssues read (default: their Workspace host's, e.g. https://api.github.com)")
+  .addOption(githubApiOption())
   .action(
     async (
       paths: string[],
@@ -159,7 +162,7 @@ program
   .addOption(namespaceOption())
   .option('-v, --verbose', "show the functions' own log lines")
   .addOption(fastForwardOption())
-  .option('--github-api <url>', "the GitHub REST API TaskSpawners with when.githubIssues read (default: their Workspace host's, e.g. https://api.github.com)")
+  .addOption(githubApiOption())
   .action(
     async (
       paths: string[],

@@ -8,10 +8,11 @@ const RENDER_PROCESS = { renderEntry: new URL('../../shared/template/isolated/ch
 // Not awaited at the top level (the image runs a CommonJS bundle): a failure to start is an
 // unhandled rejection, which ends the process with its error, as an awaited one would.
 void startFunction('task-spawner', async () => {
-  const [{ createApp }, { DEFAULT_MAX_CATCH_UP }, k8s, { createKubernetesSpawners }, { createGitHubClient }, { mountedTokenFor }] = await Promise.all([
+  const [{ createApp }, { DEFAULT_MAX_CATCH_UP }, { loadDefaultKubeConfig }, { createKubernetesSpawners }, { createGitHubClient }, { mountedTokenFor }] = await Promise.all([
     import('./app.js'),
     import('./handler.js'),
-    import('@kubernetes/client-node'),
+    // Not client-node's namespace object: it would keep every API class in the bundle.
+    import('../../shared/cluster/kube-config.js'),
     import('../../shared/cluster/kubernetes-spawners.js'),
     import('../../shared/spawner/github-api.js'),
     import('../../shared/spawner/github-token.js'),
@@ -19,9 +20,7 @@ void startFunction('task-spawner', async () => {
   const { createRedisSlots } = await import('../../shared/spawner/redis-slots.js');
   const namespaces = (process.env.DENDRITE_SPAWNER_NAMESPACES ?? podNamespace() ?? 'default').split(',').map((n) => n.trim()).filter(Boolean);
   const maxCatchUp = Number(process.env.DENDRITE_SPAWNER_MAX_CATCH_UP || DEFAULT_MAX_CATCH_UP);
-  const kubeConfig = new k8s.KubeConfig();
-  kubeConfig.loadFromDefault();
-  const spawners = createKubernetesSpawners(kubeConfig);
+  const spawners = createKubernetesSpawners(loadDefaultKubeConfig());
   // The token GitHub is read with: a file from the Secret dendrite-github (knative/github.yaml), never the API's Secrets.
   const github = {
     client: createGitHubClient(),
