@@ -21,7 +21,7 @@ import { rssMiBOf } from './support/process.js';
 import { fmt, median, table, verdict } from './support/stats.js';
 import { freePort } from '../test/support/ports.js';
 
-export const FUNCTIONS = ['task-intake', 'job-status', 'launcher', 'resync', 'task-submit', 'dead-letter'] as const;
+export const FUNCTIONS = ['task-intake', 'job-status', 'launcher', 'resync', 'task-submit', 'task-spawner', 'github-webhook', 'dead-letter'] as const;
 
 export interface ColdStartOptions {
   rounds: number;

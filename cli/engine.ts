@@ -1,10 +1,10 @@
 /**
- * The whole system in one process: every function's real express app on a loopback port,
+ * The whole system in one process: every function's real app on a loopback port,
  * the local broker routing between them by the Triggers in knative/, and the local cluster
  * publishing watch events into it. What differs from a cluster is only where things run.
  */
 import type { CloudEvent } from 'cloudevents';
-import type express from 'express';
+import type { HttpApp } from '../shared/http/routes.js';
 import type { Logger } from 'pino';
 import { createApp as createJobStatusApp, FUNCTION_NAME as JOB_STATUS } from '../functions/job-status/app.js';
 import { createApp as createLauncherApp, FUNCTION_NAME as LAUNCHER } from '../functions/launcher/app.js';
@@ -148,7 +148,7 @@ export async function startLocalEngine(options: LocalEngineOptions): Promise<Loc
   const github = { client: createGitHubClient(), apiBase: options.githubApi, tokenFor: workspaceTokenFor(secretValues) };
   const fastForwardMs = options.fastForwardMs ?? 0;
   const spawnerDeps = { ...depsFor(TASK_SPAWNER), now: () => new Date(now().getTime() + fastForwardMs) };
-  const apps: Record<string, express.Express> = {
+  const apps: Record<string, HttpApp> = {
     [TASK_INTAKE]: createTaskIntakeApp(depsFor(TASK_INTAKE)),
     [JOB_STATUS]: createJobStatusApp(depsFor(JOB_STATUS), { logTailBytes: options.logTailBytes ?? 1024 * 1024 }),
     [LAUNCHER]: createLauncherApp(depsFor(LAUNCHER), options.jobConfig ?? DEFAULT_JOB_CONFIG),

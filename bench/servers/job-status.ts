@@ -1,10 +1,11 @@
 /**
- * job-status as the load benchmark's server, in its own process: its express app, the Redis
+ * job-status as the load benchmark's server, in its own process: its app, the Redis
  * store on REDIS_URL, the in-process cluster holding TASKS launched leaf Tasks (uids
  * `uid-<i>`, names `task-<i>`, namespace `load`), and an emit that serialises each event as
  * the HTTP sink would get it and drops it. Logs at info to /dev/null. Prints `listening`.
  */
 import { writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
 import { Session } from 'node:inspector/promises';
 import { HTTP } from 'cloudevents';
 import ioredis from 'ioredis';
@@ -64,7 +65,7 @@ if (session) {
   await session.post('Profiler.enable');
   await session.post('Profiler.start');
 }
-const server = app.listen(Number(process.env.PORT ?? 8080), '127.0.0.1', () => {
+const server = createServer(app).listen(Number(process.env.PORT ?? 8080), '127.0.0.1', () => {
   process.stdout.write(`listening ${JSON.stringify(server.address())} in ${LOAD_NAMESPACE}\n`);
 });
 process.once('SIGTERM', async () => {

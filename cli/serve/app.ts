@@ -10,6 +10,7 @@
  *   its data API (cli/dashboard/app.ts).
  */
 import express from 'express';
+import type { HttpApp } from '../../shared/http/routes.js';
 import type { CloudEvent } from 'cloudevents';
 import type { Logger } from 'pino';
 import { createFunctionApp } from '../../shared/http/function-app.js';
@@ -19,7 +20,7 @@ import { createGuard, type GuardOptions } from './guard.js';
 export interface ServeAppOptions {
   guard: GuardOptions;
   /** Further receivers by path (the GitHub webhook's, at /github), behind the same guard. */
-  mounts?: Record<string, express.Express>;
+  mounts?: Record<string, HttpApp>;
   /** Accepts an event for delivery (the local broker's publish). */
   publish(event: CloudEvent<unknown>): Promise<void>;
   /** The Triggers that route this event (none: it is accepted and dropped, as by a Broker). */

@@ -1,7 +1,6 @@
-import type express from 'express';
 import { Counter } from 'prom-client';
 import type { Logger } from 'pino';
-import { createFunctionApp } from '../../shared/http/function-app.js';
+import { createFunctionApp, type HttpApp } from '../../shared/http/function-app.js';
 import type { Metrics } from '../../shared/metrics/metrics.js';
 import { createDeadLetterHandler } from './handler.js';
 
@@ -13,7 +12,7 @@ export interface DeadLetterDeps {
 }
 
 /** Takes every well-formed CloudEvent (202), whatever its data; only malformed requests get a 4xx. */
-export function createApp(deps: DeadLetterDeps): express.Express {
+export function createApp(deps: DeadLetterDeps): HttpApp {
   const registers = [deps.metrics.registry];
   const handler = createDeadLetterHandler({
     deadLetters: new Counter({

@@ -1,7 +1,6 @@
-import type express from 'express';
 import { APISERVER_ADD, APISERVER_UPDATE, JOB_COMPLETED } from '../../shared/events/types.js';
 import type { FlowDeps } from '../../shared/flow/deps.js';
-import { createFunctionApp, type Handler } from '../../shared/http/function-app.js';
+import { createFunctionApp, type Handler, type HttpApp } from '../../shared/http/function-app.js';
 import { createJobCompletedHandler, createJobEventHandler, type JobStatusOptions } from './handler.js';
 
 export const FUNCTION_NAME = 'job-status';
@@ -19,7 +18,7 @@ export function createHandlers(deps: FlowDeps, options: JobStatusOptions): Recor
   };
 }
 
-export function createApp(deps: FlowDeps, options: JobStatusOptions): express.Express {
+export function createApp(deps: FlowDeps, options: JobStatusOptions): HttpApp {
   return createFunctionApp({
     name: FUNCTION_NAME,
     handlers: createHandlers(deps, options),

@@ -1,7 +1,6 @@
-import type express from 'express';
 import { TASK_READY } from '../../shared/events/types.js';
 import type { FlowDeps } from '../../shared/flow/deps.js';
-import { createFunctionApp, type Handler } from '../../shared/http/function-app.js';
+import { createFunctionApp, type Handler, type HttpApp } from '../../shared/http/function-app.js';
 import type { JobConfig } from '../../shared/job/build.js';
 import { createLauncherHandler } from './handler.js';
 
@@ -12,7 +11,7 @@ export function createHandlers(deps: FlowDeps, jobConfig: JobConfig): Record<str
   return { [TASK_READY]: createLauncherHandler(deps, jobConfig) };
 }
 
-export function createApp(deps: FlowDeps, jobConfig: JobConfig): express.Express {
+export function createApp(deps: FlowDeps, jobConfig: JobConfig): HttpApp {
   return createFunctionApp({
     name: FUNCTION_NAME,
     handlers: createHandlers(deps, jobConfig),

@@ -1,6 +1,5 @@
-import type express from 'express';
 import type { FlowDeps } from '../../shared/flow/deps.js';
-import { createFunctionApp, type Handler } from '../../shared/http/function-app.js';
+import { createFunctionApp, type Handler, type HttpApp } from '../../shared/http/function-app.js';
 import type { ResyncOptions } from '../../shared/resync/config.js';
 import { createResyncMetrics } from '../../shared/resync/metrics.js';
 import { newResyncState } from '../../shared/resync/plan.js';
@@ -17,7 +16,7 @@ export function createHandlers(deps: ResyncDeps, options: ResyncOptions): Record
   return { [PING_EVENT]: createResyncHandler(deps, options, newResyncState()) };
 }
 
-export function createApp(deps: FlowDeps, options: ResyncOptions): express.Express {
+export function createApp(deps: FlowDeps, options: ResyncOptions): HttpApp {
   const resyncDeps: ResyncDeps = { ...deps, resyncMetrics: deps.metrics ? createResyncMetrics(deps.metrics.registry) : undefined };
   return createFunctionApp({
     name: FUNCTION_NAME,

@@ -1,7 +1,6 @@
-import type express from 'express';
 import { APISERVER_TYPES } from '../../shared/events/types.js';
 import type { FlowDeps } from '../../shared/flow/deps.js';
-import { createFunctionApp, type Handler } from '../../shared/http/function-app.js';
+import { createFunctionApp, type Handler, type HttpApp } from '../../shared/http/function-app.js';
 import { createTaskIntakeHandler } from './handler.js';
 import { createReferenceHandler, REFERENCE_KINDS } from './references.js';
 
@@ -25,7 +24,7 @@ export function createHandlers(deps: FlowDeps): Record<string, Handler> {
   return Object.fromEntries(APISERVER_TYPES.map((type) => [type, handle]));
 }
 
-export function createApp(deps: FlowDeps): express.Express {
+export function createApp(deps: FlowDeps): HttpApp {
   return createFunctionApp({
     name: FUNCTION_NAME,
     handlers: createHandlers(deps),

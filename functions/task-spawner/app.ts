@@ -1,6 +1,5 @@
-import type express from 'express';
 import type { FlowDeps } from '../../shared/flow/deps.js';
-import { createFunctionApp, type Handler } from '../../shared/http/function-app.js';
+import { createFunctionApp, type Handler, type HttpApp } from '../../shared/http/function-app.js';
 import type { GitHubAccess } from '../../shared/spawner/github-source.js';
 import type { SpawnerCluster } from '../../shared/spawner/port.js';
 import type { SpawnerSlots } from '../../shared/spawner/slots.js';
@@ -29,7 +28,7 @@ export function createHandlers(deps: FlowDeps, ports: SpawnerPorts, options: Tas
   return { [PING_EVENT]: createTickHandler(handlerDeps(deps, ports), options), [TASK_SUCCEEDED]: completion, [TASK_FAILED]: completion };
 }
 
-export function createApp(deps: FlowDeps, ports: SpawnerPorts, options: TaskSpawnerOptions): express.Express {
+export function createApp(deps: FlowDeps, ports: SpawnerPorts, options: TaskSpawnerOptions): HttpApp {
   return createFunctionApp({
     name: FUNCTION_NAME,
     handlers: createHandlers(deps, ports, options),

@@ -1,7 +1,6 @@
-import type express from 'express';
 import { TASK_SUBMIT } from '../../shared/events/types.js';
 import type { FlowDeps } from '../../shared/flow/deps.js';
-import { createFunctionApp, type Handler } from '../../shared/http/function-app.js';
+import { createFunctionApp, type Handler, type HttpApp } from '../../shared/http/function-app.js';
 import { createTaskSubmitHandler, type TaskSubmitOptions } from './handler.js';
 
 export const FUNCTION_NAME = 'task-submit';
@@ -11,7 +10,7 @@ export function createHandlers(deps: FlowDeps, options: TaskSubmitOptions): Reco
   return { [TASK_SUBMIT]: createTaskSubmitHandler(deps, options) };
 }
 
-export function createApp(deps: FlowDeps, options: TaskSubmitOptions): express.Express {
+export function createApp(deps: FlowDeps, options: TaskSubmitOptions): HttpApp {
   return createFunctionApp({
     name: FUNCTION_NAME,
     handlers: createHandlers(deps, options),

@@ -4,13 +4,19 @@
  * 200 + CloudEvent reply, 202 empty, 4xx (never retried) for bad input, 503/429 (retried)
  * for transient trouble. Handlers never see HTTP.
  */
-import express, { type NextFunction, type Request, type Response } from 'express';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { CloudEvent } from 'cloudevents';
 import type { Logger } from 'pino';
 import { PermanentError, RefusedEventError, TransientError } from '../errors.js';
 import { BadEventError, receiveCloudEvent } from '../events/receive.js';
 import { toBinaryMessage } from '../events/to-http.js';
 import type { Metrics } from '../metrics/metrics.js';
+import { BodyError, readBody } from './body.js';
+import { healthRoutes } from './health.js';
+import { sendBody, sendEmpty, sendJson } from './respond.js';
+import { routes, type HttpApp } from './routes.js';
+
+export type { HttpApp } from './routes.js';
 
 export interface HandlerContext {
   /** Carries the event's ceId, ceType and ceSubject. */
@@ -31,8 +37,8 @@ export interface FunctionAppOptions {
   log: Logger;
   /** Readiness check (e.g. Redis PING); throwing means not ready. */
   ready?: () => Promise<void>;
-  /** Largest accepted request body (express size string). */
-  bodyLimit?: string;
+  /** Largest accepted request body, after any Content-Encoding is undone (default 2 MiB). */
+  bodyLimitBytes?: number;
   /** Handles every type that `handlers` does not name (a receiver that takes anything). */
   fallback?: Handler;
   /** Take data of any media type; otherwise data that is not JSON is refused with 415. */
@@ -49,7 +55,7 @@ interface ErrorAnswer {
 
 /** Maps a handler error onto the answer the broker needs. Unknown errors never leak details. */
 export function answerFor(err: unknown): ErrorAnswer {
-  if (err instanceof BadEventError) return { status: err.status, message: err.message };
+  if (err instanceof BadEventError || err instanceof BodyError) return { status: err.status, message: err.message };
   if (err instanceof RefusedEventError) return { status: 403, message: err.message };
   if (err instanceof PermanentError) return { status: 400, message: err.message };
   if (err instanceof TransientError) {
@@ -57,54 +63,29 @@ export function answerFor(err: unknown): ErrorAnswer {
       ? { status: 429, message: err.message, retryAfterSeconds: err.retryAfterSeconds }
       : { status: 503, message: err.message };
   }
-  const bodyError = err as { type?: string; status?: number } | undefined;
-  if (bodyError?.type === 'entity.too.large') return { status: 413, message: 'request body too large' };
-  if (typeof bodyError?.status === 'number' && bodyError.status >= 400 && bodyError.status < 500) {
-    return { status: bodyError.status, message: 'unreadable request body' };
-  }
   return { status: 500, message: 'internal error' };
 }
 
-function sendError(res: Response, answer: ErrorAnswer): void {
-  if (answer.retryAfterSeconds !== undefined) res.set('Retry-After', String(Math.ceil(answer.retryAfterSeconds)));
-  res.status(answer.status).json({ error: answer.message });
+function sendError(res: ServerResponse, answer: ErrorAnswer, headers: Record<string, string> = {}): void {
+  if (answer.retryAfterSeconds !== undefined) headers['Retry-After'] = String(Math.ceil(answer.retryAfterSeconds));
+  sendJson(res, answer.status, { error: answer.message }, headers);
 }
 
-export function createFunctionApp(options: FunctionAppOptions): express.Express {
+export function createFunctionApp(options: FunctionAppOptions): HttpApp {
   const { name, handlers, log, metrics } = options;
   const accepted = Object.keys(handlers);
-  const app = express();
-  app.disable('x-powered-by');
-
-  app.get('/healthz', (_req, res) => {
-    res.json({ status: 'ok', function: name });
-  });
-  app.get('/readyz', async (_req, res) => {
-    try {
-      await options.ready?.();
-      res.json({ status: 'ready', function: name });
-    } catch (err) {
-      log.warn({ err }, 'not ready');
-      res.status(503).json({ error: 'not ready' });
-    }
-  });
-
-  app.get('/metrics', async (_req, res) => {
-    if (!metrics) return res.status(404).json({ error: 'no metrics' });
-    res.set('Content-Type', metrics.registry.contentType).send(await metrics.registry.metrics());
-  });
-
   // The raw bytes for every content type: the receiver decodes them by the event's media type.
   const receiveOptions = { anyData: options.anyData === true };
-  app.post('/', express.raw({ type: () => true, limit: options.bodyLimit ?? '2mb' }), async (req: Request, res: Response) => {
-    const body: Buffer | string = Buffer.isBuffer(req.body) ? req.body : '';
+
+  const receive = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     let event: CloudEvent<unknown>;
     try {
-      event = receiveCloudEvent(req.headers, body, receiveOptions);
+      event = receiveCloudEvent(req.headers, await readBody(req, options.bodyLimitBytes), receiveOptions);
     } catch (err) {
       const answer = answerFor(err);
       log.info({ status: answer.status, reason: answer.message }, 'rejected request');
-      return sendError(res, answer);
+      // A body refused half-read leaves the rest of it on the connection.
+      return sendError(res, answer, err instanceof BodyError ? { Connection: 'close' } : {});
     }
     // Child loggers are made when first needed, and a Task's logger straight from `log` with
     // every field (the same line as a child of the event's logger, one child fewer per event).
@@ -134,9 +115,9 @@ export function createFunctionApp(options: FunctionAppOptions): express.Express 
     try {
       const reply = await handler(event, context);
       stopTimer?.();
-      if (!reply) return res.status(202).end();
+      if (!reply) return sendEmpty(res, 202);
       const message = toBinaryMessage(reply);
-      res.status(200).set(message.headers).send(typeof message.body === 'string' ? message.body : Buffer.from(message.body));
+      sendBody(res, 200, typeof message.body === 'string' ? message.body : Buffer.from(message.body), message.headers);
     } catch (err) {
       stopTimer?.();
       const answer = answerFor(err);
@@ -149,13 +130,7 @@ export function createFunctionApp(options: FunctionAppOptions): express.Express 
       else eventLog()[level]({ err: (err as Error).message, status: answer.status }, 'handler refused event');
       sendError(res, answer);
     }
-  });
+  };
 
-  // Body-parser errors (too large, bad encoding) land here; answer them like any bad input.
-  app.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {
-    const answer = answerFor(err);
-    if (answer.status === 500) log.error({ err }, 'request failed');
-    sendError(res, answer);
-  });
-  return app;
+  return routes({ ...healthRoutes({ name, log, ready: options.ready, metrics }), 'POST /': receive }, log);
 }

@@ -1,7 +1,6 @@
-/** Serving an express app on loopback: a function as the local broker's subscriber, or `dendrite serve`. */
-import { createServer } from 'node:http';
+/** Serving an app (a function's, or an express app) on loopback: a function as the local broker's subscriber, or `dendrite serve`. */
+import { createServer, type RequestListener } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type express from 'express';
 
 export interface LocalServer {
   url: string;
@@ -16,7 +15,7 @@ export interface ListenOptions {
   port?: number;
 }
 
-export function listenLocal(app: express.Express, options: ListenOptions = {}): Promise<LocalServer> {
+export function listenLocal(app: RequestListener, options: ListenOptions = {}): Promise<LocalServer> {
   const host = options.host ?? '127.0.0.1';
   return new Promise((resolve, reject) => {
     // A plain http.Server: express 5's app.listen also calls its callback on a listen error.

@@ -8,6 +8,7 @@
  */
 import { createServer, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
+import { sendJson } from '../http/respond.js';
 
 export interface ServeOptions {
   port: number;
@@ -18,12 +19,6 @@ export interface ServeOptions {
   close: () => Promise<void>;
   /** Longest wait for in-flight requests before closing anyway. */
   drainTimeoutMs?: number;
-}
-
-function sendJson(res: ServerResponse, status: number, body: object): void {
-  const text = JSON.stringify(body);
-  res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': Buffer.byteLength(text) });
-  res.end(text);
 }
 
 /** Answers for the time before the app is loaded; everything else waits for the app. */

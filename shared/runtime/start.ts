@@ -5,8 +5,8 @@
  * statically (see serve.ts for what is answered meanwhile).
  */
 import type { RequestListener } from 'node:http';
-import type express from 'express';
 import type { Logger } from 'pino';
+import type { HttpApp } from '../http/routes.js';
 import type { FlowDeps } from '../flow/deps.js';
 import type { Metrics } from '../metrics/metrics.js';
 import type { Runtime } from './clients.js';
@@ -24,7 +24,7 @@ function configOrExit<C>(functionName: string, read: () => C): C {
   }
 }
 
-export type AppFactory = (deps: FlowDeps, config: RuntimeConfig, clients: Pick<Runtime, 'redis'>) => express.Express;
+export type AppFactory = (deps: FlowDeps, config: RuntimeConfig, clients: Pick<Runtime, 'redis'>) => HttpApp;
 
 /** A promise with its resolve at hand: the app the listening server waits for. */
 function deferred<T>(): { promise: Promise<T>; resolve: (value: T) => void } {
@@ -80,7 +80,7 @@ export interface StandaloneContext {
 /** A function that needs no Redis, cluster or event sink (the dead-letter receiver). */
 export async function startStandalone(
   functionName: string,
-  loadApp: () => Promise<(context: StandaloneContext) => express.Express>,
+  loadApp: () => Promise<(context: StandaloneContext) => HttpApp>,
 ): Promise<void> {
   const config = configOrExit(functionName, () => readBaseConfig(process.env, functionName));
   const log = createLogger(config);

@@ -9,7 +9,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { fileURLToPath } from 'node:url';
 import type { CloudEvent } from 'cloudevents';
-import type express from 'express';
+import type { HttpApp } from '../../shared/http/routes.js';
 import pino from 'pino';
 import request from 'supertest';
 import { createApp as createDeadLetterApp } from '../../functions/dead-letter/app.js';
@@ -20,7 +20,7 @@ import { checksFor, CONFORMANCE_DIR, loadConformanceCases, type ConformanceReque
 const log = pino({ level: 'silent' });
 const cases = loadConformanceCases();
 
-function recorder(anyData: boolean): { app: express.Express; last: () => CloudEvent<unknown> | undefined; reset: () => void } {
+function recorder(anyData: boolean): { app: HttpApp; last: () => CloudEvent<unknown> | undefined; reset: () => void } {
   let received: CloudEvent<unknown> | undefined;
   const app = createFunctionApp({
     name: 'recorder',
@@ -35,7 +35,7 @@ function recorder(anyData: boolean): { app: express.Express; last: () => CloudEv
 }
 
 /** superagent would serialise a Buffer sent with a JSON content type as JSON: JSON goes as text. */
-async function post(app: express.Express, req: ConformanceRequest): Promise<number> {
+async function post(app: HttpApp, req: ConformanceRequest): Promise<number> {
   const type = Object.entries(req.headers).find(([name]) => name.toLowerCase() === 'content-type')?.[1] ?? '';
   const res = await request(app).post('/').set(req.headers).send(/json/i.test(type) ? req.body.toString('utf8') : req.body);
   return res.status;

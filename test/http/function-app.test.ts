@@ -9,7 +9,7 @@ import { createFunctionApp } from '../../shared/http/function-app.js';
 const log = pino({ level: 'silent' });
 
 function appWith(outcome: () => Promise<CloudEvent<unknown> | void>) {
-  return createFunctionApp({ name: 'probe', log, handlers: { 'dev.example.in': () => outcome() }, bodyLimit: '64kb' });
+  return createFunctionApp({ name: 'probe', log, handlers: { 'dev.example.in': () => outcome() }, bodyLimitBytes: 64 * 1024 });
 }
 
 function post(app: ReturnType<typeof appWith>, type = 'dev.example.in', data: unknown = { a: 1 }) {

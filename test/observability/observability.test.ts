@@ -9,7 +9,7 @@ import { before, after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
 import { CloudEvent, HTTP } from 'cloudevents';
-import type express from 'express';
+import type { HttpApp } from '../../shared/http/routes.js';
 import pino from 'pino';
 import request from 'supertest';
 import { createApp as createJobStatusApp } from '../../functions/job-status/app.js';
@@ -54,7 +54,7 @@ describe('observability through the apps', () => {
   const lines: Json[] = [];
   const emitted: CloudEvent<unknown>[] = [];
   const metrics: Record<string, Metrics> = {};
-  let apps: Record<string, express.Express>;
+  let apps: Record<string, HttpApp>;
 
   async function deliver(app: string, event: CloudEvent<unknown>) {
     const message = HTTP.binary(event);

@@ -8,9 +8,10 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
+import { createServer } from 'node:http';
 import { CloudEvent, HTTP } from 'cloudevents';
 import type { AddressInfo } from 'node:net';
-import type express from 'express';
+import type { HttpApp } from '../../shared/http/routes.js';
 import request from 'supertest';
 import { APISERVER_ADD, JOB_COMPLETED } from '../../shared/events/types.js';
 import { MAX_RECORDED_OUTPUT_BYTES } from '../../shared/flow/outputs.js';
@@ -22,8 +23,8 @@ import { runToEnd, task } from './drive.js';
  * The app on a real socket, posted to with fetch: supertest buffers a large body and takes
  * seconds per 10 MB; a real client streams it, as a broker would.
  */
-async function listening(app: express.Express) {
-  const server = app.listen(0, '127.0.0.1');
+async function listening(app: HttpApp) {
+  const server = createServer(app).listen(0, '127.0.0.1');
   await new Promise((resolve) => server.once('listening', resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
   return {
@@ -128,7 +129,7 @@ describe('bad input: events', () => {
     try {
       const res = await server.post(VALID_HEADERS, Buffer.alloc(10 * 1024 * 1024, 'a'));
       assert.equal(res.status, 413);
-      assert.deepEqual(res.body, { error: 'request body too large' });
+      assert.deepEqual(res.body, { error: 'request body too large (limit 2097152 bytes)' });
     } finally {
       await server.close();
     }

@@ -14,7 +14,7 @@ import { taskSchema } from './task-schema.js';
 import { readFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { CloudEvent, HTTP } from 'cloudevents';
-import type express from 'express';
+import type { HttpApp } from '../../shared/http/routes.js';
 import { Redis } from 'ioredis';
 import pino from 'pino';
 import request from 'supertest';
@@ -97,7 +97,7 @@ export class EngineHarness {
   private readonly queue: CloudEvent<unknown>[] = [];
   private readonly source: ApiServerSourceSimulator;
   private readonly routes = loadTriggerRoutes();
-  private readonly apps: Record<string, express.Express>;
+  private readonly apps: Record<string, HttpApp>;
   private readonly resyncDeps: FlowDeps;
   private readonly resyncState: ResyncState = newResyncState();
   readonly resyncOptions: ResyncOptions;
@@ -215,8 +215,8 @@ export class EngineHarness {
     return task;
   }
 
-  /** A function's express app, for requests that are not CloudEvents at all. */
-  app(service: string): express.Express {
+  /** A function's app, for requests that are not CloudEvents at all. */
+  app(service: string): HttpApp {
     const app = this.apps[service];
     if (!app) throw new Error(`no app ${service}`);
     return app;
