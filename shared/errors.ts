@@ -40,4 +40,4 @@ export class RefusedEventError extends PermanentError {
   }
 }
 
-export type RefusalReason = 'prompt-mismatch' | 'not-external' | 'not-ready' | 'unknown-task' | 'namespace-not-served';
+export type RefusalReason = 'prompt-mismatch' | 'not-external' | 'not-ready' | 'unknown-task' | 'namespace-not-served' | 'not-finished';

@@ -9,11 +9,13 @@ import type { HandlerContext } from '../../shared/http/function-app.js';
 import { eventItem, matchesCloudEvent } from '../../shared/spawner/cloud-event.js';
 import { discoverCronTicks } from '../../shared/spawner/cron-source.js';
 import { discoverDelivery, discoverGitHubIssues, GITHUB_ISSUES_EVENT, GITHUB_PULL_REQUEST_EVENT, readDelivery, type GitHubAccess } from '../../shared/spawner/github-source.js';
-import { pollIntervalMs, sourceOf, type TaskSpawner } from '../../shared/spawner/model.js';
+import { pollIntervalMs, SPAWNER_LABEL, sourceOf, type TaskSpawner } from '../../shared/spawner/model.js';
 import type { Cluster } from '../../shared/cluster/cluster.js';
 import { reconcileSlots, releaseFinished } from '../../shared/spawner/concurrency.js';
 import type { SpawnerSlots } from '../../shared/spawner/slots.js';
-import type { TaskFailedData } from '../../shared/events/types.js';
+import { TASKSPAWNER_EXTENSION, type TaskFailedData } from '../../shared/events/types.js';
+import { RefusedEventError } from '../../shared/errors.js';
+import { isTerminal } from '../../shared/flow/status.js';
 import { runPass, type PassDeps } from '../../shared/spawner/pass.js';
 import { listSpawners } from '../../shared/spawner/port.js';
 
@@ -94,15 +96,31 @@ export function createEventHandler(deps: SpawnerHandlerDeps, options: TaskSpawne
 
 /**
  * One of the spawner's Tasks ended (task.succeeded / task.failed): its slot goes to the oldest
- * item waiting over maxConcurrency at once, not at the next poll.
+ * item waiting over maxConcurrency at once, not at the next poll. Only outcomes carrying the
+ * `taskspawner` extension concern a spawner (every other Task's costs nothing), and a slot is
+ * freed on the record's word, not the event's: the Task must be that incarnation, that
+ * spawner's, and ended. A Task already gone (a time to live of 0) leaves it to the repair,
+ * which looks at each held slot.
  */
 export function createCompletionHandler(deps: SpawnerHandlerDeps, options: TaskSpawnerOptions) {
   return async function handleCompletion(event: CloudEvent<unknown>, context: HandlerContext): Promise<void> {
+    const spawnerName = (event as unknown as Record<string, unknown>)[TASKSPAWNER_EXTENSION];
+    if (typeof spawnerName !== 'string' || spawnerName === '') return;
     const data = (event.data ?? {}) as Partial<TaskFailedData>;
     if (typeof data.namespace !== 'string' || typeof data.name !== 'string' || !options.namespaces.includes(data.namespace)) return;
     const { namespace, name } = data as { namespace: string; name: string };
+    const spawner = await deps.spawners.getTaskSpawner(namespace, spawnerName);
+    if (!spawner || !((spawner.spec.maxConcurrency ?? 0) > 0)) return;
     const passDeps = { ...deps, log: context.log };
-    const limited = (await listSpawners(deps.spawners, [namespace])).filter((s) => (s.spec.maxConcurrency ?? 0) > 0 && name.startsWith(`${s.metadata.name}-`));
-    for (const spawner of limited) await releaseFinished(passDeps, spawner, name);
+    const task = await deps.cluster.getTask(namespace, name);
+    if (!task) return reconcileSlots(passDeps, spawner);
+    if (task.metadata.uid !== data.uid || task.metadata.labels?.[SPAWNER_LABEL] !== spawnerName) {
+      context.log.info({ task: name, namespace, spawner: spawnerName }, 'the outcome is of another Task than the one under that name; its slot is left to the repair');
+      return;
+    }
+    if (!isTerminal(task.status?.phase)) {
+      throw new RefusedEventError('not-finished', `refused: ${namespace}/${name} has not ended (phase ${task.status?.phase ?? 'none'}); its slot stays taken`);
+    }
+    await releaseFinished(passDeps, spawner, name);
   };
 }

@@ -23,6 +23,8 @@ export interface NewEvent<T> {
   data: T;
   /** W3C trace context of the event that caused this one, carried along. */
   traceparent?: string;
+  /** Extension attributes (names lowercase a–z and digits, as CloudEvents requires). */
+  extensions?: Record<string, string>;
 }
 
 export function newEvent<T>(input: NewEvent<T>): CloudEvent<T> {
@@ -36,6 +38,7 @@ export function newEvent<T>(input: NewEvent<T>): CloudEvent<T> {
     data: input.data,
   };
   if (input.traceparent) attributes.traceparent = input.traceparent;
+  for (const [name, value] of Object.entries(input.extensions ?? {})) attributes[name] = value;
   return new CloudEvent<T>(attributes as never);
 }
 

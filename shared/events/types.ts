@@ -12,6 +12,12 @@ export const TASK_READY = 'dev.dendrite.task.ready';
 /** Emitted when a Task reaches a terminal phase, for other systems to follow. */
 export const TASK_SUCCEEDED = 'dev.dendrite.task.succeeded';
 export const TASK_FAILED = 'dev.dendrite.task.failed';
+/**
+ * On task.succeeded / task.failed of a Task a TaskSpawner made: the spawner's name (its
+ * `axon.io/taskspawner` label), so task-spawner frees a maxConcurrency slot without listing
+ * spawners, and skips every other Task's outcome at no cost.
+ */
+export const TASKSPAWNER_EXTENSION = 'taskspawner';
 /** Sent by another system with the outcome of an external Task (refused for any other). */
 export const JOB_COMPLETED = 'dev.dendrite.job.completed';
 

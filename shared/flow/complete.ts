@@ -13,6 +13,7 @@
 import type { CloudEvent } from 'cloudevents';
 import { newEvent, taskSubject } from '../events/emit.js';
 import { TASK_FAILED, TASK_SUCCEEDED, type TaskFailedData, type TaskSucceededData } from '../events/types.js';
+import { outcomeExtensions } from './outcome-extensions.js';
 import type { Task, TaskStatus, TaskUsage } from '../task/model.js';
 import type { FlowContext, FlowDeps } from './deps.js';
 import { countCompleted, countRun, countUsage } from './count.js';
@@ -94,7 +95,14 @@ async function recordOutcomeEvents(deps: FlowDeps, context: FlowContext, identit
 }
 
 /** `task.succeeded` / `task.failed`, for other systems (the Triggers route none of them to us). */
-function outcomeEvent(deps: FlowDeps, context: FlowContext, identity: TaskIdentity, result: CompletionReport, status: ReturnType<typeof statusOf>): CloudEvent<unknown> {
+function outcomeEvent(
+  deps: FlowDeps,
+  context: FlowContext,
+  identity: TaskIdentity,
+  result: CompletionReport,
+  status: ReturnType<typeof statusOf>,
+  extensions: Record<string, string>,
+): CloudEvent<unknown> {
   const { namespace, name, uid } = identity;
   return result.succeeded
     ? newEvent<TaskSucceededData>({
@@ -104,6 +112,7 @@ function outcomeEvent(deps: FlowDeps, context: FlowContext, identity: TaskIdenti
         id: `${uid}/succeeded`,
         data: { ...identity, outputs: status.outputs!, results: status.results!, response: status.response ?? '', ...(status.usage ? { usage: status.usage } : {}) },
         traceparent: context.traceparent,
+        extensions,
       })
     : newEvent<TaskFailedData>({
         type: TASK_FAILED,
@@ -112,6 +121,7 @@ function outcomeEvent(deps: FlowDeps, context: FlowContext, identity: TaskIdenti
         id: `${uid}/failed`,
         data: { ...identity, message: status.message! },
         traceparent: context.traceparent,
+        extensions,
       });
 }
 
@@ -169,7 +179,7 @@ export async function completeTask(
   await emitReady(deps, context, namespace, outcome.ready, rendering);
   await Promise.all([
     written ? recordOutcomeEvents(deps, context, identity, result, status.message!) : undefined,
-    deps.emit(outcomeEvent(deps, context, identity, result, status)),
+    deps.emit(outcomeEvent(deps, context, identity, result, status, outcomeExtensions(task))),
     failDependents(deps, context, namespace, outcome.failed),
   ]);
   context.log.info(

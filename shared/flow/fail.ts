@@ -6,6 +6,7 @@ import { newEvent, taskSubject } from '../events/emit.js';
 import { TASK_FAILED, type TaskFailedData } from '../events/types.js';
 import type { FailedTask } from '../store/store.js';
 import { countCompleted } from './count.js';
+import { outcomeExtensions } from './outcome-extensions.js';
 import type { FlowContext, FlowDeps } from './deps.js';
 import { isTerminal, updateStatus } from './status.js';
 import { recordTaskEvent } from './task-events.js';
@@ -51,6 +52,7 @@ export async function markFailed(
       id: `${task.uid || `${task.namespace}/${task.name}`}/failed`,
       data,
       traceparent: context.traceparent,
+      extensions: outcomeExtensions(current),
     }),
   );
   context.log.info({ task: task.name, namespace: task.namespace, reason }, `Task failed: ${message}`);

@@ -386,10 +386,22 @@ describe('maxConcurrency, counted in Redis', () => {
     clients.push(client);
     return createRedisSlots(client, prefix);
   };
+  /** The outcome event job-status sends, carrying the spawner's name (the Task's label) as the `taskspawner` extension. */
+  const outcomeOf = (name: string, phase: 'Succeeded' | 'Failed', extensions: Record<string, string> | undefined = undefined) => {
+    const task = api.get('tasks', 'default', name)!;
+    const labels = (task.metadata as { labels?: Record<string, string> }).labels ?? {};
+    return new CloudEvent({
+      type: phase === 'Succeeded' ? 'dev.dendrite.task.succeeded' : 'dev.dendrite.task.failed',
+      source: '/dendrite/job-status',
+      id: `${name}/${phase}`,
+      data: { namespace: 'default', name, uid: task.metadata.uid },
+      ...(extensions ?? { taskspawner: labels['axon.io/taskspawner']! }),
+    });
+  };
   const finished = (name: string, phase: 'Succeeded' | 'Failed') => {
     const task = api.get('tasks', 'default', name)!;
     api.put('tasks', { ...task, status: { phase } });
-    return new CloudEvent({ type: phase === 'Succeeded' ? 'dev.dendrite.task.succeeded' : 'dev.dendrite.task.failed', source: '/dendrite/job-status', id: `${name}/${phase}`, data: { namespace: 'default', name, uid: task.metadata.uid } });
+    return outcomeOf(name, phase);
   };
 
   test('two instances at once never overshoot; a finished Task\'s event spawns the oldest waiting item at once', async () => {
@@ -414,6 +426,33 @@ describe('maxConcurrency, counted in Redis', () => {
     assert.equal(taskNames().length, 4, 'a failure frees a slot too');
     const status = api.get('taskspawners', 'default', 'fix-bugs')!.status as Record<string, unknown>;
     assert.equal(status.activeTasks, 2);
+  });
+
+  test('a slot is freed on the record\'s word: a forged outcome of a running Task is refused, other Tasks\' outcomes cost nothing, a Task already gone is repaired', async () => {
+    githubSpawner('triage', { labels: ['bug'] }, { maxConcurrency: 1 });
+    for (let n = 1; n <= 3; n++) gh.issues.push({ number: n, title: `bug ${n}`, labels: ['bug'] });
+    const slots = redisSlots();
+    const target = app(10, githubAccess(), slots);
+    assert.equal((await post(target, tick())).status, 202);
+    const [first] = taskNames();
+    assert.deepEqual(taskNames(), [first], 'one at a time');
+    // Forged: the Task is still running, whatever the event says.
+    const forged = await post(target, outcomeOf(first!, 'Succeeded'));
+    assert.equal(forged.status, 403);
+    assert.match(forged.body.error, /has not ended .*its slot stays taken/);
+    assert.deepEqual(taskNames(), [first], 'nothing admitted on a forged word');
+    assert.equal(await slots.active('default', 'triage'), 1);
+    // An outcome without the extension (any Task a spawner did not make): no API call at all.
+    api.clearRequests();
+    assert.equal((await post(target, outcomeOf(first!, 'Succeeded', {}))).status, 202);
+    assert.deepEqual(api.requests, [], 'not one request for an outcome that names no spawner');
+    // Ended and deleted at once (ttlSecondsAfterFinished: 0) before its event arrives: the repair frees the slot.
+    const event = finished(first!, 'Succeeded');
+    api.remove('tasks', 'default', first!);
+    assert.equal((await post(target, event)).status, 202);
+    assert.equal(taskNames().length, 1, `the next one is made: ${taskNames().join(', ')}`);
+    assert.notEqual(taskNames()[0], first);
+    assert.equal(await slots.active('default', 'triage'), 1);
   });
 
   test('the tick repairs what events missed: a Task that ended unannounced, and an admitted item never created', async () => {
