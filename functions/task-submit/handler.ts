@@ -11,13 +11,13 @@ import type { FlowDeps } from '../../shared/flow/deps.js';
 import type { HandlerContext } from '../../shared/http/function-app.js';
 import { readSubmission } from '../../shared/submit/submission.js';
 import { submitTasks } from '../../shared/submit/submit.js';
-import type { ValidateFunction } from '../../shared/task/schema.js';
+import type { SchemaValidator } from '../../shared/task/schema-errors.js';
 
 export interface TaskSubmitOptions {
   /** The namespaces this installation serves; a submission for another is refused. */
   namespaces: string[];
-  /** The Task CRD's schema (shared/task/schema.ts). */
-  schema: ValidateFunction;
+  /** The Task CRD's schema: generated at build time or compiled at start (shared/task/precompiled-schema.ts). */
+  schema: SchemaValidator;
 }
 
 export function createTaskSubmitHandler(deps: FlowDeps, options: TaskSubmitOptions) {

@@ -6,14 +6,14 @@
  */
 import type { Cluster } from '../cluster/cluster.js';
 import { TASK_API_VERSION, TASK_KIND, type Task } from '../task/model.js';
-import { schemaErrors, type ValidateFunction } from '../task/schema.js';
+import { schemaErrors, type SchemaValidator } from '../task/schema-errors.js';
 import { templateDialectOf, validateTask } from '../task/validate.js';
 import { TemplateError } from '../template/errors.js';
 import type { RenderLimits } from '../template/limits.js';
 import type { PromptRenderer } from '../template/renderer.js';
 
 export interface SubmissionChecks {
-  schema: ValidateFunction;
+  schema: SchemaValidator;
   renderer: PromptRenderer;
   renderLimits: RenderLimits;
   cluster: Pick<Cluster, 'getTask'>;
