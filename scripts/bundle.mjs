@@ -6,6 +6,8 @@
 //                               with the V8 code cache
 //   functions/<name>/main.cjs.cache   written here by running each function until its modules are
 //                               loaded (no Redis or API server needed)
+//   functions/task-submit/task-schema.cjs  the Task validator generated from crds/task.yaml
+//                               (scripts/task-schema.mjs), so task-submit does not compile it at start
 //   shared/template/isolated/child.js the render process (ESM; nunjucks stays a package)
 // Measured: see bench/RESULTS.md "Cold start".
 import { build } from 'esbuild';
@@ -14,6 +16,7 @@ import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { buildTaskSchema } from './task-schema.mjs';
 
 const OUT = 'dist/bundle';
 const FUNCTIONS = readdirSync('functions').filter((f) => statSync(join('functions', f, 'main.ts'), { throwIfNoEntry: false })?.isFile());
@@ -56,6 +59,8 @@ await Promise.all([
     format: 'esm',
     banner: { js: "import{createRequire as __dendriteRequire}from'node:module';const require=__dendriteRequire(import.meta.url);" },
   }),
+  // Before the code caches: task-submit's run below then loads what the image loads.
+  buildTaskSchema({ crdFile: 'crds/task.yaml', outfile: `${OUT}/functions/task-submit/task-schema.cjs` }),
 ]);
 
 // The code caches: each function runs until its modules are loaded, then writes what V8 compiled.
