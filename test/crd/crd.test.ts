@@ -5,6 +5,7 @@ import { Ajv, type ValidateFunction } from 'ajv';
 import { parse, parseAllDocuments } from 'yaml';
 import { CREDENTIAL_TYPES, TASK_TYPES } from '../../shared/task/model.js';
 import { MAX_DEPENDENCIES, validateTask } from '../../shared/task/validate.js';
+import { SCHEMA_ACCEPTS, SCHEMA_REFUSES, schemaTask } from '../support/task-schema-cases.js';
 
 // Compiled to dist/test/crd/, so the repository root is three levels up.
 const root = new URL('../../../', import.meta.url);
@@ -106,92 +107,13 @@ test('the example Secret carries the key the claude-code api-key credential read
   assert.deepEqual(Object.keys(secret.stringData), ['ANTHROPIC_API_KEY']);
 });
 
-function task(change: (t: Json) => void = () => {}): Json {
-  const t: Json = {
-    apiVersion: 'axon.io/v1alpha1',
-    kind: 'Task',
-    metadata: { name: 't' },
-    spec: { type: 'codex', prompt: 'p', credentials: { type: 'oauth', secretRef: { name: 's' } } },
-  };
-  change(t);
-  return t;
-}
-
-const accepted: Array<[string, Json]> = [
-  ['a minimal Task', task()],
-  [
-    'an Axon pipeline Task with workspaceRef and branch',
-    task((t) => Object.assign(t.spec, { workspaceRef: { name: 'ws' }, branch: 'feature/auth', dependsOn: ['scaffold'] })),
-  ],
-  [
-    'every optional field',
-    task((t) =>
-      Object.assign(t.spec, {
-        model: 'm',
-        image: 'i',
-        agentConfigRef: { name: 'c' },
-        ttlSecondsAfterFinished: 0,
-        podOverrides: {
-          resources: { limits: { cpu: 2, memory: '1Gi' }, claims: [{ name: 'gpu' }] },
-          activeDeadlineSeconds: 1,
-          env: [{ name: 'A', valueFrom: { secretKeyRef: { name: 's', key: 'k' } } }],
-          nodeSelector: { pool: 'agents' },
-        },
-      }),
-    ),
-  ],
-  [
-    'a full status',
-    task((t) => {
-      t.status = {
-        phase: 'Succeeded',
-        jobName: 't',
-        podName: 't-abc',
-        startTime: '2026-01-01T00:00:00Z',
-        completionTime: '2026-01-01T00:05:00Z',
-        message: 'done',
-        outputs: ['schema: x'],
-        results: { schema: 'x' },
-      };
-    }),
-  ],
-];
-
-for (const [name, input] of accepted) {
+for (const [name, input] of SCHEMA_ACCEPTS) {
   test(`the CRD schema accepts ${name}`, () => {
     assert.equal(validate(input), true, JSON.stringify(validate.errors));
   });
 }
 
-const rejected: Array<[string, Json, string]> = [
-  ['a bad type', task((t) => (t.spec.type = 'cursor')), '/spec/type'],
-  ['a missing prompt', task((t) => delete t.spec.prompt), '/spec'],
-  ['an empty prompt', task((t) => (t.spec.prompt = '')), '/spec/prompt'],
-  ['a prompt that is not a string', task((t) => (t.spec.prompt = 1)), '/spec/prompt'],
-  ['a bad credentials type', task((t) => (t.spec.credentials.type = 'token')), '/spec/credentials/type'],
-  ['credentials without secretRef', task((t) => delete t.spec.credentials.secretRef), '/spec/credentials'],
-  ['a secretRef without name', task((t) => (t.spec.credentials.secretRef = {})), '/spec/credentials/secretRef'],
-  ['a negative ttl', task((t) => (t.spec.ttlSecondsAfterFinished = -1)), '/spec/ttlSecondsAfterFinished'],
-  ['a ttl beyond int32', task((t) => (t.spec.ttlSecondsAfterFinished = 2 ** 31)), '/spec/ttlSecondsAfterFinished'],
-  ['a fractional ttl', task((t) => (t.spec.ttlSecondsAfterFinished = 1.5)), '/spec/ttlSecondsAfterFinished'],
-  [
-    'activeDeadlineSeconds 0',
-    task((t) => (t.spec.podOverrides = { activeDeadlineSeconds: 0 })),
-    '/spec/podOverrides/activeDeadlineSeconds',
-  ],
-  ['dependsOn not a list', task((t) => (t.spec.dependsOn = 'a')), '/spec/dependsOn'],
-  ['dependsOn with a number', task((t) => (t.spec.dependsOn = ['a', 1])), '/spec/dependsOn/1'],
-  ['an env entry without name', task((t) => (t.spec.podOverrides = { env: [{ value: 'x' }] })), '/spec/podOverrides/env/0'],
-  ['a nodeSelector number', task((t) => (t.spec.podOverrides = { nodeSelector: { a: 1 } })), '/spec/podOverrides/nodeSelector/a'],
-  ['a workspaceRef without name', task((t) => (t.spec.workspaceRef = {})), '/spec/workspaceRef'],
-  ['an unknown phase', task((t) => (t.status = { phase: 'Done' })), '/status/phase'],
-  ['results that are not strings', task((t) => (t.status = { results: { a: 1 } })), '/status/results/a'],
-  ['outputs that are not strings', task((t) => (t.status = { outputs: [{}] })), '/status/outputs/0'],
-  ['a bad startTime', task((t) => (t.status = { startTime: 'yesterday' })), '/status/startTime'],
-  ['no spec', task((t) => delete t.spec), ''],
-];
-
-for (const [name, input, at] of rejected) {
+for (const [name, input, at] of SCHEMA_REFUSES) {
   test(`the CRD schema rejects ${name}`, () => {
     assert.equal(validate(input), false);
     assert.ok(
@@ -206,7 +128,7 @@ test('credentials: the structural schema leaves them optional, the CEL rule and 
   const rules = (spec['x-kubernetes-validations'] as Array<{ rule: string }>).map((r) => r.rule);
   assert.ok(rules.includes("self.type == 'external' || has(self.credentials)"), JSON.stringify(rules));
   // As the API server stores it: the validator checks stored Tasks.
-  const stored = (edit: (t: Json) => void) => task((t) => {
+  const stored = (edit: (t: Json) => void) => schemaTask((t) => {
     t.metadata.namespace = 'default';
     t.metadata.uid = 'u-1';
     edit(t);
