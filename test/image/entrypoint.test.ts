@@ -297,6 +297,10 @@ describe('the container image', () => {
       assert.ok(messages.includes('listening') && messages.includes('stopped'), running.output());
       // The build's code cache matches this Node: V8 took it (else the start would be slower).
       assert.ok(messages.includes('code cache used'), running.output());
+      if (svc.name === 'task-submit') {
+        // The Task validator the build generated from the CRD the image copies: nothing compiled at start.
+        assert.deepEqual(logLines(running.output()).filter((l) => 'taskSchema' in l).map((l) => l.taskSchema), ['precompiled'], running.output());
+      }
       for (const line of logLines(running.output())) assert.equal(line.function, svc.name);
     });
   }
