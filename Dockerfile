@@ -13,7 +13,8 @@ COPY tsconfig.json ./
 COPY shared ./shared
 COPY functions ./functions
 COPY scripts ./scripts
-# task-submit reads the Task CRD's schema as it starts (the code cache step starts it too).
+# The bundle step generates task-submit's Task validator from crds/task.yaml (scripts/task-schema.mjs);
+# task-submit reads the CRD as it starts (the code cache step starts it too).
 COPY crds ./crds
 RUN npx tsc -p tsconfig.json
 # The bundles and their code caches (each function is started once, until its modules load).
@@ -27,7 +28,8 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 COPY --from=build /app/dist/bundle ./dist/bundle
-# task-submit checks submitted Tasks against the CRD's own schema.
+# task-submit checks submitted Tasks against the CRD's own schema: with the validator generated
+# from this same file by the build, or, should the file differ, compiled from it at start.
 COPY crds ./crds
 # The node image's "node" user.
 USER 1000:1000

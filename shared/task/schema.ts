@@ -45,7 +45,7 @@ export function crdSchema(crdText: string, source: string): Json {
 /** The Ajv every CRD schema is compiled with; `code` only for generating standalone code. */
 export function crdAjv(code?: CodeOptions): Ajv {
   // strict: false lets the x-kubernetes-* keywords through; the formats the API server knows are checked.
-  return new Ajv({ strict: false, allErrors: true, formats: CRD_FORMATS, ...(code ? { code } : {}) });
+  return new Ajv({ strict: false, allErrors: true, formats: CRD_FORMATS, code });
 }
 
 export function compileCrdSchema(crdText: string, source: string): ValidateFunction {
