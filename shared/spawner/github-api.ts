@@ -1,6 +1,6 @@
 /**
  * GitHub's REST API as the spawner reads it: a repository's issues (pull requests included, as
- * GitHub lists them), paginated by the Link header, and an issue's comments. Every page is
+ * GitHub lists them), paginated by the Link header, one issue, and an issue's comments. Every page is
  * asked for conditionally (If-None-Match with the ETag GitHub gave last time): an unchanged page
  * is a 304, which GitHub does not count against the rate limit, and its items come from the cache.
  */
@@ -43,9 +43,15 @@ function nextLink(header: string | null): string | undefined {
 
 export interface GitHubClient {
   listIssues(query: ListIssuesQuery): Promise<GitHubIssue[]>;
+  /** One issue or pull request as GitHub has it now; null when there is none (404, or 410: deleted). */
+  issue(query: IssueQuery, number: number): Promise<GitHubIssue | null>;
   /** The comments' bodies joined by `\n---\n`, at most 64 KiB (Axon's). */
-  comments(query: Omit<ListIssuesQuery, 'state' | 'labels'>, number: number): Promise<string>;
+  comments(query: IssueQuery, number: number): Promise<string>;
 }
+
+export type IssueQuery = Omit<ListIssuesQuery, 'state' | 'labels'>;
+
+const issuesUrl = (query: IssueQuery) => `${query.apiBase}/repos/${encodeURIComponent(query.owner)}/${encodeURIComponent(query.repo)}/issues`;
 
 export function createGitHubClient(options: GitHubClientOptions = {}): GitHubClient {
   const doFetch = options.fetch ?? fetch;
@@ -54,7 +60,7 @@ export function createGitHubClient(options: GitHubClientOptions = {}): GitHubCli
   const cache = new Map<string, { etag: string; body: unknown; next?: string }>();
 
   /** One page, from the cache when GitHub says it has not changed. Never logs or returns the token. */
-  async function page(url: string, token: string | undefined): Promise<{ body: unknown; next?: string }> {
+  async function page(url: string, token: string | undefined, read: { absentIsNull?: boolean } = {}): Promise<{ body: unknown; next?: string }> {
     const cached = cache.get(url);
     const headers: Record<string, string> = { accept: 'application/vnd.github+json', 'user-agent': 'dendrite-task-spawner' };
     if (token) headers.authorization = `Bearer ${token}`;
@@ -71,6 +77,7 @@ export function createGitHubClient(options: GitHubClientOptions = {}): GitHubCli
       const retry = Number(response.headers.get('retry-after'));
       throw new TransientError(`${where}: ${response.status}`, Number.isFinite(retry) && retry > 0 ? { retryAfterSeconds: retry } : undefined);
     }
+    if (read.absentIsNull && (response.status === 404 || response.status === 410)) return { body: null };
     if (response.status !== 200) throw new PermanentError(`${where}: ${response.status} (check the repository and the token's access)`);
     const body: unknown = await response.json();
     const next = nextLink(response.headers.get('link'));
@@ -86,7 +93,7 @@ export function createGitHubClient(options: GitHubClientOptions = {}): GitHubCli
     async listIssues(query) {
       const params = new URLSearchParams({ per_page: '100', state: query.state });
       if (query.labels.length > 0) params.set('labels', query.labels.join(','));
-      let url: string | undefined = `${query.apiBase}/repos/${encodeURIComponent(query.owner)}/${encodeURIComponent(query.repo)}/issues?${params}`;
+      let url: string | undefined = `${issuesUrl(query)}?${params}`;
       const issues: GitHubIssue[] = [];
       for (let n = 0; url && n < maxPages; n++) {
         const { body, next } = await page(url, query.token);
@@ -96,8 +103,15 @@ export function createGitHubClient(options: GitHubClientOptions = {}): GitHubCli
       }
       return issues;
     },
+    async issue(query, number) {
+      const { body } = await page(`${issuesUrl(query)}/${number}`, query.token, { absentIsNull: true });
+      if (body === null) return null;
+      const issue = body as Partial<GitHubIssue>;
+      if (typeof issue !== 'object' || issue.number !== number) throw new PermanentError(`GitHub API: issue ${number} of ${query.owner}/${query.repo} is not an issue`);
+      return { ...(issue as GitHubIssue), labels: issue.labels ?? [] };
+    },
     async comments(query, number) {
-      const url = `${query.apiBase}/repos/${encodeURIComponent(query.owner)}/${encodeURIComponent(query.repo)}/issues/${number}/comments?per_page=100`;
+      const url = `${issuesUrl(query)}/${number}/comments?per_page=100`;
       const { body } = await page(url, query.token);
       const parts: string[] = [];
       let total = 0;

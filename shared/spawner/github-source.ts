@@ -128,7 +128,12 @@ export function readDelivery(type: string, data: unknown): Delivery | undefined 
   return { fullName: repository.full_name.toLowerCase(), issue: { ...issue, labels: issue.labels ?? [] }, isPull: isPull || Boolean(issue.pull_request) };
 }
 
-/** A delivery, for one spawner: the item when it is this spawner's repository's and passes its filters. */
+/**
+ * A delivery, for one spawner: the item when it is this spawner's repository's and passes its
+ * filters. The delivery only says which issue to look at: anyone who can post to the Broker can
+ * send one (github-webhook's signature check is not on that path), so the issue — its title,
+ * body, labels and state, all of which reach the prompt or the filters — is read from GitHub.
+ */
 export async function discoverDelivery(deps: GitHubDeps, spawner: TaskSpawner, delivery: Delivery): Promise<Discovery | undefined> {
   const when = spawner.spec.when.githubIssues!;
   let target: Target;
@@ -138,6 +143,11 @@ export async function discoverDelivery(deps: GitHubDeps, spawner: TaskSpawner, d
     if (err instanceof PermanentError) return undefined; // the tick's listing says why in the status
     throw err;
   }
-  if (target.repo.fullName !== delivery.fullName || !matchesFilters(when, delivery.issue, delivery.isPull)) return undefined;
-  return { items: await newItems(deps, spawner, target, [delivery]), discovered: 1 };
+  if (target.repo.fullName !== delivery.fullName) return undefined;
+  const query = { apiBase: target.repo.apiBase, owner: target.repo.owner, repo: target.repo.repo, token: target.token };
+  const issue = await deps.github.client.issue(query, delivery.issue.number);
+  if (!issue) return undefined;
+  const isPull = issue.pull_request !== undefined && issue.pull_request !== null;
+  if (!matchesFilters(when, issue, isPull)) return undefined;
+  return { items: await newItems(deps, spawner, target, [{ issue, isPull }]), discovered: 1 };
 }

@@ -83,6 +83,11 @@ export async function startFakeGitHub(owner: string, repo: string, options: { pe
       if (!issue) return send(404, { message: 'Not Found' });
       return send(200, (issue.comments ?? []).map((body, i) => ({ id: i + 1, body })));
     }
+    const single = new RegExp(`^${base}/(\\d+)$`).exec(url.pathname);
+    if (single) {
+      const issue = issues.find((i) => i.number === Number(single[1]));
+      return issue ? send(200, issueJson(owner, repo, issue)) : send(404, { message: 'Not Found' });
+    }
     if (url.pathname !== base) return send(404, { message: 'Not Found' });
     const state = url.searchParams.get('state') ?? 'open';
     const wanted = (url.searchParams.get('labels') ?? '').split(',').filter(Boolean);
