@@ -17,11 +17,13 @@ import { TASKSPAWNER_EXTENSION, type TaskFailedData } from '../../shared/events/
 import { RefusedEventError } from '../../shared/errors.js';
 import { isTerminal } from '../../shared/flow/status.js';
 import { runPass, type PassDeps } from '../../shared/spawner/pass.js';
-import { listSpawners } from '../../shared/spawner/port.js';
+import type { RecentSpawners } from '../../shared/spawner/recent-list.js';
 
 export interface TaskSpawnerOptions {
   /** The namespaces whose TaskSpawners this installation runs. */
   namespaces: string[];
+  /** How old the list of TaskSpawners an event is offered to may be (default RECENT_SPAWNERS_MAX_AGE_MS). */
+  spawnerListMaxAgeMs?: number;
   /** Most missed cron ticks one pass catches up (the newest ones). */
   maxCatchUp: number;
 }
@@ -41,7 +43,8 @@ function listingDue(spawner: TaskSpawner, now: Date): boolean {
   return !last || now.getTime() - Date.parse(last) >= pollIntervalMs(spawner.spec.pollInterval);
 }
 
-export function createTickHandler(deps: SpawnerHandlerDeps, options: TaskSpawnerOptions) {
+/** `spawnerList`: the TaskSpawners of options.namespaces, shared with the event handler. */
+export function createTickHandler(deps: SpawnerHandlerDeps, options: TaskSpawnerOptions, spawnerList: RecentSpawners) {
   let inProgress = false;
   return async function handleTick(_event: CloudEvent<unknown>, context: HandlerContext): Promise<void> {
     if (inProgress) {
@@ -52,7 +55,7 @@ export function createTickHandler(deps: SpawnerHandlerDeps, options: TaskSpawner
     try {
       const now = deps.now();
       const passDeps = { ...deps, log: context.log };
-      for (const spawner of await listSpawners(deps.spawners, options.namespaces)) {
+      for (const spawner of await spawnerList.fresh()) {
         const source = sourceOf(spawner);
         if (source === 'cron') await runPass(passDeps, spawner, discoverCronTicks(spawner, now, options.maxCatchUp));
         if (source === 'githubIssues' && listingDue(spawner, now)) await runPass(passDeps, spawner, await discoverGitHubIssues(deps, spawner, now));
@@ -68,7 +71,7 @@ export function createTickHandler(deps: SpawnerHandlerDeps, options: TaskSpawner
   };
 }
 
-export function createEventHandler(deps: SpawnerHandlerDeps, options: TaskSpawnerOptions) {
+export function createEventHandler(deps: SpawnerHandlerDeps, spawnerList: RecentSpawners) {
   return async function handleEvent(event: CloudEvent<unknown>, context: HandlerContext): Promise<void> {
     const passDeps = { ...deps, log: context.log };
     if (event.type === GITHUB_ISSUES_EVENT || event.type === GITHUB_PULL_REQUEST_EVENT) {
@@ -77,13 +80,13 @@ export function createEventHandler(deps: SpawnerHandlerDeps, options: TaskSpawne
         context.log.info('a GitHub delivery without an issue or pull request and its repository; nothing to spawn');
         return;
       }
-      for (const spawner of (await listSpawners(deps.spawners, options.namespaces)).filter((s) => sourceOf(s) === 'githubIssues')) {
+      for (const spawner of (await spawnerList.recent()).filter((s) => sourceOf(s) === 'githubIssues')) {
         const discovery = await discoverDelivery(deps, spawner, delivery);
         if (discovery) await runPass(passDeps, spawner, discovery);
       }
       return;
     }
-    const matching = (await listSpawners(deps.spawners, options.namespaces)).filter(
+    const matching = (await spawnerList.recent()).filter(
       (s) => sourceOf(s) === 'cloudEvent' && matchesCloudEvent(s.spec.when.cloudEvent!, event),
     );
     if (matching.length === 0) {

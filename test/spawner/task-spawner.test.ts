@@ -186,6 +186,22 @@ test('cloudEvent: a matching event makes one Task with .Event in its prompt; fil
   assert.equal(taskNames().length, 2);
 });
 
+test('cloudEvent: a burst of other systems\' events costs one LIST of the TaskSpawners, not one each; the tick lists afresh', async () => {
+  eventSpawner('fix-ci', { type: 'com.example.ci.failed', source: '/ci/main' }, 'CI {{.Event.id}}');
+  const target = app();
+  api.clearRequests();
+  const unrelated = (id: string) => new CloudEvent({ type: 'com.example.metrics', source: '/mesh', id, data: {} });
+  const answers = await Promise.all(Array.from({ length: 10 }, (_, i) => post(target, unrelated(`u${i}`))));
+  for (let i = 0; i < 10; i++) answers.push(await post(target, unrelated(`v${i}`)));
+  answers.push(await post(target, ciFailure('c1')));
+  assert.ok(answers.every((r) => r.status === 202));
+  const lists = () => api.requests.filter((r) => r.method === 'GET' && r.path.endsWith('/taskspawners')).length;
+  assert.equal(lists(), 1, 'twenty-one events, one listing');
+  assert.equal(taskNames().length, 1, 'the matching one still spawned');
+  assert.equal((await post(target, tick())).status, 202);
+  assert.equal(lists(), 2, 'the tick does not use the kept list');
+});
+
 const TOKEN = 'ghp_test-token-never-logged';
 
 function githubAccess(): GitHubAccess {
