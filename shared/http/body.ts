@@ -41,9 +41,14 @@ function decoded(req: IncomingMessage): Readable {
 
 const tooLarge = (limitBytes: number) => new BodyError(`request body too large (limit ${limitBytes} bytes)`, 413);
 
+const aborted = () => new BodyError('request aborted', 400);
+
 export function readBody(req: IncomingMessage, limitBytes = DEFAULT_BODY_LIMIT_BYTES): Promise<Buffer> {
   const declared = Number(req.headers['content-length']);
   if (declared > limitBytes) return Promise.reject(tooLarge(limitBytes));
+  // Gone before it was read (a sender that gave up while the app was still loading): no more
+  // events will come from it, so waiting for them would wait forever.
+  if (req.destroyed && !req.complete) return Promise.reject(aborted());
   let stream: Readable;
   try {
     stream = decoded(req);
@@ -74,6 +79,8 @@ export function readBody(req: IncomingMessage, limitBytes = DEFAULT_BODY_LIMIT_B
       resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, length));
     });
     stream.once('error', (err) => fail(stream === req ? err : new BodyError(`unreadable request body: ${err.message}`, 400)));
-    req.once('aborted', () => fail(new BodyError('request aborted', 400)));
+    req.once('close', () => {
+      if (!req.complete) fail(aborted());
+    });
   });
 }

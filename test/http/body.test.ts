@@ -6,10 +6,11 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, request as httpRequest, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { connect, type AddressInfo } from 'node:net';
 import { brotliCompressSync, deflateSync, gzipSync } from 'node:zlib';
 import { CloudEvent, HTTP } from 'cloudevents';
 import pino from 'pino';
+import { readBody } from '../../shared/http/body.js';
 import { createFunctionApp } from '../../shared/http/function-app.js';
 
 const LIMIT = 64 * 1024;
@@ -80,7 +81,7 @@ test('a small compressed body that inflates past the limit → 413, counted afte
   assert.equal(res.body?.error, `request body too large (limit ${LIMIT} bytes)`);
 });
 
-test('a chunked body that grows past the limit → 413 without a Content-Length to go by', async () => {
+test('a chunked body that grows past the limit → 413 without a Content-Length to go by', { timeout: 10_000 }, async () => {
   const { headers } = binaryEvent({});
   const chunks = Array.from({ length: 8 }, () => Buffer.alloc(16 * 1024, 'a'));
   const res = await postChunked(headers, chunks);
@@ -114,4 +115,55 @@ test('after every refusal the app still takes events', async () => {
   const { headers, body } = binaryEvent({ after: true });
   assert.equal((await post(headers, body)).status, 202);
   assert.deepEqual(received, [{ after: true }]);
+});
+
+/** Everything the server sends on one raw connection until it closes it. */
+function rawExchange(bytes: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(Number(new URL(url).port), '127.0.0.1');
+    let received = '';
+    socket.setEncoding('utf8');
+    socket.on('data', (chunk: string) => (received += chunk));
+    socket.on('error', (err: NodeJS.ErrnoException) => (err.code === 'ECONNRESET' || err.code === 'EPIPE' ? undefined : reject(err)));
+    socket.on('close', () => resolve(received));
+    socket.end(bytes);
+  });
+}
+
+test('a refused body is never read as requests: an event hidden in it is not taken, in either framing', { timeout: 10_000 }, async () => {
+  received.length = 0;
+  const { headers, body } = binaryEvent({ smuggled: true });
+  const hidden = ['POST / HTTP/1.1', 'Host: x', ...Object.entries(headers).map(([k, v]) => `${k}: ${v}`), `Content-Length: ${Buffer.byteLength(body)}`, '', body].join('\r\n');
+  // The hidden request first, then enough padding to be over the limit.
+  const payload = hidden + 'a'.repeat(LIMIT);
+  const declared = ['POST / HTTP/1.1', 'Host: x', 'Content-Type: application/json', `Content-Length: ${Buffer.byteLength(payload)}`, '', payload].join('\r\n');
+  const chunked = ['POST / HTTP/1.1', 'Host: x', 'Content-Type: application/json', 'Transfer-Encoding: chunked', '', Buffer.byteLength(payload).toString(16), payload, '0', '', ''].join('\r\n');
+  for (const request of [declared, chunked]) {
+    const answer = await rawExchange(request);
+    assert.match(answer, /^HTTP\/1\.1 413 /);
+    assert.equal(answer.match(/HTTP\/1\.1 \d{3} /g)?.length, 1, `one answer, then the connection closes:\n${answer}`);
+    assert.match(answer, /connection: close/i);
+  }
+  assert.deepEqual(received, [], 'the request inside the refused body did not become an event');
+});
+
+test('a request its sender abandoned before it was read is refused, not waited for', { timeout: 10_000 }, async () => {
+  let outcome: Promise<unknown> | undefined;
+  const closed = new Promise<void>((resolve) => {
+    const server = createServer((req) => {
+      // As while a cold start loads the app: the body is read only after the sender is gone.
+      req.once('close', () => {
+        outcome = readBody(req).then(() => 'read', (err: Error) => err.message);
+        server.close(() => resolve());
+      });
+    });
+    server.listen(0, '127.0.0.1', () => {
+      const port = (server.address() as AddressInfo).port;
+      const client = httpRequest({ host: '127.0.0.1', port, method: 'POST', path: '/', headers: { 'content-length': '100' } });
+      client.on('error', () => undefined);
+      client.write('x'.repeat(10), () => setTimeout(() => client.destroy(), 20));
+    });
+  });
+  await closed;
+  assert.equal(await outcome, 'request aborted');
 });
