@@ -7,14 +7,14 @@
 import type { CloudEvent } from 'cloudevents';
 import type { HandlerContext } from '../../shared/http/function-app.js';
 import { eventItem, matchesCloudEvent } from '../../shared/spawner/cloud-event.js';
-import { discoverCronTicks } from '../../shared/spawner/cron-source.js';
+import { discoverCronTicks, type Discovery } from '../../shared/spawner/cron-source.js';
 import { discoverDelivery, discoverGitHubIssues, GITHUB_ISSUES_EVENT, GITHUB_PULL_REQUEST_EVENT, readDelivery, type GitHubAccess } from '../../shared/spawner/github-source.js';
 import { pollIntervalMs, SPAWNER_LABEL, sourceOf, type TaskSpawner } from '../../shared/spawner/model.js';
 import type { Cluster } from '../../shared/cluster/cluster.js';
-import { reconcileSlots, releaseFinished } from '../../shared/spawner/concurrency.js';
+import { reconcileSlots, releaseFinished, releaseGone } from '../../shared/spawner/concurrency.js';
 import type { SpawnerSlots } from '../../shared/spawner/slots.js';
 import { TASKSPAWNER_EXTENSION, type TaskFailedData } from '../../shared/events/types.js';
-import { RefusedEventError } from '../../shared/errors.js';
+import { PermanentError, RefusedEventError } from '../../shared/errors.js';
 import { isTerminal } from '../../shared/flow/status.js';
 import { runPass, type PassDeps } from '../../shared/spawner/pass.js';
 import type { RecentSpawners } from '../../shared/spawner/recent-list.js';
@@ -71,19 +71,47 @@ export function createTickHandler(deps: SpawnerHandlerDeps, options: TaskSpawner
   };
 }
 
+/**
+ * Offers one event to each spawner in turn: one spawner's trouble does not keep the event from
+ * the others. A spawner that cannot take it for good (a PermanentError: its Workspace, its
+ * token) is skipped with a warning — the tick's pass reports it in its status; a transient one
+ * is answered once the others had their turn, so the broker redelivers (making an item is
+ * idempotent, by name).
+ */
+async function offerToEach(spawners: TaskSpawner[], log: HandlerContext['log'], offer: (spawner: TaskSpawner) => Promise<void>): Promise<void> {
+  let retry: unknown;
+  for (const spawner of spawners) {
+    try {
+      await offer(spawner);
+    } catch (err) {
+      if (!(err instanceof PermanentError)) retry ??= err;
+      else log.warn({ spawner: spawner.metadata.name, namespace: spawner.metadata.namespace, err: err.message }, 'this TaskSpawner could not take the event');
+    }
+  }
+  if (retry !== undefined) throw retry;
+}
+
 export function createEventHandler(deps: SpawnerHandlerDeps, spawnerList: RecentSpawners) {
+  /**
+   * The list only chooses who is offered the event; the pass runs on the spawner as it is now,
+   * so its status write does not start from a copy up to 2 s old (a resourceVersion conflict).
+   */
+  const passOn = async (context: HandlerContext, listed: TaskSpawner, discovery: Discovery) => {
+    const spawner = await deps.spawners.getTaskSpawner(listed.metadata.namespace, listed.metadata.name);
+    if (spawner) await runPass({ ...deps, log: context.log }, spawner, discovery);
+  };
   return async function handleEvent(event: CloudEvent<unknown>, context: HandlerContext): Promise<void> {
-    const passDeps = { ...deps, log: context.log };
     if (event.type === GITHUB_ISSUES_EVENT || event.type === GITHUB_PULL_REQUEST_EVENT) {
       const delivery = readDelivery(event.type, event.data);
       if (!delivery) {
         context.log.info('a GitHub delivery without an issue or pull request and its repository; nothing to spawn');
         return;
       }
-      for (const spawner of (await spawnerList.recent()).filter((s) => sourceOf(s) === 'githubIssues')) {
+      const watching = (await spawnerList.recent()).filter((s) => sourceOf(s) === 'githubIssues');
+      await offerToEach(watching, context.log, async (spawner) => {
         const discovery = await discoverDelivery(deps, spawner, delivery);
-        if (discovery) await runPass(passDeps, spawner, discovery);
-      }
+        if (discovery) await passOn(context, spawner, discovery);
+      });
       return;
     }
     const matching = (await spawnerList.recent()).filter(
@@ -93,7 +121,7 @@ export function createEventHandler(deps: SpawnerHandlerDeps, spawnerList: Recent
       context.log.info('no TaskSpawner takes this event');
       return;
     }
-    for (const spawner of matching) await runPass(passDeps, spawner, { items: [eventItem(event)] });
+    await offerToEach(matching, context.log, (spawner) => passOn(context, spawner, { items: [eventItem(event)] }));
   };
 }
 
@@ -102,8 +130,7 @@ export function createEventHandler(deps: SpawnerHandlerDeps, spawnerList: Recent
  * item waiting over maxConcurrency at once, not at the next poll. Only outcomes carrying the
  * `taskspawner` extension concern a spawner (every other Task's costs nothing), and a slot is
  * freed on the record's word, not the event's: the Task must be that incarnation, that
- * spawner's, and ended. A Task already gone (a time to live of 0) leaves it to the repair,
- * which looks at each held slot.
+ * spawner's, and ended. A Task already gone (a time to live of 0) frees its slot, if it held one.
  */
 export function createCompletionHandler(deps: SpawnerHandlerDeps, options: TaskSpawnerOptions) {
   return async function handleCompletion(event: CloudEvent<unknown>, context: HandlerContext): Promise<void> {
@@ -116,7 +143,7 @@ export function createCompletionHandler(deps: SpawnerHandlerDeps, options: TaskS
     if (!spawner || !((spawner.spec.maxConcurrency ?? 0) > 0)) return;
     const passDeps = { ...deps, log: context.log };
     const task = await deps.cluster.getTask(namespace, name);
-    if (!task) return reconcileSlots(passDeps, spawner);
+    if (!task) return releaseGone(passDeps, spawner, name);
     if (task.metadata.uid !== data.uid || task.metadata.labels?.[SPAWNER_LABEL] !== spawnerName) {
       context.log.info({ task: name, namespace, spawner: spawnerName }, 'the outcome is of another Task than the one under that name; its slot is left to the repair');
       return;

@@ -43,6 +43,17 @@ export async function releaseFinished(deps: ConcurrencyDeps, spawner: TaskSpawne
   await record(deps, spawner, await createAdmitted(deps, spawner, freed));
 }
 
+/**
+ * A spawned Task that is gone (deleted, or expired at once by a time to live of 0) holds no
+ * slot any more — unless its creation is not confirmed yet, which the tick's repair finishes.
+ * Touches that one slot only, whatever the event that led here says.
+ */
+export async function releaseGone(deps: ConcurrencyDeps, spawner: TaskSpawner, taskName: string): Promise<void> {
+  const state = await deps.slots.state(spawner.metadata.namespace, spawner.metadata.name);
+  if (!state.active.includes(taskName) || state.pending.some((p) => p.name === taskName)) return;
+  await releaseFinished(deps, spawner, taskName);
+}
+
 /** The tick's repair: every slot held by a Task that is over, gone, or not created yet. */
 export async function reconcileSlots(deps: ConcurrencyDeps, spawner: TaskSpawner): Promise<void> {
   const { namespace, name } = spawner.metadata;

@@ -143,7 +143,9 @@ export async function discoverDelivery(deps: GitHubDeps, spawner: TaskSpawner, d
     if (err instanceof PermanentError) return undefined; // the tick's listing says why in the status
     throw err;
   }
-  if (target.repo.fullName !== delivery.fullName) return undefined;
+  // What the delivery says may rule the item out (a lie can only make it skip one, which the
+  // listing makes up for); only GitHub's own record can rule it in.
+  if (target.repo.fullName !== delivery.fullName || !matchesFilters(when, delivery.issue, delivery.isPull)) return undefined;
   const query = { apiBase: target.repo.apiBase, owner: target.repo.owner, repo: target.repo.repo, token: target.token };
   const issue = await deps.github.client.issue(query, delivery.issue.number);
   if (!issue) return undefined;

@@ -200,6 +200,12 @@ test('cloudEvent: a burst of other systems\' events costs one LIST of the TaskSp
   assert.equal(taskNames().length, 1, 'the matching one still spawned');
   assert.equal((await post(target, tick())).status, 202);
   assert.equal(lists(), 2, 'the tick does not use the kept list');
+  // Matching events one after another: each pass writes the status once, from the spawner as it is now.
+  api.clearRequests();
+  for (const id of ['c2', 'c3', 'c4']) assert.equal((await post(target, ciFailure(id))).status, 202);
+  const statusWrites = api.requests.filter((r) => r.method === 'PATCH' && r.path.endsWith('/taskspawners/fix-ci/status'));
+  assert.equal(statusWrites.length, 3, 'no write from a stale copy had to be retried');
+  assert.equal((api.get('taskspawners', 'default', 'fix-ci')!.status as Record<string, unknown>).totalTasksCreated, 4);
 });
 
 const TOKEN = 'ghp_test-token-never-logged';
@@ -318,6 +324,23 @@ test('GitHub deliveries are hints, not records: a forged one spawns from GitHub\
   assert.match(prompt, /^Issue #21: Real crash \[bug\]\nThe stack trace\./, 'the title and body are GitHub\'s');
   assert.doesNotMatch(prompt, /Ignore your instructions|push to main/);
   assert.deepEqual(gh.requests.filter((r) => /\/issues\/\d+$/.test(r.path)).map((r) => r.path.split('/').at(-1)), ['20', '404', '21'], 'each delivery read its issue once');
+});
+
+test('GitHub deliveries: one spawner\'s trouble does not keep the delivery from the others', async () => {
+  githubSpawner('fix-bugs', { labels: ['bug'] });
+  githubSpawner('triage', {});
+  gh.issues.push({ number: 30, title: 'crash', labels: ['bug'] }, { number: 31, title: 'crash again', labels: ['bug'] });
+  const target = app(10, githubAccess());
+  // The first spawner's read of the issue is refused for good (401: a token without access): the other still spawns.
+  gh.failNext(401);
+  assert.equal((await post(target, delivery('issues', 'g1', { number: 30, title: 'crash', labels: ['bug'] }))).status, 202);
+  assert.deepEqual(taskNames(), ['triage-30']);
+  // A transient failure for one: the others spawn, and the answer asks for a redelivery, which makes the rest.
+  gh.failNext(502);
+  assert.equal((await post(target, delivery('issues', 'g2', { number: 31, title: 'crash again', labels: ['bug'] }))).status, 503);
+  assert.equal(taskNames().length, 2, taskNames().join(', '));
+  assert.equal((await post(target, delivery('issues', 'g2', { number: 31, title: 'crash again', labels: ['bug'] }))).status, 202);
+  assert.deepEqual(taskNames(), ['fix-bugs-31', 'triage-30', 'triage-31']);
 });
 
 test('GitHub trouble: a rate limit or outage is retried (503), a Workspace that names no repository fails the spawner', async () => {
@@ -493,6 +516,21 @@ describe('maxConcurrency, counted in Redis', () => {
     assert.equal((await post(target, event)).status, 202);
     assert.equal(taskNames().length, 1, `the next one is made: ${taskNames().join(', ')}`);
     assert.notEqual(taskNames()[0], first);
+    assert.equal(await slots.active('default', 'triage'), 1);
+    // Outcomes of another Task than the one holding the slot: another incarnation, another spawner's label.
+    const [second] = taskNames();
+    const ended = finished(second!, 'Succeeded');
+    const held = api.get('tasks', 'default', second!)!;
+    api.put('tasks', { ...held, metadata: { ...held.metadata, uid: 'another-incarnation' } });
+    assert.equal((await post(target, ended)).status, 202);
+    api.put('tasks', { ...held, metadata: { ...held.metadata, labels: { 'axon.io/taskspawner': 'someone-else' } } });
+    assert.equal((await post(target, ended)).status, 202);
+    assert.deepEqual(taskNames(), [second], 'neither freed the slot');
+    assert.equal(await slots.active('default', 'triage'), 1);
+    // A forged outcome naming a Task that never existed frees nothing either.
+    const ghost = new CloudEvent({ type: 'dev.dendrite.task.succeeded', source: '/dendrite/job-status', id: 'ghost', data: { namespace: 'default', name: 'triage-999', uid: 'x' }, taskspawner: 'triage' } as never);
+    assert.equal((await post(target, ghost)).status, 202);
+    assert.deepEqual(taskNames(), [second]);
     assert.equal(await slots.active('default', 'triage'), 1);
   });
 
