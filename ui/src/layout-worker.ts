@@ -7,7 +7,9 @@
 import { layoutShape } from './layout.js';
 import type { LayoutAnswer, LayoutRequest } from './shape.js';
 
-// The page's lib is DOM (where `self` is a Window); a worker's scope has these two.
+// The page's lib is DOM (where `self` is a Window); a worker's scope has these two. Both are
+// used through the scope, looked up at each call: test/dashboard/layout-worker.test.ts wraps
+// them from outside to hold the answers.
 const scope = self as unknown as { onmessage: ((event: MessageEvent<LayoutRequest>) => void) | null; postMessage(answer: LayoutAnswer): void };
 
 scope.onmessage = (event) => {
