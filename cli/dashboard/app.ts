@@ -21,8 +21,13 @@ export interface DashboardRouterOptions {
 }
 
 // The page builds every element from text (ui/src/dom.ts); the policy is the second line:
-// nothing but the page's own script and style runs, whatever a Task's strings hold.
-const PAGE_POLICY = "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+// nothing but the page's own script and style runs, whatever a Task's strings hold. Its one
+// worker, the layout's, is named here rather than left to script-src's fallback.
+const PAGE_POLICY = "default-src 'none'; script-src 'self'; worker-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+// A worker lives under the policy its own script came with: the layout worker imports
+// layout.js and does nothing else — no requests, no workers of its own.
+const LAYOUT_WORKER = '/layout-worker.js';
+const WORKER_POLICY = "default-src 'none'; script-src 'self'; worker-src 'none'";
 
 /** `/ui/`: the page's own files, which hold no data (so `dendrite serve` serves them before its token check). */
 export function createDashboardPage(uiDir: string): express.Router {
@@ -32,7 +37,7 @@ export function createDashboardPage(uiDir: string): express.Router {
     '/ui',
     (req, res, next) => {
       if (req.method !== 'GET' && req.method !== 'HEAD') return next('router');
-      res.set('Content-Security-Policy', PAGE_POLICY);
+      res.set('Content-Security-Policy', req.path === LAYOUT_WORKER ? WORKER_POLICY : PAGE_POLICY);
       res.set('X-Content-Type-Options', 'nosniff');
       res.set('Referrer-Policy', 'no-referrer');
       next();

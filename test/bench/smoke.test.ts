@@ -115,12 +115,16 @@ describe('benchmarks at smoke size', () => {
     positive(result.peakRssMiB, 'peak RSS');
   });
 
-  test('the dashboard benchmark paints its DAG and a burst of changes in headless Chromium', async () => {
+  test('the dashboard benchmark paints its DAG, a change of its shape and a burst of changes in headless Chromium, and measures the longest blocks', async () => {
     const [result] = await runDashboardBench({ sizes: [30], runs: 1 });
     assert.ok(result);
     assert.equal(result.tasks, 30);
     positive(result.firstPaintMs, 'first paint');
     positive(result.layoutMs, 'layout');
+    positive(result.drawMs, 'drawing');
+    positive(result.firstPaintBlockedMs, 'longest block in the first paint');
+    positive(result.shapeChangeMs, 'a Task added, drawn');
+    positive(result.shapeChangeBlockedMs, 'longest block in the change of shape');
     assert.ok(result.burstBatches >= 1 && result.burstBatches < 30, `batches: ${result.burstBatches}`);
   });
 

@@ -25,6 +25,9 @@ test('a 1,000-Task DAG: every node and edge drawn, searchable, a burst of 1,000 
   await page.waitForSelector('body[data-tasks="1000"]', { timeout: 60_000 });
   assert.equal(await page.locator('.node').count(), 1000);
   assert.equal(await page.locator('.edge').count(), tasks.reduce((n, task) => n + task.dependsOn.length, 0));
+  const places = await page.locator('.node').evaluateAll((nodes) => nodes.map((n) => n.getAttribute('transform')));
+  assert.equal(new Set(places).size, 1000, 'every node at a laid-out place of its own');
+  assert.equal(await page.locator('body').getAttribute('data-layout-place'), 'worker');
   assert.match(await page.locator('#summary').innerText(), /1000 Tasks/);
   const before = Number(await page.locator('body').getAttribute('data-batches'));
 
@@ -101,6 +104,7 @@ test('the dashboard server: on loopback, only GETs, only for a loopback Host, th
   const page = await send(server.pageUrl, 'GET');
   assert.equal(page.status, 200);
   assert.match(String(page.headers['content-security-policy']), /script-src 'self'/);
+  assert.match(String(page.headers['content-security-policy']), /worker-src 'self'/);
   assert.equal((await send(`${server.url}`, 'GET')).status, 302);
   assert.equal((await send(`${server.url}api/tasks/default/none`, 'GET')).status, 404);
   assert.equal((await send(`${server.url}api/tasks/default/none/log`, 'GET')).status, 404);

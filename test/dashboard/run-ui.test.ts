@@ -82,6 +82,7 @@ test('the dashboard of dendrite run --ui follows the orchestrator example live, 
   const label = await page.locator('[data-key="default/research-data-model"]').getAttribute('aria-label');
   assert.match(label ?? '', /^Task research-data-model: Succeeded · claude-code/);
 
+  assert.equal(await page.locator('body').getAttribute('data-layout-place'), 'worker', 'laid out in the worker, not by the fallback');
   await page.click('#fit');
   const png = await page.screenshot();
   const ink = await screenshotInk(browser.context, png);

@@ -21,6 +21,8 @@ test('dendrite serve serves the dashboard at /ui/, with the Task detail and log 
   assert.equal(html.status, 200);
   assert.match(await html.text(), /<script type="module" src="app.js"><\/script>/);
   assert.match((await fetch(`${url}ui/app.js`)).headers.get('content-type') ?? '', /^text\/javascript/);
+  // The layout's worker and module, served the same way (a worker script must be JavaScript by its type).
+  for (const file of ['layout-worker.js', 'layout.js']) assert.match((await fetch(`${url}ui/${file}`)).headers.get('content-type') ?? '', /^text\/javascript/, file);
   assert.equal((await fetch(`${url}api/tasks/default/synthesize-design`)).status, 401);
   assert.equal((await fetch(`${url}api/events`)).status, 401);
 
@@ -39,6 +41,7 @@ test('dendrite serve serves the dashboard at /ui/, with the Task detail and log 
   await page.waitForSelector('[data-key="default/synthesize-design"][data-phase="Succeeded"]');
   assert.equal(await page.locator('.node').count(), 3);
   assert.equal(await page.locator('#connection').innerText(), 'live');
+  assert.equal(await page.locator('body').getAttribute('data-layout-place'), 'worker', 'laid out in the worker, not by the fallback');
   assert.deepEqual(errors, []);
   running.child.kill('SIGINT');
   assert.equal((await running.result).code, 0);

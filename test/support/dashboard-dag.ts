@@ -45,6 +45,8 @@ export function layeredDag(count: number, width = 50): TaskView[] {
 export interface MemorySource extends DashboardSource {
   /** Replaces a Task's view and streams the change, as a session's onTaskChange would. */
   set(task: TaskView): void;
+  /** Forgets a Task and streams its deletion, as a cluster's informer would. */
+  remove(namespace: string, name: string): void;
 }
 
 export function memorySource(tasks: TaskView[]): MemorySource {
@@ -56,6 +58,10 @@ export function memorySource(tasks: TaskView[]): MemorySource {
     set(task) {
       byKey.set(`${task.namespace}/${task.name}`, task);
       stream.send('task', task);
+    },
+    remove(namespace, name) {
+      byKey.delete(`${namespace}/${name}`);
+      stream.send('task-deleted', { namespace, name });
     },
     async detail(namespace, name): Promise<TaskDetail | null> {
       const task = byKey.get(`${namespace}/${name}`);

@@ -5,7 +5,7 @@
  */
 import { s } from './dom.js';
 import { durationOf, formatDuration, formatUsage, phaseClass } from './format.js';
-import { NODE_HEIGHT, NODE_WIDTH, type Placed } from './layout.js';
+import { NODE_HEIGHT, NODE_WIDTH, type Placed } from './shape.js';
 import type { TaskView } from './wire.js';
 
 interface NodeParts {
@@ -19,8 +19,14 @@ interface NodeParts {
 const MAX_NAME_CHARS = 24;
 const clip = (text: string) => (text.length > MAX_NAME_CHARS ? `${text.slice(0, MAX_NAME_CHARS - 1)}…` : text);
 
+/** Edges by their ends: from → to → path. */
+type EdgeMap = Map<string, Map<string, SVGPathElement>>;
+
+const pathData = (points: { x: number; y: number }[]) => points.map((p, i) => `${i === 0 ? 'M' : 'L'}${p.x.toFixed(1)},${p.y.toFixed(1)}`).join(' ');
+
 export class GraphView {
   private readonly nodes = new Map<string, NodeParts>();
+  private edges: EdgeMap = new Map();
   private placed: Placed = { nodes: new Map(), edges: [], width: 0, height: 0 };
   private view = { x: 0, y: 0, k: 1 };
   private selected: string | null = null;
@@ -35,49 +41,112 @@ export class GraphView {
     private readonly onOpen: (key: string) => void,
   ) {
     this.enablePanZoom();
+    // One listener for every node (a layout may bring a thousand).
+    const keyOf = (e: Event) => (e.target as Element).closest<SVGGElement>('.node')?.dataset.key;
+    nodeLayer.addEventListener('click', (e) => {
+      const key = keyOf(e);
+      if (key !== undefined) onOpen(key);
+    });
+    nodeLayer.addEventListener('keydown', (e) => {
+      const key = keyOf(e);
+      if (key !== undefined && (e.key === 'Enter' || e.key === ' ')) {
+        e.preventDefault();
+        onOpen(key);
+      }
+    });
   }
 
-  /** Rebuilds every node and edge from a new layout. */
+  /** How many Tasks are drawn. */
+  get size(): number {
+    return this.nodes.size;
+  }
+
+  /**
+   * Draws a layout: nodes and edges already drawn move to their new places (a change of shape
+   * after the first costs the page little), the rest are made or removed. Only the Tasks
+   * still known are drawn: the layout may be of a shape that changed since (a newer layout is
+   * then on its way).
+   */
   render(tasks: Map<string, TaskView>, placed: Placed): void {
     this.placed = placed;
-    this.showNamespace = new Set([...tasks.values()].map((t) => t.namespace)).size > 1;
-    this.nodes.clear();
-    const edges = document.createDocumentFragment();
+    const showNamespace = new Set([...tasks.values()].map((t) => t.namespace)).size > 1;
+    const relabel = showNamespace !== this.showNamespace;
+    this.showNamespace = showNamespace;
+    const now = Date.now();
+
+    const edges: EdgeMap = new Map();
+    const newEdges = document.createDocumentFragment();
     for (const edge of placed.edges) {
-      const d = edge.points.map((p, i) => `${i === 0 ? 'M' : 'L'}${p.x.toFixed(1)},${p.y.toFixed(1)}`).join(' ');
-      edges.append(s('path', { class: 'edge', d, 'marker-end': 'url(#arrow)', 'data-from': edge.from, 'data-to': edge.to }));
+      if (!tasks.has(edge.from) || !tasks.has(edge.to)) continue;
+      const d = pathData(edge.points);
+      let path = this.edges.get(edge.from)?.get(edge.to);
+      if (path) {
+        this.edges.get(edge.from)?.delete(edge.to);
+        if (path.getAttribute('d') !== d) path.setAttribute('d', d);
+      } else {
+        path = s('path', { class: 'edge', d, 'marker-end': 'url(#arrow)', 'data-from': edge.from, 'data-to': edge.to });
+        newEdges.append(path);
+      }
+      const from = edges.get(edge.from);
+      if (from) from.set(edge.to, path);
+      else edges.set(edge.from, new Map([[edge.to, path]]));
     }
-    const nodes = document.createDocumentFragment();
+    // What is left of the old edges is not in this layout.
+    for (const gone of this.edges.values()) for (const path of gone.values()) path.remove();
+    this.edges = edges;
+    this.edgeLayer.append(newEdges);
+
+    const kept = new Set<string>();
+    const newNodes = document.createDocumentFragment();
     for (const [key, at] of placed.nodes) {
       const task = tasks.get(key);
       if (!task) continue;
-      const title = s('title');
-      const name = s('text', { class: 'name', x: 10, y: 22 });
-      const meta = s('text', { class: 'meta', x: 10, y: 42 });
-      const figures = s('text', { class: 'meta', x: 10, y: 59 });
-      const g = s(
-        'g',
-        { class: 'node', tabindex: 0, role: 'button', 'data-key': key, transform: `translate(${at.x - NODE_WIDTH / 2},${at.y - NODE_HEIGHT / 2})` },
-        title,
-        s('rect', { width: NODE_WIDTH, height: NODE_HEIGHT }),
-        name,
-        meta,
-        figures,
-      );
-      g.addEventListener('click', () => this.onOpen(key));
-      g.addEventListener('keydown', (e) => {
-        if (e.key === 'Enter' || e.key === ' ') {
-          e.preventDefault();
-          this.onOpen(key);
-        }
-      });
-      this.nodes.set(key, { g, title, name, meta, figures });
-      this.paint(key, task, Date.now());
-      nodes.append(g);
+      kept.add(key);
+      let parts = this.nodes.get(key);
+      if (!parts) {
+        parts = this.make(key);
+        this.nodes.set(key, parts);
+        newNodes.append(parts.g);
+        this.paint(key, task, now);
+      } else if (relabel) {
+        this.paint(key, task, now);
+      }
+      parts.g.setAttribute('transform', `translate(${at.x - NODE_WIDTH / 2},${at.y - NODE_HEIGHT / 2})`);
     }
-    this.edgeLayer.replaceChildren(edges);
-    this.nodeLayer.replaceChildren(nodes);
+    for (const [key, parts] of this.nodes) {
+      if (kept.has(key)) continue;
+      parts.g.remove();
+      this.nodes.delete(key);
+    }
+    this.nodeLayer.append(newNodes);
     this.highlight();
+  }
+
+  private make(key: string): NodeParts {
+    const title = s('title');
+    const name = s('text', { class: 'name', x: 10, y: 22 });
+    const meta = s('text', { class: 'meta', x: 10, y: 42 });
+    const figures = s('text', { class: 'meta', x: 10, y: 59 });
+    const g = s('g', { class: 'node', tabindex: 0, role: 'button', 'data-key': key }, title, s('rect', { width: NODE_WIDTH, height: NODE_HEIGHT }), name, meta, figures);
+    return { g, title, name, meta, figures };
+  }
+
+  /** Removes at once the nodes (and their edges) of Tasks that are gone, without waiting for a layout. */
+  prune(tasks: Map<string, TaskView>): void {
+    for (const [key, parts] of this.nodes) {
+      if (tasks.has(key)) continue;
+      parts.g.remove();
+      this.nodes.delete(key);
+      if (key === this.selected) this.selected = null;
+    }
+    for (const [from, out] of this.edges) {
+      for (const [to, path] of out) {
+        if (tasks.has(from) && tasks.has(to)) continue;
+        path.remove();
+        out.delete(to);
+      }
+      if (out.size === 0) this.edges.delete(from);
+    }
   }
 
   /** Repaints these Tasks' nodes in place (phase, duration, tokens). */

@@ -31,16 +31,6 @@ export class TaskModel {
     this.pending.set(`${namespace}/${name}`, null);
   }
 
-  /** Whether what is collected will change the graph's shape (so a layout is due). */
-  get structuralPending(): boolean {
-    if (this.resetPending) return true;
-    for (const [key, next] of this.pending) {
-      const before = this.tasks.get(key);
-      if (next === null ? before !== undefined : !before || before.dependsOn.join('\n') !== next.dependsOn.join('\n')) return true;
-    }
-    return false;
-  }
-
   /** Applies everything collected since the last call. */
   apply(): Batch {
     let structural = false;
