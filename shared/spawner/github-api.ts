@@ -21,8 +21,16 @@ export interface GitHubClientOptions {
   timeoutMs?: number;
   /** Most pages of issues read per listing (Axon's bound: 10 pages of 100). */
   maxPages?: number;
-  /** Most pages the ETag cache keeps. */
+  /** Most pages the ETag cache keeps (and most issues remembered as absent). */
   cacheEntries?: number;
+  /**
+   * How long an issue GitHub answered 404 or 410 for is taken as absent without asking again
+   * (default 60 s): deliveries naming made-up numbers must not spend the token's rate limit,
+   * which a 404 does and a 304 does not. The listing still finds an issue that appears.
+   */
+  absentForMs?: number;
+  /** ms since the epoch (tests move it). */
+  now?: () => number;
 }
 
 export interface ListIssuesQuery {
@@ -58,6 +66,9 @@ export function createGitHubClient(options: GitHubClientOptions = {}): GitHubCli
   const maxPages = options.maxPages ?? 10;
   const cacheEntries = options.cacheEntries ?? 1000;
   const cache = new Map<string, { etag: string; body: unknown; next?: string }>();
+  const absentUntil = new Map<string, number>();
+  const now = options.now ?? Date.now;
+  const absentForMs = options.absentForMs ?? 60_000;
 
   /** One page, from the cache when GitHub says it has not changed. Never logs or returns the token. */
   async function page(url: string, token: string | undefined, read: { absentIsNull?: boolean } = {}): Promise<{ body: unknown; next?: string }> {
@@ -104,8 +115,15 @@ export function createGitHubClient(options: GitHubClientOptions = {}): GitHubCli
       return issues;
     },
     async issue(query, number) {
-      const { body } = await page(`${issuesUrl(query)}/${number}`, query.token, { absentIsNull: true });
-      if (body === null) return null;
+      const url = `${issuesUrl(query)}/${number}`;
+      if ((absentUntil.get(url) ?? 0) > now()) return null;
+      absentUntil.delete(url);
+      const { body } = await page(url, query.token, { absentIsNull: true });
+      if (body === null) {
+        if (absentUntil.size >= cacheEntries) absentUntil.delete(absentUntil.keys().next().value!);
+        absentUntil.set(url, now() + absentForMs);
+        return null;
+      }
       const issue = body as Partial<GitHubIssue>;
       if (typeof issue !== 'object' || issue.number !== number) throw new PermanentError(`GitHub API: issue ${number} of ${query.owner}/${query.repo} is not an issue`);
       return { ...(issue as GitHubIssue), labels: issue.labels ?? [] };
